@@ -1,0 +1,42 @@
+# norte — one command per job. `make build` and `make test` are the README's two commands.
+PY ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: install build test check lint format bench bench-census clean
+
+$(STAMP): pyproject.toml
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## The main job: ingest what norte.toml names, then write the static site to ./site
+build: $(STAMP)
+	$(BIN)/norte build
+
+## The whole test suite (what CI runs)
+test: $(STAMP)
+	$(BIN)/python -m pytest -q
+
+lint: $(STAMP)
+	$(BIN)/ruff format --check norte tests benchmarks
+	$(BIN)/ruff check norte tests benchmarks
+	$(BIN)/mypy norte
+
+## ruff format --check, ruff, mypy on the package, pytest
+check: lint test
+
+format: $(STAMP)
+	$(BIN)/ruff format norte tests benchmarks
+	$(BIN)/ruff check --fix norte tests benchmarks
+
+## Benchmarks (not part of the test suite); results go to docs/benchmarks.md
+bench-census: $(STAMP)
+	$(BIN)/python benchmarks/bench_census.py
+
+clean:
+	rm -rf site norte.duckdb norte.duckdb.wal .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,60 @@
+"""``norte build``: the main job — ingest what the config names, then publish the site."""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from norte.ingest import ingest
+from norte.sources import seed
+from norte.store import Store
+
+HOW_TO_ADD = (
+    "To use official data, download e.g. https://www.census.gov/foreign-trade/balance/country.xlsx"
+    " and run 'norte ingest country.xlsx' (or list it under [ingest] paths in norte.toml),"
+    " then 'norte build' again."
+)
+
+
+def official_rows(store: Store) -> int:
+    rows = store.con.execute(
+        "SELECT count(*) FROM observations WHERE source <> 'seed'"
+    ).fetchall()
+    return int(rows[0][0])
+
+
+def build(db: Path, out: Path, paths: list[Path], options: dict[str, Any]) -> int:
+    from norte.publish.site import write_site
+
+    t0 = time.perf_counter()
+    err = sys.stderr
+    with Store(db) as store:
+        present = [p for p in paths if p.exists()]
+        for p in paths:
+            if not p.exists():
+                print(f"norte build: {p} not found — skipped (listed in norte.toml)", file=err)
+        if present:
+            print(f"norte build: ingesting {len(present)} path(s) named in norte.toml", file=err)
+            ingest(store, present, options=options, out=err)
+        if official_rows(store) == 0:
+            print(
+                "norte build: the store holds no official data — using the bundled seed "
+                "dataset (figures transcribed from the seed documents, with citations).\n  "
+                + HOW_TO_ADD,
+                file=err,
+            )
+            store.load_file(seed.bundled_path(), seed)
+            mode = "seed"
+        else:
+            mode = "official"
+        pages = write_site(store, out, mode=mode, progress=err)
+        rows = store.count()
+    print(
+        f"norte build: {pages} pages written to {out}/ from {rows:,} stored rows ({mode} data) "
+        f"in {time.perf_counter() - t0:.1f}s — store {db}",
+        file=err,
+    )
+    print(f"open {out / 'index.html'} in a browser (works offline)", file=err)
+    return 0

@@ -1,0 +1,88 @@
+"""Ingest files into the store: expand folders, detect formats, load each file atomically."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TextIO
+
+from norte import sources
+from norte.errors import FormatError
+from norte.store import LoadResult, Store
+
+
+@dataclass
+class IngestSummary:
+    results: list[LoadResult] = field(default_factory=list)
+    skipped_files: list[Path] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def rows(self) -> int:
+        return sum(r.rows for r in self.results)
+
+    @property
+    def loaded(self) -> int:
+        return sum(r.outcome == "loaded" for r in self.results)
+
+
+def plan(paths: list[Path], fmt: str | None) -> tuple[list[tuple[Path, Any]], list[Path]]:
+    """(file, source module) for every file to load, and files in folders no source reads."""
+    todo: list[tuple[Path, Any]] = []
+    skipped: list[Path] = []
+    forced = sources.get(fmt) if fmt else None
+    for path, explicit in sources.expand(paths):
+        if not path.exists():
+            raise FormatError(f"{path}: no such file or folder")
+        module = forced if forced and explicit else sources.detect(path)
+        if module is None and forced is not None and forced.detect(path):
+            module = forced
+        if module is None:
+            if explicit:
+                raise FormatError(
+                    f"{path}: format not recognised — pass --format with one of: "
+                    f"{', '.join(sorted(sources.REGISTRY))}"
+                )
+            skipped.append(path)
+            continue
+        todo.append((path, module))
+    return todo, skipped
+
+
+def ingest(
+    store: Store,
+    paths: list[Path],
+    fmt: str | None = None,
+    vintage: dt.date | None = None,
+    options: dict[str, Any] | None = None,
+    out: TextIO = sys.stderr,
+) -> IngestSummary:
+    """Load every file under ``paths``; stop at the first bad file (earlier files stay loaded,
+    the bad one leaves nothing behind)."""
+    t0 = time.perf_counter()
+    todo, skipped = plan(paths, fmt)
+    summary = IngestSummary(skipped_files=skipped)
+    n = len(todo)
+    for i, (path, module) in enumerate(todo, start=1):
+        result = store.load_file(path, module, vintage=vintage, options=options)
+        summary.results.append(result)
+        if result.outcome == "loaded":
+            msg = (
+                f"[{i}/{n}] {path.name}: {result.rows:,} rows"
+                f" ({result.format}, vintage {result.vintage}, load #{result.load_id})"
+                f" in {result.seconds:.1f}s"
+            )
+            if result.rows_skipped:
+                msg += f", {result.rows_skipped:,} already stored"
+        else:
+            msg = f"[{i}/{n}] {path.name}: already loaded (load #{result.load_id}), nothing added"
+        print(msg, file=out, flush=True)
+        for w in result.warnings:
+            print(f"    warning: {w}", file=out)
+    if skipped:
+        print(f"skipped {len(skipped)} file(s) no source reads, e.g. {skipped[0]}", file=out)
+    summary.seconds = time.perf_counter() - t0
+    return summary

@@ -1,0 +1,130 @@
+"""Read models for the site: what each page shows, as plain rows, straight from the store."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+import duckdb
+
+TRADE = "_site_trade"
+
+
+def rows(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:
+    rel = con.execute(sql, params or [])
+    cols = [d[0] for d in rel.description]
+    return [dict(zip(cols, r, strict=True)) for r in rel.fetchall()]
+
+
+def prepare(con: duckdb.DuckDBPyConnection) -> None:
+    """Materialize the latest Census monthly trade by country (used by several pages)."""
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE {TRADE} AS
+        SELECT partner, period, flow, value, vintage FROM observations_latest
+        WHERE source = 'census' AND dataset = 'trade_by_country' AND reporter = 'USA'
+          AND measure = 'value' AND freq = 'M' AND flow IN ('export', 'import')"""
+    )
+
+
+def monthly(con: duckdb.DuckDBPyConnection, partner: str) -> list[dict[str, Any]]:
+    """Monthly exports, imports, balance and total trade with ``partner`` (US$)."""
+    return rows(
+        con,
+        f"""SELECT period,
+              sum(value) FILTER (WHERE flow = 'export') AS exports,
+              sum(value) FILTER (WHERE flow = 'import') AS imports
+            FROM {TRADE} WHERE partner = ? GROUP BY period ORDER BY period""",  # noqa: S608
+        [partner],
+    )
+
+
+def complete_years(con: duckdb.DuckDBPyConnection) -> list[int]:
+    """Years with all 12 months of both flows for the world total, newest first."""
+    got = rows(
+        con,
+        f"""SELECT year(period) AS y FROM {TRADE} WHERE partner = 'WORLD'
+            GROUP BY 1 HAVING count(DISTINCT (period, flow)) = 24 ORDER BY 1 DESC""",  # noqa: S608
+    )
+    return [int(r["y"]) for r in got]
+
+
+def latest_month(con: duckdb.DuckDBPyConnection) -> dt.date | None:
+    got = rows(con, f"SELECT max(period) AS p FROM {TRADE} WHERE partner = 'WORLD'")  # noqa: S608
+    return got[0]["p"] if got else None
+
+
+def top_partners(
+    con: duckdb.DuckDBPyConnection, start: dt.date, end: dt.date, limit: int = 15
+) -> list[dict[str, Any]]:
+    """Countries ranked by total trade (exports + imports) over ``[start, end]``."""
+    return rows(
+        con,
+        f"""WITH t AS (
+              SELECT partner,
+                sum(value) FILTER (WHERE flow = 'export') AS exports,
+                sum(value) FILTER (WHERE flow = 'import') AS imports
+              FROM {TRADE} WHERE period BETWEEN ? AND ? GROUP BY partner),
+            w AS (SELECT exports + imports AS world FROM t WHERE partner = 'WORLD')
+            SELECT row_number() OVER (ORDER BY t.exports + t.imports DESC) AS rank,
+              t.partner, c.label_en AS name, t.exports, t.imports,
+              t.exports - t.imports AS balance, t.exports + t.imports AS total,
+              (t.exports + t.imports) / w.world AS share
+            FROM t JOIN codes c ON c.scheme = 'partner' AND c.code = t.partner
+              AND c.kind = 'country', w
+            ORDER BY total DESC LIMIT ?""",  # noqa: S608
+        [start, end, limit],
+    )
+
+
+@dataclass
+class Coverage:
+    source: str
+    dataset: str
+    label: str | None
+    rows: int
+    first: dt.date
+    last: dt.date
+    vintages: int
+    latest_vintage: dt.date
+
+
+def coverage(con: duckdb.DuckDBPyConnection) -> list[Coverage]:
+    got = rows(
+        con,
+        """SELECT o.source, o.dataset, any_value(c.label_en) AS label, count(*) AS rows,
+                  min(period) AS first, max(period) AS last, count(DISTINCT vintage) AS vintages,
+                  max(vintage) AS latest_vintage
+           FROM observations o LEFT JOIN codes c ON c.scheme = 'dataset' AND c.code = o.dataset
+           GROUP BY o.source, o.dataset ORDER BY o.source, o.dataset""",
+    )
+    return [Coverage(**r) for r in got]
+
+
+def loads(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
+    return rows(
+        con,
+        """SELECT load_id, source, format, rows, rows_skipped, vintage, vintage_from, finished,
+                  outcome, regexp_extract(location, '[^/]+$') AS file, sha256
+           FROM loads ORDER BY load_id""",
+    )
+
+
+def vintages(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
+    return rows(con, "SELECT source, dataset, vintage, rows, first_period, last_period FROM vintages")
+
+
+def seed_figures(con: duckdb.DuckDBPyConnection, partner: str | None = None) -> list[dict[str, Any]]:
+    where = "AND (o.partner = ? OR o.reporter = ?)" if partner else ""
+    params = [partner, partner] if partner else []
+    return rows(
+        con,
+        f"""SELECT o.*, c.label_en AS document, p.label_en AS partner_name,
+                   r.label_en AS reporter_name
+            FROM observations_latest o
+            LEFT JOIN codes c ON c.scheme = 'dataset' AND c.code = o.dataset
+            LEFT JOIN codes p ON p.scheme = 'partner' AND p.code = o.partner
+            LEFT JOIN codes r ON r.scheme = 'partner' AND r.code = o.reporter
+            WHERE o.source = 'seed' {where} ORDER BY o.dataset, o.period""",  # noqa: S608
+        params,
+    )

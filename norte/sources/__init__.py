@@ -1,0 +1,51 @@
+"""Source connectors: one module per official format, all with the same verbs.
+
+A source module exposes ``SOURCE`` (the ``observations.source`` value), ``FORMAT`` (unique,
+used by ``norte ingest --format``), ``DESCRIPTION``, ``detect(path) -> bool`` (cheap: looks at
+the name and the first bytes) and ``stage(con, path, ctx) -> StageInfo`` (writes the file's
+rows into the staging table inside the store's transaction). Adding a source is one module,
+one line in :data:`REGISTRY`, its tests and one row of the docs' source table.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from types import ModuleType
+
+from norte.errors import FormatError
+from norte.sources import census_api, census_xlsx, seed
+
+REGISTRY: dict[str, ModuleType] = {
+    census_xlsx.FORMAT: census_xlsx,
+    census_api.FORMAT: census_api,
+    seed.FORMAT: seed,
+}
+
+
+def get(fmt: str) -> ModuleType:
+    try:
+        return REGISTRY[fmt]
+    except KeyError:
+        raise FormatError(
+            f"unknown format {fmt!r} — known formats: {', '.join(sorted(REGISTRY))}"
+        ) from None
+
+
+def detect(path: Path) -> ModuleType | None:
+    """The source that recognises ``path``, or None."""
+    for module in REGISTRY.values():
+        if module.detect(path):
+            return module
+    return None
+
+
+def expand(paths: list[Path]) -> list[tuple[Path, bool]]:
+    """Files under ``paths`` (folders walked recursively, sorted), each with whether it was
+    named explicitly (undetectable explicit files are errors; inside folders they are skipped)."""
+    out: list[tuple[Path, bool]] = []
+    for p in paths:
+        if p.is_dir():
+            out.extend((f, False) for f in sorted(p.rglob("*")) if f.is_file())
+        else:
+            out.append((p, True))
+    return out

@@ -1,0 +1,79 @@
+"""Helpers shared by source connectors: staging rows, gzip, release-date estimates."""
+
+from __future__ import annotations
+
+import datetime as dt
+import gzip
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from norte.store.db import STAGE_TABLE
+from norte.store.schema import STAGE_COLUMNS
+
+_ARROW_TYPES = {"VARCHAR": pa.string(), "DATE": pa.date32(), "DOUBLE": pa.float64()}
+
+
+def stage_columns(con: duckdb.DuckDBPyConnection, columns: dict[str, Sequence[Any]]) -> int:
+    """Append rows, given column-wise, to the staging table.
+
+    Columns missing from ``columns`` are NULL; a scalar column value is repeated.
+    Returns the number of rows staged.
+    """
+    n = max((len(v) for v in columns.values() if isinstance(v, list)), default=0)
+    arrays = []
+    names = []
+    for name, typ in STAGE_COLUMNS:
+        atype = _ARROW_TYPES[typ.split()[0]]
+        val = columns.get(name)
+        if isinstance(val, list):
+            arrays.append(pa.array(val, type=atype))
+        else:
+            arrays.append(pa.array([val] * n, type=atype))
+        names.append(name)
+    table = pa.Table.from_arrays(arrays, names=names)  # noqa: F841 - read by DuckDB below
+    con.register("_stage_arrow", table)
+    try:
+        con.execute(f"INSERT INTO {STAGE_TABLE} SELECT * FROM _stage_arrow")  # noqa: S608
+    finally:
+        con.unregister("_stage_arrow")
+    return n
+
+
+def read_bytes_maybe_gzip(path: Path) -> bytes:
+    """The file's bytes, gunzipped when it starts with the gzip magic number."""
+    raw = path.read_bytes()
+    if raw[:2] == b"\x1f\x8b":
+        return gzip.decompress(raw)
+    return raw
+
+
+def peek(path: Path, n: int = 4096) -> bytes:
+    """The first ``n`` bytes of a file, decompressing gzip on the fly."""
+    with open(path, "rb") as f:
+        head = f.read(2)
+    if head == b"\x1f\x8b":
+        try:
+            with gzip.open(path, "rb") as g:
+                return g.read(n)
+        except (OSError, EOFError):
+            return b""
+    with open(path, "rb") as f:
+        return f.read(n)
+
+
+def month_start(year: int, month: int) -> dt.date:
+    return dt.date(year, month, 1)
+
+
+def estimated_census_release(last_year: int, last_month: int) -> dt.date:
+    """Estimate the FT-900 release date of a file whose newest month is ``last_year-last_month``.
+
+    Census releases a month's trade about 35 days after the month ends (early in the second
+    month after). We take the month's last day + 37 days; ``--vintage`` gives the exact date.
+    """
+    nxt = dt.date(last_year + (last_month == 12), last_month % 12 + 1, 1)
+    return nxt - dt.timedelta(days=1) + dt.timedelta(days=37)

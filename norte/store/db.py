@@ -1,0 +1,353 @@
+"""The vintage-aware DuckDB store.
+
+One file (default ``./norte.duckdb``) holds every observation of every release. A load is one
+file: it runs in a single DuckDB transaction (an error or a ``kill -9`` leaves the store as it
+was), is idempotent (a file whose sha256 is already loaded adds nothing, and rows already stored
+with the same key and vintage are never inserted twice) and never overwrites: a revised release
+adds rows with a newer vintage.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import os
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from norte.errors import NorteError, StoreError
+from norte.store.schema import DDL, KEY_COLUMNS, SCHEMA_VERSION, STAGE_COLUMNS
+
+STAGE_TABLE = "_stage"
+
+
+def first(cur: duckdb.DuckDBPyConnection) -> tuple[Any, ...] | None:
+    """The first row of a result, fetching it to the end (DuckDB 2 refuses new work on a
+    connection whose previous result was only partly fetched)."""
+    rows = cur.fetchall()
+    return rows[0] if rows else None
+
+
+@dataclass
+class StageInfo:
+    """What a source reports after staging one file."""
+
+    format: str
+    vintage: dt.date | None
+    vintage_from: str
+    notes: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    #: Set False only when the source guarantees unique keys itself (checked in its tests).
+    check_unique: bool = True
+
+
+@dataclass
+class LoadResult:
+    """The outcome of loading one file."""
+
+    location: str
+    source: str
+    format: str
+    load_id: int | None
+    rows: int
+    rows_skipped: int
+    vintage: dt.date | None
+    seconds: float
+    outcome: str  # 'loaded' | 'already-loaded'
+    warnings: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def sha256_of(path: Path) -> str:
+    """Checksum of a file's bytes, streamed."""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _codes_files() -> list[Any]:
+    root = resources.files("norte") / "data" / "codes"
+    return sorted((p for p in root.iterdir() if p.name.endswith(".csv")), key=lambda p: p.name)
+
+
+class Store:
+    """A connection to the store file, with the schema ensured."""
+
+    def __init__(self, path: str | Path, read_only: bool = False) -> None:
+        self.path = Path(path)
+        self.read_only = read_only
+        if read_only and not self.path.exists():
+            raise StoreError(
+                f"store {self.path} does not exist — run 'norte ingest FILE' or 'norte build' first"
+            )
+        try:
+            self.con = duckdb.connect(str(self.path), read_only=read_only)
+        except duckdb.IOException as e:
+            raise StoreError(
+                f"cannot open store {self.path}: {e} — is another norte process using it?"
+            ) from e
+        if not read_only:
+            self._ensure_schema()
+
+    # -- schema -------------------------------------------------------------------------------
+    def _ensure_schema(self) -> None:
+        con = self.con
+        con.execute("BEGIN TRANSACTION")
+        try:
+            for stmt in DDL:
+                con.execute(stmt)
+            row = first(con.execute("SELECT value FROM meta WHERE key = 'schema_version'"))
+            if row is None:
+                con.execute(
+                    "INSERT INTO meta VALUES ('schema_version', ?), ('created', ?)",
+                    [str(SCHEMA_VERSION), dt.datetime.now(dt.UTC).isoformat(timespec="seconds")],
+                )
+            elif int(row[0]) != SCHEMA_VERSION:
+                raise StoreError(
+                    f"store {self.path} has schema version {row[0]}, this norte expects "
+                    f"{SCHEMA_VERSION} — use a new --db path or the matching norte version"
+                )
+            self._sync_codes()
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+
+    def _sync_codes(self) -> None:
+        """Load the code tables shipped in ``norte/data/codes`` when they changed."""
+        files = _codes_files()
+        h = hashlib.sha256()
+        for f in files:
+            h.update(f.name.encode())
+            h.update(f.read_bytes())
+        digest = h.hexdigest()
+        row = first(self.con.execute("SELECT value FROM meta WHERE key = 'codes_sha256'"))
+        if row is not None and row[0] == digest:
+            return
+        rows: list[tuple[str | None, ...]] = []
+        for f in files:
+            with f.open(encoding="utf-8", newline="") as fh:
+                for r in csv.DictReader(fh):
+                    rows.append(
+                        tuple(
+                            (r.get(c) or None)
+                            for c in (
+                                "scheme",
+                                "code",
+                                "label_en",
+                                "label_es",
+                                "label_fr",
+                                "kind",
+                                "parent",
+                                "note",
+                            )
+                        )
+                    )
+        self.con.execute("DELETE FROM codes")
+        self.con.executemany("INSERT OR REPLACE INTO codes VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
+        self.con.execute(
+            "INSERT OR REPLACE INTO meta VALUES ('codes_sha256', ?)",
+            [digest],
+        )
+
+    # -- queries ------------------------------------------------------------------------------
+    def count(self, table: str = "observations") -> int:
+        if table not in {"observations", "loads", "codes", "observations_latest"}:
+            raise ValueError(table)
+        row = first(self.con.execute(f"SELECT count(*) FROM {table}"))  # noqa: S608
+        return int(row[0]) if row else 0
+
+    def find_load(self, sha256: str, vintage: dt.date | None) -> int | None:
+        """The id of an earlier successful load of the same bytes (and same forced vintage)."""
+        if vintage is None:
+            row = first(self.con.execute(
+                "SELECT min(load_id) FROM loads WHERE sha256 = ? AND vintage_from <> 'option'",
+                [sha256],
+            ))
+        else:
+            row = first(self.con.execute(
+                "SELECT min(load_id) FROM loads WHERE sha256 = ? AND vintage = ?",
+                [sha256, vintage],
+            ))
+        return None if row is None or row[0] is None else int(row[0])
+
+    # -- loading ------------------------------------------------------------------------------
+    @contextmanager
+    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        self.con.execute("BEGIN TRANSACTION")
+        try:
+            yield self.con
+        except BaseException:
+            self.con.execute("ROLLBACK")
+            raise
+        else:
+            self.con.execute("COMMIT")
+
+    def load_file(
+        self,
+        path: Path,
+        source: Any,
+        vintage: dt.date | None = None,
+        options: dict[str, Any] | None = None,
+    ) -> LoadResult:
+        """Load one file through ``source`` atomically.
+
+        ``source`` is a module or object with ``NAME`` and ``stage(con, path, ctx)``; see
+        :mod:`norte.sources`. ``vintage`` overrides the vintage the source would infer.
+        """
+        t0 = time.perf_counter()
+        started = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+        digest = sha256_of(path)
+        earlier = self.find_load(digest, vintage)
+        if earlier is not None:
+            return LoadResult(
+                location=str(path),
+                source=source.SOURCE,
+                format="",
+                load_id=earlier,
+                rows=0,
+                rows_skipped=0,
+                vintage=vintage,
+                seconds=time.perf_counter() - t0,
+                outcome="already-loaded",
+                notes=[f"same bytes already loaded as load #{earlier}; nothing added"],
+            )
+        ctx = StageContext(path=path, vintage=vintage, options=options or {})
+        con = self.con
+        with self.transaction():
+            cols = ", ".join(f"{n} {t.replace(' NOT NULL', '')}" for n, t in STAGE_COLUMNS)
+            con.execute(f"CREATE OR REPLACE TEMP TABLE {STAGE_TABLE} ({cols})")
+            try:
+                info: StageInfo = source.stage(con, path, ctx)
+                final_vintage = vintage or info.vintage
+                if final_vintage is None:
+                    raise NorteError(
+                        f"{path}: no vintage could be inferred — pass --vintage YYYY-MM-DD "
+                        "(the release date of this file)"
+                    )
+                vintage_from = "option" if vintage else info.vintage_from
+                self._check_stage(path, info)
+                row = first(con.execute("SELECT coalesce(max(load_id), 0) + 1 FROM loads"))
+                load_id = int(row[0]) if row else 1
+                inserted, skipped = self._insert_stage(load_id, final_vintage, source.SOURCE)
+                finished = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+                con.execute(
+                    "INSERT INTO loads VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [
+                        load_id,
+                        source.SOURCE,
+                        str(path.resolve()),
+                        digest,
+                        info.format,
+                        inserted,
+                        skipped,
+                        final_vintage,
+                        vintage_from,
+                        started,
+                        finished,
+                        "loaded",
+                        "; ".join(info.notes + info.warnings) or None,
+                    ],
+                )
+                _fault_injection_point()
+            finally:
+                con.execute(f"DROP TABLE IF EXISTS {STAGE_TABLE}")
+        return LoadResult(
+            location=str(path),
+            source=source.SOURCE,
+            format=info.format,
+            load_id=load_id,
+            rows=inserted,
+            rows_skipped=skipped,
+            vintage=final_vintage,
+            seconds=time.perf_counter() - t0,
+            outcome="loaded",
+            warnings=info.warnings,
+            notes=info.notes,
+        )
+
+    def _check_stage(self, path: Path, info: StageInfo) -> None:
+        if not info.check_unique:
+            return
+        keys = ", ".join(KEY_COLUMNS)
+        dup = first(self.con.execute(
+            f"SELECT {keys}, count(*) AS n FROM {STAGE_TABLE} "  # noqa: S608
+            f"GROUP BY ALL HAVING count(*) > 1 LIMIT 1"
+        ))
+        if dup is not None:
+            desc = ", ".join(f"{k}={v}" for k, v in zip(KEY_COLUMNS, dup, strict=False) if v)
+            raise NorteError(
+                f"{path}: the file holds {dup[-1]} rows for the same observation ({desc}) — "
+                "two source codes may map to one norte code; check the source's code table"
+            )
+
+    def _insert_stage(self, load_id: int, vintage: dt.date, source: str) -> tuple[int, int]:
+        con = self.con
+        names = [n for n, _ in STAGE_COLUMNS]
+        select = ", ".join("coalesce(vintage, ?::DATE)" if n == "vintage" else n for n in names)
+        staged_row = first(con.execute(f"SELECT count(*) FROM {STAGE_TABLE}"))  # noqa: S608
+        staged = int(staged_row[0]) if staged_row else 0
+        # Rows already stored for the same datasets and vintage: insert only the new keys.
+        overlap = first(con.execute(
+            f"SELECT count(*) FROM observations o WHERE o.vintage = ? AND (o.source, o.dataset) "  # noqa: S608
+            f"IN (SELECT DISTINCT source, dataset FROM {STAGE_TABLE})",
+            [vintage],
+        ))
+        if overlap and overlap[0]:
+            cond = " AND ".join(f"o.{k} IS NOT DISTINCT FROM s.{k}" for k in KEY_COLUMNS)
+            con.execute(
+                f"INSERT INTO observations SELECT {select}, ? "  # noqa: S608
+                f"FROM {STAGE_TABLE} s WHERE NOT EXISTS (SELECT 1 FROM observations o "
+                f"WHERE o.vintage = ? AND {cond})",
+                [vintage, load_id, vintage],
+            )
+        else:
+            con.execute(
+                f"INSERT INTO observations SELECT {select}, ? "  # noqa: S608
+                f"FROM {STAGE_TABLE}",
+                [vintage, load_id],
+            )
+        after = first(con.execute(
+            "SELECT count(*) FROM observations WHERE load_id = ?", [load_id]
+        ))
+        inserted = int(after[0]) if after else 0
+        return inserted, staged - inserted
+
+    def close(self) -> None:
+        self.con.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+@dataclass
+class StageContext:
+    """What a source's ``stage`` receives besides the connection."""
+
+    path: Path
+    vintage: dt.date | None
+    options: dict[str, Any]
+
+
+def _fault_injection_point() -> None:
+    """Test hook: ``NORTE_FAULT_SLEEP_BEFORE_COMMIT=SECONDS`` pauses inside the transaction.
+
+    Used by the kill -9 test to stop a load after every row is written but before COMMIT.
+    """
+    delay = os.environ.get("NORTE_FAULT_SLEEP_BEFORE_COMMIT")
+    if delay:
+        print("norte: fault injection: sleeping before commit", flush=True)
+        time.sleep(float(delay))
