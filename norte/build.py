@@ -19,9 +19,7 @@ HOW_TO_ADD = (
 
 
 def official_rows(store: Store) -> int:
-    rows = store.con.execute(
-        "SELECT count(*) FROM observations WHERE source <> 'seed'"
-    ).fetchall()
+    rows = store.con.execute("SELECT count(*) FROM observations WHERE source <> 'seed'").fetchall()
     return int(rows[0][0])
 
 

@@ -74,7 +74,9 @@ def _run(args: argparse.Namespace) -> int:
         return 0
     if args.command == "settings":
         for s in settings.SETTINGS:
-            print(f"{s.name:14} env {s.env:22} toml {s.toml:22} default {s.default!r}\n    {s.help}")
+            print(
+                f"{s.name:14} env {s.env:22} toml {s.toml:22} default {s.default!r}\n    {s.help}"
+            )
         return 0
     if args.command == "ingest":
         unknown = settings.resolve("unknown_codes", args.unknown_codes, config, config_path)
@@ -98,7 +100,9 @@ def _run(args: argparse.Namespace) -> int:
         from norte.build import build
 
         out = Path(settings.resolve("out", args.out, config, config_path))
-        paths = [] if args.no_ingest else settings.resolve("ingest_paths", None, config, config_path)
+        paths = (
+            [] if args.no_ingest else settings.resolve("ingest_paths", None, config, config_path)
+        )
         unknown = settings.resolve("unknown_codes", None, config, config_path)
         return build(db, out, [Path(p) for p in paths], {"unknown_codes": unknown})
     if args.command in ("loads", "query"):

@@ -80,7 +80,7 @@ def resolve(name: str, flag: Any, config: dict[str, Any], config_path: Path | No
             raise ConfigError(f"{config_path}: [{section}] {key} must be a list")
         # relative paths in norte.toml are relative to the file
         if config_path is not None and name in ("db", "out"):
-            return str((config_path.parent / str(value)))
+            return str(config_path.parent / str(value))
         if config_path is not None and name == "ingest_paths":
             return [str(config_path.parent / str(v)) for v in value]
         return value

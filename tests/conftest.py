@@ -17,7 +17,9 @@ SHARED = (REPO.parent / "shared" / "data").resolve()
 def shared() -> Path:
     """The shared official data folder; tests that need it fail loudly if it is missing."""
     if not SHARED.exists():
-        pytest.fail(f"the shared data folder {SHARED} is missing: CI must have ../shared beside the checkout")
+        pytest.fail(
+            f"the shared data folder {SHARED} is missing: CI must have ../shared beside the checkout"
+        )
     return SHARED
 
 

@@ -11,7 +11,9 @@ import duckdb
 TRADE = "_site_trade"
 
 
-def rows(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:
+def rows(
+    con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None = None
+) -> list[dict[str, Any]]:
     rel = con.execute(sql, params or [])
     cols = [d[0] for d in rel.description]
     return [dict(zip(cols, r, strict=True)) for r in rel.fetchall()]
@@ -23,7 +25,7 @@ def prepare(con: duckdb.DuckDBPyConnection) -> None:
         f"""CREATE OR REPLACE TEMP TABLE {TRADE} AS
         SELECT partner, period, flow, value, vintage FROM observations_latest
         WHERE source = 'census' AND dataset = 'trade_by_country' AND reporter = 'USA'
-          AND measure = 'value' AND freq = 'M' AND flow IN ('export', 'import')"""
+          AND measure = 'value' AND freq = 'M' AND flow IN ('export', 'import')"""  # noqa: S608
     )
 
 
@@ -111,10 +113,14 @@ def loads(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
 
 
 def vintages(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
-    return rows(con, "SELECT source, dataset, vintage, rows, first_period, last_period FROM vintages")
+    return rows(
+        con, "SELECT source, dataset, vintage, rows, first_period, last_period FROM vintages"
+    )
 
 
-def seed_figures(con: duckdb.DuckDBPyConnection, partner: str | None = None) -> list[dict[str, Any]]:
+def seed_figures(
+    con: duckdb.DuckDBPyConnection, partner: str | None = None
+) -> list[dict[str, Any]]:
     where = "AND (o.partner = ? OR o.reporter = ?)" if partner else ""
     params = [partner, partner] if partner else []
     return rows(

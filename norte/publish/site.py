@@ -58,14 +58,18 @@ def _partner_charts(con: Any, code: str, name: str) -> tuple[list[Chart], list[d
             if r[key] is not None:
                 long_rows.append({"month": p, "flow": flow, "usd_bn": round(r[key] / 1e9, 6)})
         if r["exports"] is not None and r["imports"] is not None:
-            bal_rows.append({"month": p, "balance_usd_bn": round((r["exports"] - r["imports"]) / 1e9, 6)})
+            bal_rows.append(
+                {"month": p, "balance_usd_bn": round((r["exports"] - r["imports"]) / 1e9, 6)}
+            )
     years = set(q.complete_years(con))
     annual: dict[int, float] = {}
     for r in monthly:
         y = r["period"].year
         if y in years and r["exports"] is not None and r["imports"] is not None:
             annual[y] = annual.get(y, 0.0) + r["exports"] + r["imports"]
-    total_rows = [{"year": str(y), "total_trade_usd_bn": round(v / 1e9, 6)} for y, v in sorted(annual.items())]
+    total_rows = [
+        {"year": str(y), "total_trade_usd_bn": round(v / 1e9, 6)} for y, v in sorted(annual.items())
+    ]
     slug = code.lower()
     charts = [
         time_lines(
@@ -114,7 +118,7 @@ def write_site(store: Store, out: Path, mode: str, progress: TextIO | None = Non
     built = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     years = q.complete_years(con)
     latest = q.latest_month(con)
-    tables = []
+    tables: list[dict[str, Any]] = []
     for y in years[:3]:
         tables.append(
             {
@@ -147,9 +151,12 @@ def write_site(store: Store, out: Path, mode: str, progress: TextIO | None = Non
         for y in years[:5]:
             ex = sum(r["exports"] or 0 for r in monthly if r["period"].year == y)
             im = sum(r["imports"] or 0 for r in monthly if r["period"].year == y)
-            summary.append({"year": y, "exports": ex, "imports": im, "balance": ex - im, "total": ex + im})
+            summary.append(
+                {"year": y, "exports": ex, "imports": im, "balance": ex - im, "total": ex + im}
+            )
         ranks = {
-            t["id"]: next((r["rank"] for r in t["rows"] if r["partner"] == code), None) for t in tables
+            t["id"]: next((r["rank"] for r in t["rows"] if r["partner"] == code), None)
+            for t in tables
         }
         page = env.get_template("partner.html").render(
             **common,

@@ -165,7 +165,7 @@ def stage(con: duckdb.DuckDBPyConnection, path: Path, ctx: StageContext) -> Stag
                     path,
                     f"JSON row {r}, column {col}",
                     f"{raw!r} is not a number",
-                    expected="a value in US$ as a string of digits, e.g. \"26481484626\"",
+                    expected='a value in US$ as a string of digits, e.g. "26481484626"',
                 ) from None
             if value is None:
                 continue

@@ -25,7 +25,7 @@ from norte.errors import UnknownCodeError
 def schedule_c() -> dict[tuple[str, str], str]:
     table: dict[tuple[str, str], str] = {}
     path = resources.files("norte") / "data" / "census_schedule_c.csv"
-    with path.open(encoding="utf-8", newline="") as f:
+    with path.open(encoding="utf-8") as f:
         for row in csv.DictReader(f):
             table[(row["census_code"], row["context"])] = row["partner"]
     return table

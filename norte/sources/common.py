@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import gzip
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +16,7 @@ from norte.store.schema import STAGE_COLUMNS
 _ARROW_TYPES = {"VARCHAR": pa.string(), "DATE": pa.date32(), "DOUBLE": pa.float64()}
 
 
-def stage_columns(con: duckdb.DuckDBPyConnection, columns: dict[str, Sequence[Any]]) -> int:
+def stage_columns(con: duckdb.DuckDBPyConnection, columns: dict[str, Any]) -> int:
     """Append rows, given column-wise, to the staging table.
 
     Columns missing from ``columns`` are NULL; a scalar column value is repeated.

@@ -55,7 +55,7 @@ def stage(con: duckdb.DuckDBPyConnection, path: Path, ctx: StageContext) -> Stag
                 except ValueError:
                     raise InputError(path, f"line {line}, column {c}", f"bad value {v!r}") from None
                 cols[c].append(v)
-    stage_columns(con, {"source": SOURCE, **cols})  # type: ignore[dict-item]
+    stage_columns(con, {"source": SOURCE, **cols})
     return StageInfo(
         format=FORMAT,
         vintage=dt.date(2025, 10, 1),
