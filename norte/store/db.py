@@ -170,15 +170,19 @@ class Store:
     def find_load(self, sha256: str, vintage: dt.date | None) -> int | None:
         """The id of an earlier successful load of the same bytes (and same forced vintage)."""
         if vintage is None:
-            row = first(self.con.execute(
-                "SELECT min(load_id) FROM loads WHERE sha256 = ? AND vintage_from <> 'option'",
-                [sha256],
-            ))
+            row = first(
+                self.con.execute(
+                    "SELECT min(load_id) FROM loads WHERE sha256 = ? AND vintage_from <> 'option'",
+                    [sha256],
+                )
+            )
         else:
-            row = first(self.con.execute(
-                "SELECT min(load_id) FROM loads WHERE sha256 = ? AND vintage = ?",
-                [sha256, vintage],
-            ))
+            row = first(
+                self.con.execute(
+                    "SELECT min(load_id) FROM loads WHERE sha256 = ? AND vintage = ?",
+                    [sha256, vintage],
+                )
+            )
         return None if row is None or row[0] is None else int(row[0])
 
     # -- loading ------------------------------------------------------------------------------
@@ -280,10 +284,12 @@ class Store:
         if not info.check_unique:
             return
         keys = ", ".join(KEY_COLUMNS)
-        dup = first(self.con.execute(
-            f"SELECT {keys}, count(*) AS n FROM {STAGE_TABLE} "  # noqa: S608
-            f"GROUP BY ALL HAVING count(*) > 1 LIMIT 1"
-        ))
+        dup = first(
+            self.con.execute(
+                f"SELECT {keys}, count(*) AS n FROM {STAGE_TABLE} "  # noqa: S608
+                f"GROUP BY ALL HAVING count(*) > 1 LIMIT 1"
+            )
+        )
         if dup is not None:
             desc = ", ".join(f"{k}={v}" for k, v in zip(KEY_COLUMNS, dup, strict=False) if v)
             raise NorteError(
@@ -298,11 +304,13 @@ class Store:
         staged_row = first(con.execute(f"SELECT count(*) FROM {STAGE_TABLE}"))  # noqa: S608
         staged = int(staged_row[0]) if staged_row else 0
         # Rows already stored for the same datasets and vintage: insert only the new keys.
-        overlap = first(con.execute(
-            f"SELECT count(*) FROM observations o WHERE o.vintage = ? AND (o.source, o.dataset) "  # noqa: S608
-            f"IN (SELECT DISTINCT source, dataset FROM {STAGE_TABLE})",
-            [vintage],
-        ))
+        overlap = first(
+            con.execute(
+                f"SELECT count(*) FROM observations o WHERE o.vintage = ? AND (o.source, o.dataset) "  # noqa: S608
+                f"IN (SELECT DISTINCT source, dataset FROM {STAGE_TABLE})",
+                [vintage],
+            )
+        )
         if overlap and overlap[0]:
             cond = " AND ".join(f"o.{k} IS NOT DISTINCT FROM s.{k}" for k in KEY_COLUMNS)
             con.execute(
@@ -317,9 +325,7 @@ class Store:
                 f"FROM {STAGE_TABLE}",
                 [vintage, load_id],
             )
-        after = first(con.execute(
-            "SELECT count(*) FROM observations WHERE load_id = ?", [load_id]
-        ))
+        after = first(con.execute("SELECT count(*) FROM observations WHERE load_id = ?", [load_id]))
         inserted = int(after[0]) if after else 0
         return inserted, staged - inserted
 
