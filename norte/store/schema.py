@@ -103,4 +103,42 @@ QUALIFY row_number() OVER (PARTITION BY {_PARTITION} ORDER BY vintage DESC, load
 SELECT source, dataset, vintage, count(*) AS rows, min(period) AS first_period,
        max(period) AS last_period, list(DISTINCT load_id ORDER BY load_id) AS load_ids
 FROM observations GROUP BY ALL ORDER BY source, dataset, vintage""",
+    # Indicators (issue #4): computed values, one set of rows per indicator and input vintage.
+    """CREATE TABLE IF NOT EXISTS indicator_values (
+    indicator_id VARCHAR NOT NULL,
+    base_id VARCHAR NOT NULL,
+    flow VARCHAR,
+    partner VARCHAR,
+    product_code VARCHAR,
+    mode VARCHAR,
+    geo_code VARCHAR,
+    detail VARCHAR,
+    measure VARCHAR,
+    period DATE NOT NULL,
+    freq VARCHAR NOT NULL,
+    value DOUBLE,
+    unit VARCHAR NOT NULL,
+    input_vintage DATE NOT NULL,
+    inputs_hash VARCHAR NOT NULL,
+    computed_at TIMESTAMP NOT NULL
+)""",
+    """CREATE TABLE IF NOT EXISTS indicator_runs (
+    base_id VARCHAR NOT NULL,
+    input_vintage DATE NOT NULL,
+    inputs_hash VARCHAR NOT NULL,
+    input_rows BIGINT NOT NULL,
+    input_max_load_id BIGINT,
+    rows BIGINT NOT NULL,
+    engine VARCHAR NOT NULL,
+    seconds DOUBLE NOT NULL,
+    computed_at TIMESTAMP NOT NULL,
+    PRIMARY KEY (base_id, input_vintage)
+)""",
+    """CREATE OR REPLACE VIEW indicator_values_latest AS
+SELECT * FROM indicator_values
+QUALIFY input_vintage = max(input_vintage) OVER (PARTITION BY base_id)""",
+    """CREATE OR REPLACE MACRO indicator_values_as_of(as_of) AS TABLE
+SELECT * FROM indicator_values
+WHERE input_vintage <= CAST(as_of AS DATE)
+QUALIFY input_vintage = max(input_vintage) OVER (PARTITION BY base_id)""",
 )

@@ -1,0 +1,37 @@
+"""A local Spark session for ``--engine spark`` (PySpark local mode, one per process).
+
+Spark runs in the session time zone UTC so DATE columns read from Parquet are the same days
+DuckDB wrote. Shuffle partitions are few: the catalog's inputs fit one machine here; on a
+cluster pass your own session to :func:`norte.indicators.compute`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+_SESSION: Any = None
+
+
+def session(master: str = "local[2]") -> Any:
+    """The process's Spark session, started on first use (about 8 s)."""
+    global _SESSION
+    if _SESSION is None:
+        try:
+            from pyspark.sql import SparkSession
+        except ImportError as e:  # pragma: no cover - depends on the install
+            from norte.errors import NorteError
+
+            raise NorteError(
+                "--engine spark needs PySpark: pip install 'ibis-framework[pyspark]'"
+            ) from e
+        _SESSION = (
+            SparkSession.builder.master(master)
+            .appName("norte-indicators")
+            .config("spark.sql.session.timeZone", "UTC")
+            .config("spark.sql.shuffle.partitions", "2")
+            .config("spark.ui.enabled", "false")
+            .config("spark.driver.memory", "2g")
+            .getOrCreate()
+        )
+        _SESSION.sparkContext.setLogLevel("ERROR")
+    return _SESSION
