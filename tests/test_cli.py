@@ -107,7 +107,8 @@ def test_build_from_official_files(shared: Path, tmp_path: Path) -> None:
     assert r.returncode == 0, r.stderr
     assert "not-there.xlsx not found — skipped" in r.stderr
     assert re.search(
-        r"norte build: 5 pages written to site/ from [\d,]+ stored rows \(official data\)", r.stderr
+        r"norte build: 15 pages written to site/ from [\d,]+ stored rows \(official data\)",
+        r.stderr,
     )
     site = tmp_path / "site"
     index = (site / "index.html").read_text()
@@ -115,7 +116,7 @@ def test_build_from_official_files(shared: Path, tmp_path: Path) -> None:
     # the 2023 partner table ranks Mexico first and Canada second by total trade
     table = index[index.index('id="top-partners-2023"') :]
     table = table[: table.index("</table>")]
-    names = re.findall(r"<td>([A-Z][a-z]+)</td>", table)
+    names = re.findall(r"<th scope=\"row\">([A-Z][a-z]+)</th>", table)
     assert names[:2] == ["Mexico", "Canada"]
     csv = (site / "data/top-partners-2023.csv").read_text().splitlines()
     assert csv[1].startswith("1,MEX,Mexico,") and csv[2].startswith("2,CAN,Canada,")

@@ -23,7 +23,7 @@ def prepare(con: duckdb.DuckDBPyConnection) -> None:
     """Materialize the latest Census monthly trade by country (used by several pages)."""
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE {TRADE} AS
-        SELECT partner, period, flow, value, vintage FROM observations_latest
+        SELECT source, dataset, partner, period, flow, value, vintage FROM observations_latest
         WHERE source = 'census' AND dataset = 'trade_by_country' AND reporter = 'USA'
           AND measure = 'value' AND freq = 'M' AND flow IN ('export', 'import')"""  # noqa: S608
     )
@@ -134,3 +134,34 @@ def seed_figures(
             WHERE o.source = 'seed' {where} ORDER BY o.dataset, o.period""",  # noqa: S608
         params,
     )
+
+
+def provenance(
+    con: duckdb.DuckDBPyConnection, table: str, where: str = "TRUE", params: list[Any] | None = None
+) -> list[dict[str, Any]]:
+    """Which source, dataset and vintages the rows of ``table`` matching ``where`` came from.
+
+    ``table`` must have ``source, dataset, vintage, period`` columns (the site's materialized
+    selections do). One row per source and dataset: ``vintages`` newest first.
+    """
+    return rows(
+        con,
+        f"""SELECT source, dataset, list(DISTINCT vintage ORDER BY vintage DESC) AS vintages,
+                   count(*) AS rows, min(period) AS first, max(period) AS last
+            FROM {table} WHERE {where} GROUP BY source, dataset ORDER BY source, dataset""",  # noqa: S608
+        params,
+    )
+
+
+def has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
+    got = rows(
+        con,
+        "SELECT count(*) AS n FROM information_schema.tables WHERE table_name = ?",
+        [name],
+    )
+    return bool(got[0]["n"])
+
+
+def sources_present(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Sources with at least one stored observation, alphabetically."""
+    return [r["source"] for r in rows(con, "SELECT DISTINCT source FROM observations ORDER BY 1")]

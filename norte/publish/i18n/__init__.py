@@ -1,0 +1,92 @@
+"""UI strings in English, Spanish and French, and locale-aware number and date formatting.
+
+The catalogs are plain TOML files, one per language (``en.toml``, ``es.toml``, ``fr.toml``),
+flat ``key = "text"`` with ``{name}`` placeholders (``str.format``). TOML rather than gettext
+``.po``/``.mo``: no compile step in the build, a translator edits one readable file, and a test
+(``tests/publish/test_i18n.py``) checks that every language has exactly the keys of English and
+the same placeholders. Numbers and dates are formatted by Babel with the language's locale
+(``es``: ``1.234,5``; ``fr``: ``1 234,5``). Labels of codes (partners, datasets, measures)
+come from the store's ``codes`` table (``label_en/es/fr``), not from here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import tomllib
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+from babel.dates import format_date
+from babel.numbers import format_decimal, format_percent
+
+LANGUAGES: tuple[str, ...] = ("en", "es", "fr")
+LOCALES = {"en": "en_US", "es": "es_MX", "fr": "fr_CA"}
+#: d3-format / d3-time-format locales used by vl-convert for chart axes
+D3_LOCALES = {"en": "en-US", "es": "es-MX", "fr": "fr-FR"}
+NATIVE_NAMES = {"en": "English", "es": "Español", "fr": "Français"}
+DASH = "–"
+
+
+@cache
+def catalog(lang: str) -> dict[str, str]:
+    """The UI strings of ``lang`` (``KeyError`` for a language norte does not ship)."""
+    if lang not in LANGUAGES:
+        raise KeyError(f"no translation catalog for {lang!r}; languages: {', '.join(LANGUAGES)}")
+    text = resources.files(__package__).joinpath(f"{lang}.toml").read_text(encoding="utf-8")
+    data = tomllib.loads(text)
+    return {str(k): str(v) for k, v in data.items()}
+
+
+@dataclass(frozen=True)
+class Translator:
+    """Strings and formats of one language: ``t("key", name=...)``, ``num``, ``usd``, ..."""
+
+    lang: str
+
+    @property
+    def locale(self) -> str:
+        return LOCALES[self.lang]
+
+    @property
+    def d3(self) -> str:
+        return D3_LOCALES[self.lang]
+
+    def t(self, key: str, **values: object) -> str:
+        """The text of ``key`` in this language, with ``{placeholders}`` filled in."""
+        text = catalog(self.lang).get(key)
+        if text is None:
+            text = catalog("en")[key]  # a missing key in en raises KeyError: a bug
+        return text.format(**values) if values else text
+
+    def num(self, v: float | int | None, digits: int | None = None) -> str:
+        """A number in the locale (``digits`` decimals, or as many as needed)."""
+        if v is None:
+            return DASH
+        fmt = None if digits is None else ("#,##0" + ("." + "0" * digits if digits else ""))
+        return str(format_decimal(v, format=fmt, locale=self.locale))
+
+    def usd(self, v: float | None, scale: str = "bn") -> str:
+        """US$ in billions (``bn``) or millions (``mn``) with one decimal."""
+        if v is None:
+            return DASH
+        div = 1e9 if scale == "bn" else 1e6
+        return self.t(f"usd_{scale}", value=self.num(v / div, 1))
+
+    def pct(self, v: float | None) -> str:
+        if v is None:
+            return DASH
+        return str(format_percent(v, format="#,##0.0%", locale=self.locale))
+
+    def month(self, d: dt.date | None) -> str:
+        """``January 2024`` / ``enero de 2024`` / ``janvier 2024``."""
+        if d is None:
+            return DASH
+        return str(format_date(d, format="LLLL y", locale=self.locale))
+
+    def date(self, d: dt.date | dt.datetime | None) -> str:
+        """A day in the locale's medium format (``Aug 6, 2024`` / ``6 ago 2024``)."""
+        if d is None:
+            return DASH
+        day = d.date() if isinstance(d, dt.datetime) else d
+        return str(format_date(day, format="medium", locale=self.locale))

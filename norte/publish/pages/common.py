@@ -1,0 +1,24 @@
+"""Helpers shared by page families."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from norte.publish.charts import SourceRef
+from norte.publish.context import PageContext
+
+
+def source_refs(ctx: PageContext, prov: list[dict[str, Any]]) -> list[SourceRef]:
+    """:func:`norte.publish.queries.provenance` rows as chart sources, labelled in the language."""
+    return [
+        SourceRef(
+            source=p["source"],
+            dataset=p["dataset"],
+            label=ctx.label("dataset", p["dataset"]),
+            vintages=[ctx.tr.date(v) for v in p["vintages"]],
+            rows=int(p["rows"]),
+            first=ctx.tr.month(p["first"]),
+            last=ctx.tr.month(p["last"]),
+        )
+        for p in prov
+    ]

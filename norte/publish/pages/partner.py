@@ -1,0 +1,170 @@
+"""Partner pages (``partner-mex.html``...): U.S. trade with Mexico, Canada and China — yearly
+summary with rank, monthly exports/imports, balance and total trade charts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from norte.publish import charts as ch
+from norte.publish import queries as q
+from norte.publish.context import NavItem, PageContext, SiteContext
+from norte.publish.pages import PageFamily
+from norte.publish.pages.common import source_refs
+from norte.publish.pages.home import PARTNERS, top_tables
+
+
+def _data(site: SiteContext, code: str) -> dict[str, Any]:
+    def compute() -> dict[str, Any]:
+        con = site.con
+        monthly = q.monthly(con, code)
+        years = q.complete_years(con)
+        return {
+            "monthly": monthly,
+            "years": years,
+            "sources": q.provenance(con, q.TRADE, "partner = ?", [code]),
+        }
+
+    result: dict[str, Any] = site.once(f"partner:{code}", compute)
+    return result
+
+
+def partner_charts(ctx: PageContext, code: str) -> list[ch.Chart]:
+    """The three charts of a partner page, in the context's language."""
+    d = _data(ctx.site, code)
+    monthly = d["monthly"]
+    if not monthly:
+        return []
+    name = ctx.label("partner", code)
+    tr = ctx.tr
+    exports, imports = ctx.t("flow_exports"), ctx.t("flow_imports")
+    long_rows = []
+    bal_rows = []
+    for r in monthly:
+        p = r["period"].isoformat()
+        for flow, key in ((exports, "exports"), (imports, "imports")):
+            if r[key] is not None:
+                long_rows.append({"month": p, "flow": flow, "usd_bn": round(r[key] / 1e9, 6)})
+        if r["exports"] is not None and r["imports"] is not None:
+            bal_rows.append(
+                {"month": p, "balance_usd_bn": round((r["exports"] - r["imports"]) / 1e9, 6)}
+            )
+    complete = set(d["years"])
+    annual: dict[int, float] = {}
+    for r in monthly:
+        y = r["period"].year
+        if y in complete and r["exports"] is not None and r["imports"] is not None:
+            annual[y] = annual.get(y, 0.0) + r["exports"] + r["imports"]
+    total_rows = [
+        {"year": str(y), "total_trade_usd_bn": round(v / 1e9, 6)} for y, v in sorted(annual.items())
+    ]
+    slug = code.lower()
+    note = ctx.t("census_note")
+    refs = source_refs(ctx, d["sources"])
+    first, last = monthly[0]["period"], monthly[-1]["period"]
+    out = [
+        ch.time_lines(
+            f"{slug}-exports-imports",
+            ctx.t("chart_exports_imports", name=name),
+            note,
+            long_rows,
+            "month",
+            "usd_bn",
+            "flow",
+            ctx.t("axis_usd_bn"),
+            locale=tr.d3,
+        ),
+        ch.bars(
+            f"{slug}-balance",
+            ctx.t("chart_balance", name=name),
+            ctx.t("chart_balance_note") + " " + note,
+            bal_rows,
+            "month",
+            "balance_usd_bn",
+            ctx.t("axis_usd_bn"),
+            signed=True,
+            locale=tr.d3,
+        ),
+    ]
+    if total_rows:
+        out.append(
+            ch.bars(
+                f"{slug}-total-trade",
+                ctx.t("chart_total_trade", name=name),
+                ctx.t("chart_complete_years") + " " + note,
+                total_rows,
+                "year",
+                "total_trade_usd_bn",
+                ctx.t("axis_usd_bn"),
+                temporal=False,
+                locale=tr.d3,
+            )
+        )
+    last_row = monthly[-1]
+    out[0].alt = ctx.t(
+        "alt_lines",
+        title=out[0].title,
+        n=len(monthly),
+        first=tr.month(first),
+        last=tr.month(last),
+        latest=f"{exports} {tr.usd(last_row['exports'])}, {imports} {tr.usd(last_row['imports'])}",
+    )
+    for c, rows_, key, label in (
+        (out[1], bal_rows, "balance_usd_bn", "month"),
+        (out[2] if len(out) > 2 else None, total_rows, "total_trade_usd_bn", "year"),
+    ):
+        if c is None or not rows_:
+            continue
+        hi = max(rows_, key=lambda r: r[key])
+        lo = min(rows_, key=lambda r: r[key])
+        c.alt = ctx.t(
+            "alt_bars",
+            title=c.title,
+            n=len(rows_),
+            first=rows_[0][label],
+            last=rows_[-1][label],
+            max_label=hi[label],
+            max=tr.usd(hi[key] * 1e9),
+            min_label=lo[label],
+            min=tr.usd(lo[key] * 1e9),
+        )
+    for c in out:
+        c.sources = refs
+        ctx.publish_chart(c)
+    return out
+
+
+def render(ctx: PageContext) -> None:
+    tables = top_tables(ctx.site)
+    for code in PARTNERS:
+        d = _data(ctx.site, code)
+        monthly = d["monthly"]
+        summary = []
+        for y in d["years"][:5]:
+            ex = sum(r["exports"] or 0 for r in monthly if r["period"].year == y)
+            im = sum(r["imports"] or 0 for r in monthly if r["period"].year == y)
+            summary.append(
+                {"year": y, "exports": ex, "imports": im, "balance": ex - im, "total": ex + im}
+            )
+        ranks = {
+            t.get("year"): next((r["rank"] for r in t["rows"] if r["partner"] == code), None)
+            for t in tables
+            if "year" in t
+        }
+        name = ctx.label("partner", code)
+        ctx.write_page(
+            f"partner-{code.lower()}.html",
+            "partner.html",
+            code=code,
+            name=name,
+            charts=partner_charts(ctx, code),
+            summary=summary,
+            ranks=ranks,
+            seed=q.seed_figures(ctx.con, code) if ctx.mode == "seed" else [],
+        )
+
+
+def nav(site: SiteContext) -> list[NavItem]:
+    return [NavItem(f"partner-{c.lower()}.html", f"partner:{c}", order=10) for c in PARTNERS]
+
+
+FAMILY = PageFamily("partner", render, nav, order=20)
