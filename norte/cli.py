@@ -48,6 +48,10 @@ def _parser() -> argparse.ArgumentParser:
     pq.add_argument("sql")
     pq.add_argument("--json", action="store_true")
 
+    from norte.indicators.cli import add_parser as add_indicators
+
+    add_indicators(sub)
+
     sub.add_parser("formats", help="list the formats norte reads")
     sub.add_parser("settings", help="list settings with their sources and defaults")
     return p
@@ -105,6 +109,10 @@ def _run(args: argparse.Namespace) -> int:
         )
         unknown = settings.resolve("unknown_codes", None, config, config_path)
         return build(db, out, [Path(p) for p in paths], {"unknown_codes": unknown})
+    if args.command == "indicators":
+        from norte.indicators.cli import run as run_indicators
+
+        return run_indicators(args, db)
     if args.command in ("loads", "query"):
         sql = (
             "SELECT load_id, source, format, rows, rows_skipped, vintage, vintage_from, "
