@@ -48,6 +48,10 @@ def _parser() -> argparse.ArgumentParser:
     pq.add_argument("sql")
     pq.add_argument("--json", action="store_true")
 
+    from norte.fetch.cli import add_parser as add_fetch
+
+    add_fetch(sub)
+
     from norte.indicators.cli import add_parser as add_indicators
 
     add_indicators(sub)
@@ -109,6 +113,10 @@ def _run(args: argparse.Namespace) -> int:
         )
         unknown = settings.resolve("unknown_codes", None, config, config_path)
         return build(db, out, [Path(p) for p in paths], {"unknown_codes": unknown})
+    if args.command == "fetch":
+        from norte.fetch.cli import run as run_fetch
+
+        return run_fetch(args, db)
     if args.command == "indicators":
         from norte.indicators.cli import run as run_indicators
 

@@ -1,0 +1,61 @@
+"""``norte fetch``: fetch from a live API, save the body, ingest it with the retrieval date."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from norte.fetch.census import fetch_trade
+from norte.fetch.http import Client
+from norte.sources import census_api
+from norte.store import Store
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser("fetch", help="fetch from a live API (Census), save the body and ingest it")
+    p.add_argument("api", choices=["census"])
+    p.add_argument("--flow", choices=["exports", "imports", "both"], default="both")
+    p.add_argument("--from", dest="start", required=True, help="first month, YYYY-MM")
+    p.add_argument("--to", dest="end", required=True, help="last month, YYYY-MM")
+    p.add_argument("--level", choices=["HS2", "HS4", "HS6"], help="by HS level x country")
+    p.add_argument("--dir", type=Path, default=Path("downloads"), help="where bodies are saved")
+    p.add_argument("--cache-ttl", type=float, default=12 * 3600, help="reuse responses (s)")
+    p.add_argument("--no-ingest", action="store_true", help="only save the bodies")
+
+
+def run(args: argparse.Namespace, db: Path) -> int:
+    err = sys.stderr
+    flows = ["exports", "imports"] if args.flow == "both" else [args.flow]
+    client = Client(args.dir / ".cache", ttl=args.cache_ttl, log=lambda m: print(m, file=err))
+    try:
+        fetched = [
+            fetch_trade(
+                client,
+                f,
+                args.start,
+                args.end,
+                args.dir,
+                args.level,
+                log=lambda m: print(m, file=err),
+            )
+            for f in flows
+        ]
+    finally:
+        client.close()
+    for f in fetched:
+        if f.path is None:
+            print(f"norte fetch: {f.message} ({f.url})", file=err)
+    if args.no_ingest:
+        return 0
+    with Store(db) as store:
+        for f in fetched:
+            if f.path is None:
+                continue
+            r = store.load_file(f.path, census_api, vintage=f.retrieved)
+            print(
+                f"norte fetch: {f.path.name}: {r.rows:,} rows ({r.outcome}, vintage {f.retrieved})",
+                file=err,
+            )
+        print(f"norte fetch: store {db} holds {store.count():,} rows", file=err)
+    return 0
