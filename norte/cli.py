@@ -56,6 +56,10 @@ def _parser() -> argparse.ArgumentParser:
 
     add_indicators(sub)
 
+    from norte.goals.cli import add_parser as add_goals
+
+    add_goals(sub)
+
     sub.add_parser("formats", help="list the formats norte reads")
     sub.add_parser("settings", help="list settings with their sources and defaults")
     return p
@@ -121,6 +125,10 @@ def _run(args: argparse.Namespace) -> int:
         from norte.indicators.cli import run as run_indicators
 
         return run_indicators(args, db)
+    if args.command == "goals":
+        from norte.goals.cli import run as run_goals
+
+        return run_goals(args, db)
     if args.command in ("loads", "query"):
         sql = (
             "SELECT load_id, source, format, rows, rows_skipped, vintage, vintage_from, "

@@ -141,4 +141,86 @@ QUALIFY input_vintage = max(input_vintage) OVER (PARTITION BY base_id)""",
 SELECT * FROM indicator_values
 WHERE input_vintage <= CAST(as_of AS DATE)
 QUALIFY input_vintage = max(input_vintage) OVER (PARTITION BY base_id)""",
+    # Goals (issue #6): stakeholders' own goals and targets (owner = the organization; ready
+    # for accounts), and the traffic light of every target at every input vintage.
+    """CREATE TABLE IF NOT EXISTS stakeholder_goals (
+    goal_id VARCHAR PRIMARY KEY,
+    owner VARCHAR NOT NULL,
+    parent INTEGER NOT NULL CHECK (parent BETWEEN 1 AND 4),
+    title_en VARCHAR NOT NULL,
+    title_es VARCHAR,
+    title_fr VARCHAR,
+    description_en VARCHAR,
+    citation VARCHAR,
+    indicators VARCHAR[],
+    spec JSON NOT NULL,
+    digest VARCHAR NOT NULL,
+    source_file VARCHAR NOT NULL,
+    added_at TIMESTAMP NOT NULL,
+    updated_at TIMESTAMP NOT NULL
+)""",
+    """CREATE TABLE IF NOT EXISTS stakeholder_targets (
+    goal_id VARCHAR NOT NULL,
+    target_id VARCHAR NOT NULL,
+    owner VARCHAR NOT NULL,
+    indicator_id VARCHAR NOT NULL,
+    select_dims JSON,
+    value DOUBLE NOT NULL,
+    target_date VARCHAR NOT NULL,
+    direction VARCHAR NOT NULL,
+    baseline VARCHAR,
+    baseline_value DOUBLE,
+    tolerance_on DOUBLE NOT NULL,
+    tolerance_risk DOUBLE NOT NULL,
+    trend_years INTEGER NOT NULL,
+    rationale_en VARCHAR,
+    citation VARCHAR,
+    PRIMARY KEY (goal_id, target_id)
+)""",
+    """CREATE TABLE IF NOT EXISTS goal_status (
+    goal_id VARCHAR NOT NULL,
+    owner VARCHAR,
+    target_id VARCHAR NOT NULL,
+    indicator_id VARCHAR,
+    input_vintage DATE,
+    status VARCHAR NOT NULL,
+    reason VARCHAR NOT NULL,
+    method VARCHAR,
+    freq VARCHAR,
+    baseline_period DATE,
+    baseline_value DOUBLE,
+    latest_period DATE,
+    latest_value DOUBLE,
+    trend_from_period DATE,
+    trend_from_value DOUBLE,
+    growth DOUBLE,
+    projected_value DOUBLE,
+    target_value DOUBLE,
+    target_period DATE,
+    path_at_latest DOUBLE,
+    periods_used INTEGER,
+    tolerance_on DOUBLE,
+    tolerance_risk DOUBLE,
+    direction VARCHAR,
+    computed_at TIMESTAMP NOT NULL
+)""",
+    """CREATE OR REPLACE VIEW goal_status_latest AS
+SELECT * FROM goal_status
+QUALIFY row_number() OVER (PARTITION BY goal_id, target_id
+                           ORDER BY input_vintage DESC NULLS LAST) = 1""",
+    # Findings (issue #5): the stories the detectors found in the current store, replaced
+    # on each run (norte.findings.run.write); `body` is the documented JSON (docs/findings.md).
+    """CREATE TABLE IF NOT EXISTS findings (
+    id VARCHAR PRIMARY KEY,
+    type VARCHAR NOT NULL,
+    period VARCHAR NOT NULL,
+    period_start DATE NOT NULL,
+    freq VARCHAR NOT NULL,
+    score DOUBLE NOT NULL,
+    vintage DATE,
+    subject JSON NOT NULL,
+    indicators VARCHAR[] NOT NULL,
+    headline_en VARCHAR NOT NULL,
+    body JSON NOT NULL
+)""",
 )

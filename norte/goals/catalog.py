@@ -1,0 +1,583 @@
+"""Goals and targets as data: the report's four shared goals (``norte/goals/catalog/*.toml``)
+and stakeholders' own goals (a TOML file given to ``norte goals add``), validated here.
+
+One schema serves both. A *target* says where an indicator should be by a date::
+
+    [[goals.targets]]
+    indicator = "us-total-trade-annual.mex"   # an id of the indicator catalog
+    select = { flow = "total" }               # optional: pin one series of the indicator
+    value = 1.0e12                            # the target value, in the indicator's unit
+    date = "2030"                             # YYYY, YYYY-MM or YYYY-MM-DD
+    direction = "higher_is_better"            # or lower_is_better
+    baseline = "2019"                         # the period the target path starts from
+    rationale = "why this number"             # or { en = ..., es = ..., fr = ... }
+    citation = "who set it, where"
+
+A *commitment* is a target on something no loaded data measures (USMCA regional value
+content, semiconductor capacity): it keeps its value, date and citation and names the data
+that would be needed; its light is always "no data". An indicator listed without a target is
+shown with "no target set" — the catalog never invents a number.
+
+Every mistake raises :class:`GoalFileError` naming the file, the field
+(``goals[0].targets[1].date``) and the fix.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import tomllib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from norte.errors import InputError
+
+LANGS = ("en", "es", "fr")
+DIRECTIONS = ("higher_is_better", "lower_is_better")
+#: The report's four shared goals (numbers are the report's).
+GOAL_NUMBERS = (1, 2, 3, 4)
+#: Indicator dimensions a target may pin with ``select`` (columns of ``indicator_values``).
+SELECT_DIMS = ("flow", "partner", "product_code", "mode", "geo_code", "detail", "measure")
+#: Default tolerance bands, as fractions of |target|: on track within the first, at risk
+#: within the second (docs/architecture.md, "Goals").
+DEFAULT_TOLERANCE = (0.05, 0.15)
+#: Default trend window in years (CAGR from the same period N years before the latest).
+DEFAULT_TREND_YEARS = 3
+
+
+class GoalFileError(InputError):
+    """A goals file that does not follow the schema: names the file, the field and the fix."""
+
+
+Text = Mapping[str, str]
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where an indicator (or a commitment) should be by a date, and why."""
+
+    id: str
+    indicator: str | None
+    value: float
+    date: str | None
+    direction: str
+    rationale: Text
+    citation: str
+    select: Mapping[str, str] = field(default_factory=dict)
+    baseline: str | None = None
+    baseline_value: float | None = None
+    tolerance: tuple[float, float] = DEFAULT_TOLERANCE
+    trend_years: int = DEFAULT_TREND_YEARS
+    unit: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "indicator": self.indicator,
+            "select": dict(self.select),
+            "value": self.value,
+            "date": self.date,
+            "direction": self.direction,
+            "baseline": self.baseline,
+            "baseline_value": self.baseline_value,
+            "tolerance": list(self.tolerance),
+            "trend_years": self.trend_years,
+            "unit": self.unit,
+            "rationale": dict(self.rationale),
+            "citation": self.citation,
+        }
+
+
+@dataclass(frozen=True)
+class Commitment:
+    """A target no loaded data measures: status is always "no data"; ``data_needed`` says why."""
+
+    id: str
+    title: Text
+    unit: str
+    target: Target
+    data_needed: Text
+    baseline_note: Text = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class IndicatorRef:
+    """An indicator monitored under a goal, with its target or the reason it has none."""
+
+    id: str
+    select: Mapping[str, str] = field(default_factory=dict)
+    no_target: Text = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Goal:
+    """A shared goal (``owner`` None, ``number`` 1-4) or a stakeholder goal (``parent`` 1-4)."""
+
+    id: str
+    title: Text
+    description: Text
+    citation: str
+    indicators: tuple[IndicatorRef, ...]
+    targets: tuple[Target, ...]
+    commitments: tuple[Commitment, ...] = ()
+    data_gaps: Text = field(default_factory=dict)
+    number: int | None = None
+    owner: str | None = None
+    parent: int | None = None
+    file: str = ""
+
+    @property
+    def shared_number(self) -> int:
+        """The shared goal this one belongs to (itself for a shared goal)."""
+        n = self.number if self.number is not None else self.parent
+        assert n is not None
+        return n
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "number": self.number,
+            "owner": self.owner,
+            "parent": self.parent,
+            "title": dict(self.title),
+            "description": dict(self.description),
+            "citation": self.citation,
+            "data_gaps": dict(self.data_gaps),
+            "indicators": [
+                {"id": r.id, "select": dict(r.select), "no_target": dict(r.no_target)}
+                for r in self.indicators
+            ],
+            "targets": [t.as_dict() for t in self.targets],
+            "commitments": [
+                {
+                    "id": c.id,
+                    "title": dict(c.title),
+                    "unit": c.unit,
+                    "target": c.target.as_dict(),
+                    "data_needed": dict(c.data_needed),
+                    "baseline_note": dict(c.baseline_note),
+                }
+                for c in self.commitments
+            ],
+        }
+
+    def digest(self) -> str:
+        """Checksum of the goal's content (not its file name): same content, same digest."""
+        body = self.as_dict()
+        return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
+
+
+# -- validation -------------------------------------------------------------------------------
+class _Ctx:
+    """The file being read and the set of known indicator ids."""
+
+    def __init__(self, path: str, known: set[str] | None) -> None:
+        self.path = path
+        self.known = known
+
+    def fail(self, where: str, problem: str, fix: str) -> GoalFileError:
+        return GoalFileError(self.path, where, problem, hint=fix)
+
+
+def _require(c: _Ctx, raw: Mapping[str, Any], where: str, name: str, what: str) -> Any:
+    if name not in raw:
+        raise c.fail(f"{where}.{name}", "missing", f"add {name} = {what}")
+    return raw[name]
+
+
+def _no_unknown(c: _Ctx, raw: Mapping[str, Any], where: str, allowed: Iterable[str]) -> None:
+    allowed = tuple(allowed)
+    for k in raw:
+        if k not in allowed:
+            raise c.fail(f"{where}.{k}", "unknown field", f"use one of: {', '.join(allowed)}")
+
+
+def _text(c: _Ctx, v: Any, where: str, langs_required: bool) -> dict[str, str]:
+    """A text: a table ``{en, es, fr}`` (required for the shared catalog) or, for stakeholder
+    files, a plain string (taken as the text in every language)."""
+    if isinstance(v, str) and not langs_required:
+        if not v.strip():
+            raise c.fail(where, "empty text", "write the text")
+        return dict.fromkeys(LANGS, v)
+    if not isinstance(v, dict):
+        fix = "write { en = ..., es = ..., fr = ... }" + (
+            "" if langs_required else ' or a plain string "..."'
+        )
+        raise c.fail(where, f"expected text, got {type(v).__name__}", fix)
+    missing = [x for x in LANGS if not isinstance(v.get(x), str) or not v[x].strip()]
+    if missing and (langs_required or "en" in missing):
+        raise c.fail(where, f"missing text for {', '.join(missing)}", "give en, es and fr")
+    extra = sorted(set(v) - set(LANGS))
+    if extra:
+        raise c.fail(f"{where}.{extra[0]}", "unknown language", "use en, es and fr")
+    return {x: v.get(x) or v["en"] for x in LANGS}
+
+
+def _ident(c: _Ctx, v: Any, where: str) -> str:
+    if not isinstance(v, str) or not v or not all(ch.isalnum() or ch in "-_." for ch in v):
+        raise c.fail(
+            where, f"expected an id, got {v!r}", "use letters, digits, '-', '_' or '.' only"
+        )
+    return v
+
+
+def parse_date(text: str) -> tuple[int, int | None, int | None]:
+    """``"2030"`` -> (2030, None, None); ``"2030-06"`` -> (2030, 6, None); raises ValueError."""
+    parts = text.split("-")
+    if not 1 <= len(parts) <= 3 or len(parts[0]) != 4 or not all(p.isdigit() for p in parts):
+        raise ValueError(text)
+    y = int(parts[0])
+    m = int(parts[1]) if len(parts) > 1 else None
+    d = int(parts[2]) if len(parts) > 2 else None
+    if m is not None:
+        dt.date(y, m, d or 1)  # raises ValueError for month 13, Feb 30, ...
+    return y, m, d
+
+
+def _date(c: _Ctx, v: Any, where: str) -> str:
+    if isinstance(v, int) and not isinstance(v, bool):
+        v = str(v)
+    if isinstance(v, dt.date):
+        return v.isoformat()
+    if not isinstance(v, str):
+        raise c.fail(
+            where, f"expected a date, got {v!r}", 'write "YYYY", "YYYY-MM" or "YYYY-MM-DD"'
+        )
+    try:
+        parse_date(v)
+    except ValueError:
+        raise c.fail(
+            where, f"not a date: {v!r}", 'write "YYYY", "YYYY-MM" or "YYYY-MM-DD", e.g. "2030"'
+        ) from None
+    return v
+
+
+def _number(c: _Ctx, v: Any, where: str) -> float:
+    if isinstance(v, bool) or not isinstance(v, int | float):
+        raise c.fail(
+            where,
+            f"expected a number, got {v!r}",
+            "write a bare number in the indicator's unit, e.g. 1.0e12 (no quotes, no % or $)",
+        )
+    return float(v)
+
+
+def _indicator_id(c: _Ctx, v: Any, where: str) -> str:
+    ident = _ident(c, v, where)
+    if c.known is not None and ident not in c.known:
+        close = sorted(k for k in c.known if k.split(".")[0] == ident.split(".")[0])[:6]
+        hint = (
+            f"did you mean {', '.join(close)}?"
+            if close
+            else "list the ids with: python -c 'from norte.indicators import "
+            "load_catalog, indicators; print([i.id for i in indicators(load_catalog())])'"
+        )
+        raise c.fail(where, f"unknown indicator id {ident!r}", hint)
+    return ident
+
+
+def _select(c: _Ctx, v: Any, where: str) -> dict[str, str]:
+    if not isinstance(v, dict) or not all(isinstance(x, str) for x in v.values()):
+        raise c.fail(where, "expected a table of dimension = value", 'e.g. { flow = "total" }')
+    for k in v:
+        if k not in SELECT_DIMS:
+            raise c.fail(f"{where}.{k}", "unknown dimension", f"use {', '.join(SELECT_DIMS)}")
+    return dict(v)
+
+
+_TARGET_FIELDS = (
+    "id",
+    "indicator",
+    "select",
+    "value",
+    "date",
+    "direction",
+    "baseline",
+    "baseline_value",
+    "tolerance",
+    "trend_years",
+    "unit",
+    "rationale",
+    "citation",
+)
+
+
+def _target(
+    c: _Ctx, raw: Any, where: str, default_id: str, langs: bool, commitment: bool = False
+) -> Target:
+    if not isinstance(raw, dict):
+        raise c.fail(where, "expected a table", "write [[...targets]] with value, date, ...")
+    _no_unknown(c, raw, where, _TARGET_FIELDS)
+    indicator = None
+    if not commitment:
+        indicator = _indicator_id(
+            c, _require(c, raw, where, "indicator", '"<indicator id>"'), f"{where}.indicator"
+        )
+    value = _number(c, _require(c, raw, where, "value", "<number>"), f"{where}.value")
+    date = None
+    if "date" in raw or not commitment:
+        date = _date(c, _require(c, raw, where, "date", '"YYYY"'), f"{where}.date")
+    direction = _require(c, raw, where, "direction", '"higher_is_better"')
+    if direction not in DIRECTIONS:
+        raise c.fail(
+            f"{where}.direction",
+            f"unknown direction {direction!r}",
+            f"use {' or '.join(repr(d) for d in DIRECTIONS)}",
+        )
+    rationale = _text(
+        c, _require(c, raw, where, "rationale", '"why this value"'), f"{where}.rationale", langs
+    )
+    citation = _require(c, raw, where, "citation", '"who set the target, and where"')
+    if not isinstance(citation, str) or not citation.strip():
+        raise c.fail(f"{where}.citation", "expected text", "name the source of the target")
+    baseline = None
+    if "baseline" in raw:
+        baseline = _date(c, raw["baseline"], f"{where}.baseline")
+    elif not commitment:
+        raise c.fail(
+            f"{where}.baseline",
+            "missing",
+            'add baseline = "YYYY" (the period the path to the target starts from)',
+        )
+    baseline_value = None
+    if "baseline_value" in raw:
+        baseline_value = _number(c, raw["baseline_value"], f"{where}.baseline_value")
+    tol = raw.get("tolerance", list(DEFAULT_TOLERANCE))
+    if (
+        not isinstance(tol, list)
+        or len(tol) != 2
+        or not all(isinstance(x, int | float) and not isinstance(x, bool) for x in tol)
+        or not 0 <= tol[0] <= tol[1]
+    ):
+        raise c.fail(
+            f"{where}.tolerance",
+            f"expected [on_track, at_risk] fractions, got {tol!r}",
+            "e.g. tolerance = [0.05, 0.15] (0 <= first <= second)",
+        )
+    years = raw.get("trend_years", DEFAULT_TREND_YEARS)
+    if isinstance(years, bool) or not isinstance(years, int) or years < 1:
+        raise c.fail(
+            f"{where}.trend_years", f"expected a whole number >= 1, got {years!r}", "e.g. 3"
+        )
+    unit = raw.get("unit")
+    if unit is not None and (not isinstance(unit, str) or not unit):
+        raise c.fail(f"{where}.unit", "expected a unit", 'e.g. "percent"')
+    ident = _ident(c, raw.get("id", default_id), f"{where}.id")
+    return Target(
+        id=ident,
+        indicator=indicator,
+        value=value,
+        date=date,
+        direction=direction,
+        rationale=rationale,
+        citation=citation,
+        select=_select(c, raw.get("select", {}), f"{where}.select"),
+        baseline=baseline,
+        baseline_value=baseline_value,
+        tolerance=(float(tol[0]), float(tol[1])),
+        trend_years=years,
+        unit=unit,
+    )
+
+
+_GOAL_FIELDS = (
+    "id",
+    "number",
+    "owner",
+    "parent",
+    "title",
+    "description",
+    "citation",
+    "indicators",
+    "targets",
+    "commitments",
+    "data_gaps",
+)
+
+
+def _indicator_refs(c: _Ctx, raw: Any, where: str, langs: bool) -> tuple[IndicatorRef, ...]:
+    if not isinstance(raw, list):
+        raise c.fail(where, "expected a list", 'write indicators = ["id", ...] or [[...]] tables')
+    out = []
+    for i, item in enumerate(raw):
+        w = f"{where}[{i}]"
+        if isinstance(item, str):
+            out.append(IndicatorRef(_indicator_id(c, item, w)))
+            continue
+        if not isinstance(item, dict):
+            raise c.fail(w, "expected an indicator id or a table", 'write "us-exports.mex"')
+        _no_unknown(c, item, w, ("id", "select", "no_target"))
+        ident = _indicator_id(c, _require(c, item, w, "id", '"<indicator id>"'), f"{w}.id")
+        nt = _text(c, item["no_target"], f"{w}.no_target", langs) if "no_target" in item else {}
+        out.append(IndicatorRef(ident, _select(c, item.get("select", {}), f"{w}.select"), nt))
+    return tuple(out)
+
+
+def parse_goal(c: _Ctx, raw: Any, where: str, shared: bool) -> Goal:
+    """Validate one goal table (shared: from the catalog; else a stakeholder goal)."""
+    if not isinstance(raw, dict):
+        raise c.fail(where, "expected a table", "write [[goals]] with id, title, ...")
+    _no_unknown(
+        c,
+        raw,
+        where,
+        [f for f in _GOAL_FIELDS if f not in (("owner", "parent") if shared else ("number",))],
+    )
+    ident = _ident(c, _require(c, raw, where, "id", '"<goal id>"'), f"{where}.id")
+    number = parent = None
+    owner = None
+    if shared:
+        number = _require(c, raw, where, "number", "1, 2, 3 or 4")
+        if number not in GOAL_NUMBERS or isinstance(number, bool):
+            raise c.fail(f"{where}.number", f"expected 1-4, got {number!r}", "use 1, 2, 3 or 4")
+    else:
+        owner = _require(c, raw, where, "owner", '"<organization>"')
+        if not isinstance(owner, str) or not owner.strip():
+            raise c.fail(f"{where}.owner", "expected text", "name the organization")
+        parent = _require(c, raw, where, "parent", "1, 2, 3 or 4")
+        if isinstance(parent, bool) or parent not in GOAL_NUMBERS:
+            raise c.fail(
+                f"{where}.parent",
+                f"expected a shared goal number 1-4, got {parent!r}",
+                "use 1 (shared prosperity and job creation), 2 (economic growth), "
+                "3 (intraregional and global trade) or 4 (sectoral, strategic and "
+                "infrastructure investment)",
+            )
+    title = _text(c, _require(c, raw, where, "title", '"..."'), f"{where}.title", shared)
+    description = (
+        _text(c, raw["description"], f"{where}.description", shared)
+        if "description" in raw or shared
+        else dict(title)
+    )
+    citation = raw.get("citation", "" if not shared else None)
+    if not isinstance(citation, str) or (shared and not citation.strip()):
+        raise c.fail(f"{where}.citation", "expected text", "cite the source of the goal")
+    refs = _indicator_refs(c, raw.get("indicators", []), f"{where}.indicators", shared)
+    traw = raw.get("targets", [])
+    if not isinstance(traw, list):
+        raise c.fail(f"{where}.targets", "expected a list of tables", "write [[goals.targets]]")
+    targets = tuple(
+        _target(c, t, f"{where}.targets[{i}]", f"{ident}.t{i + 1}", shared)
+        for i, t in enumerate(traw)
+    )
+    commitments = []
+    craw = raw.get("commitments", [])
+    if not isinstance(craw, list):
+        raise c.fail(f"{where}.commitments", "expected a list of tables", "write [[...]]")
+    for i, cm in enumerate(craw):
+        w = f"{where}.commitments[{i}]"
+        if not isinstance(cm, dict):
+            raise c.fail(w, "expected a table", "write [[goal.commitments]]")
+        _no_unknown(c, cm, w, ("id", "title", "unit", "target", "data_needed", "baseline_note"))
+        cid = _ident(c, _require(c, cm, w, "id", '"<id>"'), f"{w}.id")
+        commitments.append(
+            Commitment(
+                id=cid,
+                title=_text(c, _require(c, cm, w, "title", "{...}"), f"{w}.title", shared),
+                unit=str(_require(c, cm, w, "unit", '"percent"')),
+                target=_target(
+                    c, _require(c, cm, w, "target", "{...}"), f"{w}.target", cid, shared, True
+                ),
+                data_needed=_text(
+                    c, _require(c, cm, w, "data_needed", "{...}"), f"{w}.data_needed", shared
+                ),
+                baseline_note=_text(c, cm["baseline_note"], f"{w}.baseline_note", shared)
+                if "baseline_note" in cm
+                else {},
+            )
+        )
+    ids = [t.id for t in targets] + [x.id for x in commitments]
+    dup = sorted({x for x in ids if ids.count(x) > 1})
+    if dup:
+        raise c.fail(f"{where}.targets", f"repeated target id {dup[0]!r}", "give each an id")
+    return Goal(
+        id=ident,
+        title=title,
+        description=description,
+        citation=citation,
+        indicators=refs,
+        targets=targets,
+        commitments=tuple(commitments),
+        data_gaps=_text(c, raw["data_gaps"], f"{where}.data_gaps", shared)
+        if "data_gaps" in raw
+        else {},
+        number=number,
+        owner=owner.strip() if isinstance(owner, str) else None,
+        parent=parent,
+        file=c.path,
+    )
+
+
+def _read(path: Path) -> dict[str, Any]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as e:
+        raise GoalFileError(
+            path, "", f"cannot read the file ({e.strerror})", hint="check the path"
+        ) from e
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        raise GoalFileError(path, "", f"not valid TOML ({e})", hint="fix the TOML syntax") from e
+
+
+def known_indicator_ids() -> set[str]:
+    """Every indicator id of the shipped indicator catalog (templated instances included)."""
+    from norte.indicators import indicators, load_catalog
+
+    return {i.id for i in indicators(load_catalog())}
+
+
+def parse_stakeholder_file(path: Path, known: set[str] | None = None) -> list[Goal]:
+    """The goals of a stakeholder file (``[[goals]]`` tables), validated.
+
+    ``known`` is the set of valid indicator ids (default: the shipped indicator catalog).
+    """
+    c = _Ctx(str(path), known_indicator_ids() if known is None else known)
+    data = _read(path)
+    _no_unknown(c, data, "file", ("goals",))
+    items = data.get("goals")
+    if not isinstance(items, list) or not items:
+        raise c.fail("goals", "no goals", "write one or more [[goals]] tables")
+    goals = [parse_goal(c, g, f"goals[{i}]", shared=False) for i, g in enumerate(items)]
+    ids = [g.id for g in goals]
+    for i, g in enumerate(goals):
+        if ids.count(g.id) > 1:
+            raise c.fail(
+                f"goals[{i}].id", f"repeated goal id {g.id!r}", "give each goal its own id"
+            )
+    return goals
+
+
+def catalog_dir() -> Path:
+    return Path(str(resources.files("norte") / "goals" / "catalog"))
+
+
+def load_shared(paths: Iterable[Path] | None = None, known: set[str] | None = None) -> list[Goal]:
+    """The report's shared goals from ``norte/goals/catalog/*.toml``, validated, sorted by
+    number; exactly one goal per number 1-4 (a file holds one ``[goal]`` table)."""
+    files = sorted(catalog_dir().glob("*.toml")) if paths is None else list(paths)
+    known = known_indicator_ids() if known is None else known
+    goals: dict[int, Goal] = {}
+    for f in files:
+        c = _Ctx(str(f), known)
+        data = _read(f)
+        _no_unknown(c, data, "file", ("goal",))
+        g = parse_goal(c, _require(c, data, "file", "goal", "[goal] table"), "goal", shared=True)
+        assert g.number is not None
+        if g.number in goals:
+            raise c.fail(
+                "goal.number",
+                f"goal {g.number} is also in {goals[g.number].file}",
+                "one file per goal",
+            )
+        goals[g.number] = g
+    if paths is None and sorted(goals) != list(GOAL_NUMBERS):
+        raise GoalFileError(
+            catalog_dir(), "", f"goals {sorted(goals)} found", hint="ship one file per goal 1-4"
+        )
+    return [goals[n] for n in sorted(goals)]

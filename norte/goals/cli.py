@@ -1,0 +1,223 @@
+"""``norte goals status | show ID | add FILE`` (tables for people, ``--json`` for programs)."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from norte.errors import NorteError
+from norte.goals.catalog import Goal, load_shared
+from norte.goals.stakeholders import Light, add_file, lights, stakeholder_goals
+from norte.goals.status import REASONS, history
+from norte.store import Store
+
+LABELS = {
+    "on_track": "on track",
+    "at_risk": "at risk",
+    "off_track": "off track",
+    "no_data": "no data",
+    "no_target": "no target",
+}
+
+
+def add_parser(sub: Any) -> None:
+    """The ``goals`` subcommand and its three verbs, added to the main parser's subparsers."""
+    pg = sub.add_parser("goals", help="the four shared goals, targets and traffic lights")
+    gsub = pg.add_subparsers(dest="goals_command", required=True)
+    ps = gsub.add_parser("status", help="the light of every target, with its numbers")
+    ps.add_argument("--json", action="store_true")
+    pw = gsub.add_parser("show", help="one goal (1-4 or an id) or target, with its history")
+    pw.add_argument("id")
+    pw.add_argument("--json", action="store_true")
+    pa = gsub.add_parser("add", help="register a stakeholder's goals from a TOML file")
+    pa.add_argument("file", type=Path)
+
+
+@contextmanager
+def _con(db: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    """The store read-only, or an empty in-memory database when there is no store yet
+    (every light is then "no data" / "no target")."""
+    if not db.exists():
+        con = duckdb.connect(":memory:")
+        try:
+            yield con
+        finally:
+            con.close()
+        return
+    with Store(db, read_only=True) as store:
+        yield store.con
+
+
+def run(args: argparse.Namespace, db: Path) -> int:
+    if args.goals_command == "add":
+        with Store(db) as store:
+            results = add_file(store, args.file)
+        for r in results:
+            print(f"norte goals: {r.message} (owner {r.owner})", file=sys.stderr)
+        return 0
+    shared = load_shared()
+    with _con(db) as con:
+        extra = stakeholder_goals(con)
+        if args.goals_command == "status":
+            got = lights(con, shared + extra)
+            if args.json:
+                print(json.dumps([x.as_dict() for x in got], indent=2, ensure_ascii=False))
+            else:
+                _table(got)
+            return 0
+        if args.goals_command == "show":
+            body = show(con, args.id, shared, extra)
+            if args.json:
+                print(json.dumps(body, indent=2, ensure_ascii=False, default=_default))
+            else:
+                _print_show(body)
+            return 0
+    raise AssertionError(args.goals_command)
+
+
+def _default(o: Any) -> Any:
+    return o.isoformat() if isinstance(o, dt.date) else str(o)
+
+
+def fmt(v: Any) -> str:
+    """A number for a table: thousands separators for big values, 4 significant digits else."""
+    if v is None:
+        return "–"
+    if isinstance(v, float | int):
+        return f"{v:,.0f}" if abs(v) >= 1e5 else f"{v:,.4g}"
+    return str(v)
+
+
+def _table(got: list[Light]) -> None:
+    head = ("goal", "owner", "kind", "id", "status", "latest", "projected", "target", "method")
+    rows = []
+    for x in got:
+        s = x.status
+        latest = f"{fmt(s.latest_value)} ({s.latest_period})" if s.latest_period else "–"
+        tgt = x.target or {}
+        target = f"{fmt(tgt.get('value'))} by {tgt.get('date') or '(no date)'}" if tgt else "–"
+        method = s.method or s.reason
+        rows.append(
+            (
+                str(x.goal_number) if x.owner is None else f"{x.goal_number}>{x.goal_id}",
+                x.owner or "report",
+                x.kind,
+                x.id,
+                LABELS[s.status],
+                latest,
+                fmt(s.projected_value),
+                target,
+                method,
+            )
+        )
+    widths = [max(len(r[i]) for r in [head, *rows]) for i in range(len(head))]
+    for r in [head, *rows]:
+        print("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip())
+
+
+def show(
+    con: duckdb.DuckDBPyConnection, ident: str, shared: list[Goal], extra: list[Goal]
+) -> dict[str, Any]:
+    """A goal (``1``-``4``, ``goal-3`` or a stakeholder goal id) with its lights and history,
+    or one target or indicator by id."""
+    by_id = {g.id: g for g in shared + extra}
+    if ident.isdigit() and 1 <= int(ident) <= 4:
+        ident = f"goal-{ident}"
+    goal = by_id.get(ident)
+    if goal is None:
+        for g in shared + extra:
+            if any(t.id == ident for t in g.targets) or any(c.id == ident for c in g.commitments):
+                goal = g
+                break
+    if goal is None:
+        known = ", ".join(sorted(by_id))
+        raise NorteError(f"no goal or target {ident!r} — known goals: {known}")
+    got = lights(con, [goal])
+    hist: dict[str, list[dict[str, Any]]] = {}
+    for t in goal.targets:
+        hist[t.id] = [h.as_dict() for h in history(con, t)] if _has_values(con) else []
+    children = [g for g in extra if g.parent == goal.number] if goal.number else []
+    return {
+        "goal": goal.as_dict(),
+        "lights": [x.as_dict() for x in got],
+        "history": hist,
+        "stakeholder_goals": [
+            {"goal": c.as_dict(), "lights": [x.as_dict() for x in lights(con, [c])]}
+            for c in children
+        ],
+        "reasons": REASONS,
+    }
+
+
+def _has_values(con: duckdb.DuckDBPyConnection) -> bool:
+    got = con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'indicator_values'"
+    ).fetchall()
+    return bool(got[0][0])
+
+
+def _print_show(body: dict[str, Any]) -> None:
+    g = body["goal"]
+    head = (
+        f"Goal {g['number']}"
+        if g["number"]
+        else f"{g['id']} (owner {g['owner']}, under goal {g['parent']})"
+    )
+    print(f"{head}: {g['title']['en']}")
+    print(f"  {g['description']['en']}")
+    if g["citation"]:
+        print(f"  source: {g['citation']}")
+    if g["data_gaps"]:
+        print(f"  data gaps: {g['data_gaps']['en']}")
+    for x in body["lights"]:
+        print(f"\n  [{LABELS[x['status']]}] {x['kind']} {x['id']}: {x['title']['en']}")
+        print(f"    why: {REASONS.get(x['reason'], x['reason'])}")
+        numbers = {
+            k: x[k]
+            for k in (
+                "method",
+                "input_vintage",
+                "baseline_period",
+                "baseline_value",
+                "latest_period",
+                "latest_value",
+                "trend_from_period",
+                "trend_from_value",
+                "growth",
+                "projected_value",
+                "target_period",
+                "target_value",
+                "path_at_latest",
+                "periods_used",
+                "tolerance_on",
+                "tolerance_risk",
+            )
+            if x.get(k) is not None
+        }
+        if numbers:
+            print("    " + ", ".join(f"{k}={fmt(v)}" for k, v in numbers.items()))
+        t = x.get("target")
+        if t:
+            print(f"    target: {fmt(t['value'])} by {t['date'] or '(no date)'} ({t['direction']})")
+            print(f"    rationale: {t['rationale']['en']}")
+            print(f"    citation: {t['citation']}")
+        if x.get("note"):
+            print(f"    note: {x['note']['en']}")
+        h = body["history"].get(x["id"])
+        if h:
+            print(
+                "    history: "
+                + "; ".join(f"{s['input_vintage']} {LABELS[s['status']]}" for s in h)
+            )
+    for child in body["stakeholder_goals"]:
+        cg = child["goal"]
+        states = ", ".join(f"{x['id']} {LABELS[x['status']]}" for x in child["lights"])
+        print(f"\n  stakeholder goal {cg['id']} ({cg['owner']}): {cg['title']['en']} — {states}")
