@@ -13,12 +13,13 @@ from pathlib import Path
 from types import ModuleType
 
 from norte.errors import FormatError
-from norte.sources import census_api, census_xlsx, seed
+from norte.sources import census_api, census_xlsx, seed, transborder
 
 REGISTRY: dict[str, ModuleType] = {
     census_xlsx.FORMAT: census_xlsx,
     census_api.FORMAT: census_api,
     seed.FORMAT: seed,
+    transborder.FORMAT: transborder,
 }
 
 

@@ -14,7 +14,7 @@ import datetime as dt
 import hashlib
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from importlib import resources
@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import pyarrow as pa
 
 from norte.errors import NorteError, StoreError
 from norte.store.schema import DDL, KEY_COLUMNS, SCHEMA_VERSION, STAGE_COLUMNS
@@ -47,6 +48,17 @@ class StageInfo:
     warnings: list[str] = field(default_factory=list)
     #: Set False only when the source guarantees unique keys itself (checked in its tests).
     check_unique: bool = True
+    #: Streaming sources (large files): instead of (or besides) filling ``_stage``, the source
+    #: returns a function the store calls once the vintage and load id are known. It receives
+    #: ``emit(select_sql)``: ``select_sql`` yields rows with the columns of ``_stage`` in order
+    #: (``vintage`` may be NULL: the load's vintage is used), which the store inserts straight
+    #: into ``observations`` (one write, no staging table); ``emit`` returns the rows inserted.
+    #: The store checks the load's rows for repeated keys after the inserts (same rule as
+    #: ``_stage``), inside the same transaction.
+    stream: Callable[[Callable[[str], int]], None] | None = None
+    #: The ``observations.dataset`` values the load writes; required with ``stream`` (the store
+    #: then skips the overlap check when no stored row of these datasets has the vintage).
+    datasets: tuple[str, ...] | None = None
 
 
 @dataclass
@@ -153,8 +165,20 @@ class Store:
                             )
                         )
                     )
+        # One bulk insert (executemany runs one statement per row: seconds for ~2,000 codes).
+        # A later row with the same (scheme, code) wins, as with row-by-row INSERT OR REPLACE.
+        unique = list({(r[0], r[1]): r for r in rows}.values())
+        names = ("scheme", "code", "label_en", "label_es", "label_fr", "kind", "parent", "note")
+        table = pa.Table.from_arrays(  # noqa: F841 - read by DuckDB below
+            [pa.array([r[i] for r in unique], type=pa.string()) for i in range(len(names))],
+            names=list(names),
+        )
         self.con.execute("DELETE FROM codes")
-        self.con.executemany("INSERT OR REPLACE INTO codes VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
+        self.con.register("_codes_arrow", table)
+        try:
+            self.con.execute("INSERT INTO codes SELECT * FROM _codes_arrow")
+        finally:
+            self.con.unregister("_codes_arrow")
         self.con.execute(
             "INSERT OR REPLACE INTO meta VALUES ('codes_sha256', ?)",
             [digest],
@@ -244,6 +268,12 @@ class Store:
                 row = first(con.execute("SELECT coalesce(max(load_id), 0) + 1 FROM loads"))
                 load_id = int(row[0]) if row else 1
                 inserted, skipped = self._insert_stage(load_id, final_vintage, source.SOURCE)
+                if info.stream is not None:
+                    s_ins, s_skip = self._insert_stream(
+                        path, load_id, final_vintage, source.SOURCE, info
+                    )
+                    inserted += s_ins
+                    skipped += s_skip
                 finished = dt.datetime.now(dt.UTC).replace(tzinfo=None)
                 con.execute(
                     "INSERT INTO loads VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -283,11 +313,29 @@ class Store:
     def _check_stage(self, path: Path, info: StageInfo) -> None:
         if not info.check_unique:
             return
+        self._check_unique(path, STAGE_TABLE)
+
+    def _check_unique(self, path: Path, relation: str, where: str = "", params: Any = None) -> None:
+        """Fail when two rows of ``relation`` share a key.
+
+        Fast path: the count of distinct key hashes equals the row count, which proves the
+        keys unique (equal keys have equal hashes). Only when the counts differ (a repeat or,
+        rarely, a hash collision) the exact GROUP BY runs and names the repeated key.
+        """
         keys = ", ".join(KEY_COLUMNS)
+        counts = first(
+            self.con.execute(
+                f"SELECT count(*), count(DISTINCT hash({keys})) FROM {relation} {where}",  # noqa: S608
+                params or [],
+            )
+        )
+        if counts is None or counts[0] == counts[1]:
+            return
         dup = first(
             self.con.execute(
-                f"SELECT {keys}, count(*) AS n FROM {STAGE_TABLE} "  # noqa: S608
-                f"GROUP BY ALL HAVING count(*) > 1 LIMIT 1"
+                f"SELECT {keys}, count(*) AS n FROM {relation} {where} "  # noqa: S608
+                f"GROUP BY ALL HAVING count(*) > 1 LIMIT 1",
+                params or [],
             )
         )
         if dup is not None:
@@ -297,37 +345,109 @@ class Store:
                 "two source codes may map to one norte code; check the source's code table"
             )
 
-    def _insert_stage(self, load_id: int, vintage: dt.date, source: str) -> tuple[int, int]:
-        con = self.con
-        names = [n for n, _ in STAGE_COLUMNS]
-        select = ", ".join("coalesce(vintage, ?::DATE)" if n == "vintage" else n for n in names)
-        staged_row = first(con.execute(f"SELECT count(*) FROM {STAGE_TABLE}"))  # noqa: S608
-        staged = int(staged_row[0]) if staged_row else 0
-        # Rows already stored for the same datasets and vintage: insert only the new keys.
-        overlap = first(
-            con.execute(
-                f"SELECT count(*) FROM observations o WHERE o.vintage = ? AND (o.source, o.dataset) "  # noqa: S608
-                f"IN (SELECT DISTINCT source, dataset FROM {STAGE_TABLE})",
-                [vintage],
+    def _overlap(self, vintage: dt.date, datasets: tuple[str, ...] | None, source: str) -> bool:
+        """Whether rows of the load's datasets are already stored with this vintage."""
+        if datasets is None:
+            cond = f"(o.source, o.dataset) IN (SELECT DISTINCT source, dataset FROM {STAGE_TABLE})"  # noqa: S608
+            params: list[Any] = [vintage]
+        elif not datasets:
+            return False
+        else:
+            marks = ", ".join("?" for _ in datasets)
+            cond = f"o.source = ? AND o.dataset IN ({marks})"
+            params = [vintage, source, *datasets]
+        row = first(
+            self.con.execute(
+                f"SELECT count(*) FROM (SELECT 1 FROM observations o "  # noqa: S608
+                f"WHERE o.vintage = ? AND {cond} LIMIT 1)",
+                params,
             )
         )
-        if overlap and overlap[0]:
+        return bool(row and row[0])
+
+    def _select_list(self) -> str:
+        names = [n for n, _ in STAGE_COLUMNS]
+        return ", ".join(
+            "coalesce(s.vintage, ?::DATE)" if n == "vintage" else f"s.{n}" for n in names
+        )
+
+    def _insert_stage(self, load_id: int, vintage: dt.date, source: str) -> tuple[int, int]:
+        con = self.con
+        select = self._select_list()
+        staged_row = first(con.execute(f"SELECT count(*) FROM {STAGE_TABLE}"))  # noqa: S608
+        staged = int(staged_row[0]) if staged_row else 0
+        if staged == 0:
+            return 0, 0
+        # Rows already stored for the same datasets and vintage: insert only the new keys.
+        if self._overlap(vintage, None, source):
             cond = " AND ".join(f"o.{k} IS NOT DISTINCT FROM s.{k}" for k in KEY_COLUMNS)
-            con.execute(
-                f"INSERT INTO observations SELECT {select}, ? "  # noqa: S608
-                f"FROM {STAGE_TABLE} s WHERE NOT EXISTS (SELECT 1 FROM observations o "
-                f"WHERE o.vintage = ? AND {cond})",
-                [vintage, load_id, vintage],
+            res = first(
+                con.execute(
+                    f"INSERT INTO observations SELECT {select}, ? "  # noqa: S608
+                    f"FROM {STAGE_TABLE} s WHERE NOT EXISTS (SELECT 1 FROM observations o "
+                    f"WHERE o.vintage = ? AND {cond})",
+                    [vintage, load_id, vintage],
+                )
             )
         else:
-            con.execute(
-                f"INSERT INTO observations SELECT {select}, ? "  # noqa: S608
-                f"FROM {STAGE_TABLE}",
-                [vintage, load_id],
+            res = first(
+                con.execute(
+                    f"INSERT INTO observations SELECT {select}, ? "  # noqa: S608
+                    f"FROM {STAGE_TABLE} s",
+                    [vintage, load_id],
+                )
             )
-        after = first(con.execute("SELECT count(*) FROM observations WHERE load_id = ?", [load_id]))
-        inserted = int(after[0]) if after else 0
+        inserted = int(res[0]) if res else 0
         return inserted, staged - inserted
+
+    def _insert_stream(
+        self, path: Path, load_id: int, vintage: dt.date, source: str, info: StageInfo
+    ) -> tuple[int, int]:
+        """Run a streaming source: each ``emit(sql)`` inserts straight into ``observations``."""
+        assert info.stream is not None
+        con = self.con
+        select = self._select_list()
+        overlap = self._overlap(vintage, info.datasets, source)
+        totals = [0, 0]  # inserted, offered
+
+        def emit(sql: str) -> int:
+            if overlap:
+                # Slow path (a file of the same vintage was loaded before under other bytes):
+                # insert only keys not yet stored with this vintage.
+                cond = " AND ".join(f"o.{k} IS NOT DISTINCT FROM s.{k}" for k in KEY_COLUMNS)
+                offered = first(con.execute(f"SELECT count(*) FROM ({sql})"))  # noqa: S608
+                res = first(
+                    con.execute(
+                        f"INSERT INTO observations SELECT {select}, ? FROM ({sql}) s "  # noqa: S608
+                        f"WHERE NOT EXISTS (SELECT 1 FROM observations o WHERE o.vintage = ? "
+                        f"AND o.load_id <> ? AND {cond})",
+                        [vintage, load_id, vintage, load_id],
+                    )
+                )
+                n = int(res[0]) if res else 0
+                totals[1] += int(offered[0]) if offered else 0
+            else:
+                res = first(
+                    con.execute(
+                        f"INSERT INTO observations SELECT {select}, ? FROM ({sql}) s",  # noqa: S608
+                        [vintage, load_id],
+                    )
+                )
+                n = int(res[0]) if res else 0
+                totals[1] += n
+            totals[0] += n
+            return n
+
+        # Row order inside observations carries no meaning: let DuckDB write in parallel.
+        con.execute("SET preserve_insertion_order = false")
+        try:
+            info.stream(emit)
+        finally:
+            con.execute("RESET preserve_insertion_order")
+        if info.check_unique and totals[0]:
+            # Repeats inside this load (between emitted files, or with rows from ``_stage``).
+            self._check_unique(path, "observations", "WHERE load_id = ?", [load_id])
+        return totals[0], totals[1] - totals[0]
 
     def close(self) -> None:
         self.con.close()

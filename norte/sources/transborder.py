@@ -1,0 +1,566 @@
+"""BTS North American TransBorder Freight Data: the monthly raw-data zips, as BTS distributes them.
+
+What a load reads
+- A zip (``https://www.bts.gov/sites/bts.dot.gov/files/transborder-raw/YYYY/<Month>.zip``, one
+  per month) holding ``dot1_MMYY.csv``, ``dot2_MMYY.csv``, ``dot3_MMYY.csv``; or one of those
+  CSVs unzipped. One file = one load (one sha256, one transaction).
+- Zip names are inconsistent in the wild (``January2020``, ``Jan2023``, ``sept2023``): the
+  period of every row comes from its ``YEAR``/``MONTH`` columns, never from a file name.
+- Every inner CSV is recognised by its **header**, never by position: dot1 (U.S. state × port)
+  ``TRDTYPE,USASTATE,DEPE,DISAGMOT,MEXSTATE,CANPROV,COUNTRY,VALUE,SHIPWT,FREIGHT_CHARGES,DF,
+  CONTCODE,MONTH,YEAR``; dot2 (U.S. state × HS2) has ``COMMODITY2`` where dot1 has ``DEPE``;
+  dot3 (port × HS2) has ``DEPE`` and ``COMMODITY2`` and no states. Columns are read by name,
+  so any order works; a missing or unexpected column is an error naming the file and line 1.
+- **Annual files** (``dot1_2021.csv``, ``dot3_2022.csv`` in the December 2021/2022 zips): no
+  ``MONTH`` column and ``DF,CONTCODE,YEAR`` before the measures. They are stored as what they
+  are: ``freq='A'``, period ``YYYY-01-01``, in their own datasets ``transborder_dot1_annual`` /
+  ``transborder_dot2_annual`` / ``transborder_dot3_annual``; the monthly datasets never hold
+  them, so no query over ``transborder_dotN`` counts a year twice. (In the real files the annual
+  totals equal the sums of the twelve monthly files.)
+- **Year-to-date files** (``*_ytd_*``, e.g. ``dot1_ytd_0320.csv`` in the March 2020 zip): the
+  same header as the monthly files and, in the real files, the same rows as the monthly files
+  of January..that month. They are **skipped** (named in the load's notes): loading them would
+  repeat months already loaded.
+
+Decoding (code lists in ``norte/data/codes/transborder_*.csv``, made from BTS ``codes_all.xls``
+and the PDF beside it; in the ``transborder_*`` schemes ``parent`` is the code norte stores)
+- ``TRDTYPE`` 1/2 -> flow ``export``/``import``; reporter ``USA``; ``COUNTRY`` 1220/2010 ->
+  partner ``CAN``/``MEX``.
+- ``DISAGMOT`` -> ``mode``: 1 ``vessel``, 3 ``air``, 4 ``mail``, 5 ``truck``, 6 ``rail``,
+  7 ``pipeline``, 8 ``other``, 9 ``ftz`` (scheme ``mode``, labels en/es/fr).
+- ``USASTATE`` -> ISO 3166-2 ``US-TX``; ``MEXSTATE`` -> ``MX-NLE`` (BTS ``BN`` Baja California
+  Norte and ``BC`` both -> ``MX-BCN``; ``DF`` -> ``MX-CMX``); ``CANPROV`` -> ``CA-ON``.
+  ``COMMODITY2`` -> product ``HS2``/``87``. ``DEPE`` is kept as the CBP port code (``2304``
+  Laredo) or district (``23XX``), geo scheme ``us_port`` (the codes of the BTS crossing data).
+- Primary geography: dot1 and dot2 -> the U.S. state (``geo_scheme='iso3166_2'``); dot3 -> the
+  port (``geo_scheme='us_port'``). The other dimensions go to ``detail`` as
+  ``key=value;key=value`` with sorted keys and empty ones left out: ``canprov`` (ISO),
+  ``contcode`` (BTS code: X, 0, 1), ``df`` (1 domestic, 2 foreign; exports only), ``mexstate``
+  (ISO), ``port`` (dot1 only). Example: ``contcode=0;df=1;mexstate=MX-NLE;port=2304``.
+- Measures: ``VALUE`` -> ``value`` (USD), ``SHIPWT`` -> ``shipping_weight`` (kg),
+  ``FREIGHT_CHARGES`` -> ``freight_charges`` (USD). ``value`` is always stored; weight and
+  freight rows are stored only when **non-zero**: the files carry 0 where the item was not
+  collected (BTS: export weights are not available for land modes — every export row by mail,
+  truck, rail, pipeline or other has SHIPWT 0 in 2020-2023; every export to Mexico has
+  FREIGHT_CHARGES 0). A missing row sums as zero, so totals are unchanged.
+
+Honest gaps between the data and ``codes_all.xls`` (the authority), found in the 2020-2023 files
+and shipped as documented codes of ``kind='unknown'`` / ``'undocumented'``:
+- documented "unknown" codes: ``USASTATE`` DU -> ``US-UNKNOWN``, ``MEXSTATE`` OT ->
+  ``MX-UNKNOWN``, ``CANPROV`` OT -> ``CA-UNKNOWN`` (not ISO codes; labelled in ``codes``);
+- not in the code list at all: ports ``2401`` and ``2383`` and district ``59XX`` (kept as
+  found, names unknown), ``MEXSTATE`` ``XX`` (exports to Mexico by vessel and air; stored as
+  ``MX-BTS-XX``, kept apart from OT), ``CONTCODE`` ``1`` (kept as found). Note that the code
+  list gives ``X`` = containerized, yet X is on every export to Canada, pipeline included.
+Any other code not in the lists fails the load: the error names the file (zip and inner CSV),
+the line, the column, the code and the fix; the store is unchanged.
+
+Duplicates: the real monthly files hold no two rows with the same codes (checked for all 45
+zips). A repeated key is an error, not summed: the store checks the load's keys (a fast
+hash-count check, exact GROUP BY only when it fails).
+
+Vintage: the files carry no release date. BTS publishes a month's TransBorder data about seven
+to eight weeks after the month ends (BTS announced the July 2016 data for 2016-09-22), so the
+vintage is estimated as the last day of the newest month in the file + 55 days (annual-only
+file: 31 December + 55 days). ``--vintage`` overrides it.
+
+Speed: inner CSVs are extracted to a temporary folder and read by DuckDB ``read_csv`` with
+explicit column types; decoding is SQL (joins to the code lists, ``error()`` on an unknown
+code) and rows go straight into ``observations`` through the store's streaming path
+(:attr:`norte.store.db.StageInfo.stream`): one pass, no Python loop over rows. Only when DuckDB
+rejects a file does a Python scan of that file find the first bad line for the error message.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+import shutil
+import tempfile
+import zipfile
+import zlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+
+import duckdb
+
+from norte.errors import InputError, UnknownCodeError
+from norte.store.db import StageContext, StageInfo
+
+SOURCE = "transborder"
+FORMAT = "transborder"
+DESCRIPTION = (
+    "BTS TransBorder Freight raw data: monthly zip of dot1/dot2/dot3 CSVs (or one such CSV)"
+)
+
+#: BTS release lag used to estimate the vintage (see the module docstring).
+RELEASE_LAG_DAYS = 55
+
+CODE_COLUMNS: tuple[str, ...] = ("TRDTYPE", "USASTATE", "DEPE", "COMMODITY2", "DISAGMOT")
+CODE_COLUMNS += ("MEXSTATE", "CANPROV", "COUNTRY", "DF", "CONTCODE")
+MEASURES = (
+    ("VALUE", "value", "USD"),
+    ("SHIPWT", "shipping_weight", "kg"),
+    ("FREIGHT_CHARGES", "freight_charges", "USD"),
+)
+TYPES: dict[str, str] = {c: "VARCHAR" for c in CODE_COLUMNS}
+TYPES.update({m: "DOUBLE" for m, _, _ in MEASURES})
+TYPES.update({"MONTH": "INTEGER", "YEAR": "INTEGER"})
+
+#: The column sets of the three tables (monthly); annual files lack MONTH.
+LAYOUTS: dict[str, tuple[str, ...]] = {
+    "dot1": (
+        "TRDTYPE",
+        "USASTATE",
+        "DEPE",
+        "DISAGMOT",
+        "MEXSTATE",
+        "CANPROV",
+        "COUNTRY",
+        "VALUE",
+        "SHIPWT",
+        "FREIGHT_CHARGES",
+        "DF",
+        "CONTCODE",
+        "MONTH",
+        "YEAR",
+    ),
+    "dot2": (
+        "TRDTYPE",
+        "USASTATE",
+        "COMMODITY2",
+        "DISAGMOT",
+        "MEXSTATE",
+        "CANPROV",
+        "COUNTRY",
+        "VALUE",
+        "SHIPWT",
+        "FREIGHT_CHARGES",
+        "DF",
+        "CONTCODE",
+        "MONTH",
+        "YEAR",
+    ),
+    "dot3": (
+        "TRDTYPE",
+        "DEPE",
+        "COMMODITY2",
+        "DISAGMOT",
+        "COUNTRY",
+        "VALUE",
+        "SHIPWT",
+        "FREIGHT_CHARGES",
+        "DF",
+        "CONTCODE",
+        "MONTH",
+        "YEAR",
+    ),
+}
+#: Columns that must not be empty.
+REQUIRED: tuple[str, ...] = ("TRDTYPE", "USASTATE", "DEPE", "COMMODITY2", "DISAGMOT", "COUNTRY")
+REQUIRED += ("VALUE", "MONTH", "YEAR")
+
+#: code column -> (code scheme shipped in norte/data/codes, what the code list is called)
+SCHEMES: dict[str, tuple[str, str]] = {
+    "TRDTYPE": ("transborder_trdtype", "trade type"),
+    "DISAGMOT": ("transborder_disagmot", "mode of transportation"),
+    "COUNTRY": ("transborder_country", "country"),
+    "USASTATE": ("transborder_usastate", "U.S. state"),
+    "MEXSTATE": ("transborder_mexstate", "Mexican state"),
+    "CANPROV": ("transborder_canprov", "Canadian province"),
+    "DEPE": ("transborder_port", "port/district"),
+    "COMMODITY2": ("HS2", "HS2 commodity"),
+    "DF": ("transborder_df", "domestic/foreign"),
+    "CONTCODE": ("transborder_contcode", "container"),
+}
+
+#: Code lists whose codes are stored unchanged.
+IDENTITY_SCHEMES = ("transborder_port", "HS2")
+
+_DATA_NAME = re.compile(r"^dot[123]_.*\.csv$", re.IGNORECASE)
+_YTD = re.compile(r"ytd", re.IGNORECASE)
+
+
+@lru_cache(maxsize=1)
+def code_maps() -> dict[str, dict[str, str]]:
+    """BTS code -> the code norte stores, per column, from the shipped code lists."""
+    by_scheme: dict[str, dict[str, str]] = {}
+    root = resources.files("norte") / "data" / "codes"
+    for f in sorted(
+        (p for p in root.iterdir() if p.name.startswith("transborder_")), key=lambda p: p.name
+    ):
+        for r in csv.DictReader(io.StringIO(f.read_text(encoding="utf-8"))):
+            # BTS code lists (transborder_*): parent = the code norte stores. Ports and HS2
+            # are stored as BTS gives them (a port's parent is its district).
+            keep = r["scheme"] in IDENTITY_SCHEMES or not r["parent"]
+            by_scheme.setdefault(r["scheme"], {})[r["code"]] = r["code"] if keep else r["parent"]
+    return {col: by_scheme[scheme] for col, (scheme, _) in SCHEMES.items()}
+
+
+# -- detection ------------------------------------------------------------------------------
+
+
+def _first_member_name(path: Path) -> str:
+    """The name in the zip's first local header: readable even when the zip is truncated."""
+    with open(path, "rb") as f:
+        head = f.read(30 + 255)
+    if len(head) < 30 or head[:4] != b"PK\x03\x04":
+        return ""
+    n = int.from_bytes(head[26:28], "little")
+    return head[30 : 30 + n].decode("cp437", "replace")
+
+
+def _header_of(path: Path) -> list[str]:
+    with open(path, "rb") as f:
+        line = f.readline(4096)
+    return [h.strip().upper() for h in line.decode("utf-8", "replace").strip().split(",")]
+
+
+def detect(path: Path) -> bool:
+    name = path.name.lower()
+    if name.endswith(".zip"):
+        try:
+            with zipfile.ZipFile(path) as z:
+                return any(_DATA_NAME.match(Path(n).name) for n in z.namelist())
+        except (zipfile.BadZipFile, OSError):
+            return bool(_DATA_NAME.match(Path(_first_member_name(path)).name))
+    if name.endswith(".csv"):
+        if _DATA_NAME.match(path.name):
+            return True
+        header = _header_of(path)
+        return "TRDTYPE" in header and "DISAGMOT" in header and "COUNTRY" in header
+    return False
+
+
+# -- files ----------------------------------------------------------------------------------
+
+
+@dataclass
+class DataFile:
+    """One inner CSV to load."""
+
+    csv_path: Path  # where DuckDB reads it (extracted)
+    label: str  # how errors name it: 'Jan2023.zip, inner file dot1_0123.csv' or the CSV path
+    name: str
+    header: list[str]
+    table: str  # dot1 | dot2 | dot3
+    annual: bool
+    year: int
+    month: int  # 12 for annual files
+
+    @property
+    def dataset(self) -> str:
+        return f"transborder_{self.table}" + ("_annual" if self.annual else "")
+
+
+def _classify(label: str, header: list[str]) -> tuple[str, bool]:
+    """(table, annual) from the header's column names."""
+    cols = set(header)
+    table = (
+        "dot3"
+        if "USASTATE" not in cols and "DEPE" in cols and "COMMODITY2" in cols
+        else "dot2"
+        if "COMMODITY2" in cols
+        else "dot1"
+    )
+    expected = set(LAYOUTS[table])
+    annual = "MONTH" not in cols
+    if annual:
+        expected.discard("MONTH")
+    missing = [c for c in LAYOUTS[table] if c in expected and c not in cols]
+    extra = [c for c in header if c not in expected]
+    if missing or extra or len(header) != len(cols):
+        problems = []
+        if missing:
+            problems.append(f"missing column(s) {', '.join(missing)}")
+        if extra:
+            problems.append(f"unexpected column(s) {', '.join(extra)}")
+        if len(header) != len(cols):
+            problems.append("a repeated column")
+        raise InputError(
+            label,
+            "line 1 (header)",
+            f"{'; '.join(problems)} for a {table} file (header: {','.join(header)})",
+            expected=f"the {table} columns {','.join(LAYOUTS[table])} (annual files: no MONTH)",
+            hint="this is not a BTS TransBorder raw file, or it was edited: download it again",
+        )
+    return table, annual
+
+
+def _period_of(csv_path: Path, label: str, header: list[str], annual: bool) -> tuple[int, int]:
+    """(year, month) of the first data line: the file's period comes from content."""
+    with open(csv_path, encoding="utf-8", errors="replace", newline="") as f:
+        reader = csv.reader(f)
+        next(reader, None)
+        row = next(reader, None)
+    if row is None:
+        raise InputError(label, "line 2", "no data rows", expected="rows after the header")
+    ix = {c: i for i, c in enumerate(header)}
+    try:
+        year = int(row[ix["YEAR"]])
+        month = 12 if annual else int(row[ix["MONTH"]])
+        dt.date(year, month, 1)
+    except (ValueError, IndexError):
+        col = "YEAR" if annual else "YEAR/MONTH"
+        raise InputError(
+            label,
+            f"line 2, column {col}",
+            f"no valid year/month in {','.join(row)!r}",
+            expected="YEAR like 2023 and MONTH like 01",
+        ) from None
+    return year, month
+
+
+def _bad_zip(path: Path, member: str, e: BaseException) -> InputError:
+    where = f"inner file {member}" if member else "zip directory"
+    return InputError(
+        path,
+        where,
+        f"truncated or damaged zip ({e})",
+        expected="a complete BTS TransBorder monthly zip",
+        hint="download the zip again from BTS",
+    )
+
+
+def _collect(path: Path, tmp: Path, notes: list[str]) -> list[DataFile]:
+    """The data files of ``path`` (a zip, extracted into ``tmp``, or a CSV)."""
+    members: list[tuple[Path, str, str]] = []  # (csv path, label, name)
+    if path.name.lower().endswith(".zip"):
+        try:
+            z = zipfile.ZipFile(path)
+        except (zipfile.BadZipFile, OSError, EOFError) as e:
+            raise _bad_zip(path, "", e) from e
+        with z:
+            for info in z.infolist():
+                name = Path(info.filename).name
+                if info.is_dir() or not name.lower().endswith(".csv"):
+                    continue
+                if _YTD.search(name):
+                    notes.append(f"skipped {name} (year-to-date file: repeats monthly rows)")
+                    continue
+                target = tmp / f"{len(members)}_{name}"
+                try:
+                    with z.open(info) as src, open(target, "wb") as dst:
+                        shutil.copyfileobj(src, dst, 1 << 20)
+                except (zipfile.BadZipFile, OSError, EOFError, zlib.error) as e:
+                    raise _bad_zip(path, name, e) from e
+                members.append((target, f"{path}, inner file {name}", name))
+        if not members:
+            raise InputError(
+                path, "zip directory", "no dot1/dot2/dot3 CSV inside", expected="dotN_MMYY.csv"
+            )
+    else:
+        members.append((path, str(path), path.name))
+    files = []
+    for csv_path, label, name in members:
+        header = _header_of(csv_path)
+        table, annual = _classify(label, header)
+        year, month = _period_of(csv_path, label, header, annual)
+        files.append(DataFile(csv_path, label, name, header, table, annual, year, month))
+    return files
+
+
+# -- SQL ------------------------------------------------------------------------------------
+
+
+def _sql_str(s: str) -> str:
+    return "'" + s.replace("'", "''") + "'"
+
+
+def _values(mapping: dict[str, str]) -> str:
+    return ", ".join(f"({_sql_str(k)}, {_sql_str(v)})" for k, v in sorted(mapping.items()))
+
+
+def _select(f: DataFile) -> str:
+    """A SELECT yielding the file's observations in the staging columns' order."""
+    maps = code_maps()
+    cols = set(f.header)
+    spec = "{" + ", ".join(f"{_sql_str(c)}: {_sql_str(TYPES[c])}" for c in f.header) + "}"
+    src = (
+        f"read_csv({_sql_str(str(f.csv_path))}, header = true, auto_detect = false, "
+        f"delim = ',', quote = '\"', columns = {spec})"
+    )
+    joins = []
+    decoded: dict[str, str] = {}
+    for col in CODE_COLUMNS:
+        if col not in cols:
+            continue
+        alias = f"c_{col.lower()}"
+        joins.append(
+            f"LEFT JOIN (VALUES {_values(maps[col])}) {alias}(code, norte) ON {alias}.code = r.{col}"
+        )
+        # error() aborts the statement on an unknown code; the Python scan then names the line.
+        decoded[col] = (
+            f"CASE WHEN r.{col} IS NOT NULL AND {alias}.norte IS NULL "
+            f"THEN error('unknown {col} code ' || r.{col}) ELSE {alias}.norte END"
+        )
+    checks = [f"CASE WHEN r.{c} IS NULL THEN error('empty {c}') END" for c in REQUIRED if c in cols]
+    geo = (
+        ("'us_port'", decoded["DEPE"])
+        if f.table == "dot3"
+        else ("'iso3166_2'", decoded["USASTATE"])
+    )
+    product = ("'HS2'", decoded["COMMODITY2"]) if "COMMODITY2" in cols else ("NULL", "NULL")
+    parts = []
+    if "CANPROV" in cols:
+        parts.append(f"'canprov=' || ({decoded['CANPROV']})")
+    parts.append(f"'contcode=' || ({decoded['CONTCODE']})")
+    parts.append(f"'df=' || ({decoded['DF']})")
+    if "MEXSTATE" in cols:
+        parts.append(f"'mexstate=' || ({decoded['MEXSTATE']})")
+    if f.table == "dot1":
+        parts.append(f"'port=' || ({decoded['DEPE']})")
+    detail = f"nullif(concat_ws(';', {', '.join(parts)}), '')"
+    month = "12" if f.annual else "r.MONTH"
+    period = "make_date(r.YEAR, 1, 1)" if f.annual else "make_date(r.YEAR, r.MONTH, 1)"
+    freq = "'A'" if f.annual else "'M'"
+    measures = ", ".join(
+        f"({_sql_str(name)}, {_sql_str(unit)}, r.{col})" for col, name, unit in MEASURES
+    )
+    check_expr = f"coalesce({', '.join(checks)}, 0)" if checks else "0"
+    return f"""
+SELECT {_sql_str(SOURCE)} AS source, {_sql_str(f.dataset)} AS dataset,
+       {decoded["TRDTYPE"]} AS flow, 'USA' AS reporter, {decoded["COUNTRY"]} AS partner,
+       {product[0]} AS product_scheme, {product[1]} AS product_code,
+       {decoded["DISAGMOT"]} AS mode, {geo[0]} AS geo_scheme, {geo[1]} AS geo_code,
+       {detail} AS detail, u.measure, u.unit,
+       CASE WHEN {month} BETWEEN 1 AND 12 THEN {period}
+            ELSE error('bad MONTH') END AS period,
+       {freq} AS freq, u.v AS value, NULL::DATE AS vintage, NULL AS status
+FROM {src} r
+{chr(10).join(joins)}
+CROSS JOIN LATERAL (VALUES {measures}) u(measure, unit, v)
+WHERE (u.measure = 'value' OR u.v <> 0) AND {check_expr} = 0"""  # noqa: S608
+
+
+# -- diagnosis of a rejected file ---------------------------------------------------------
+
+
+def _diagnose(f: DataFile) -> InputError | None:
+    """Scan the file in Python to find the first line DuckDB rejected, and say why."""
+    maps = code_maps()
+    width = len(f.header)
+    with open(f.csv_path, encoding="utf-8", errors="replace", newline="") as fh:
+        reader = csv.reader(fh)
+        next(reader, None)
+        for line, row in enumerate(reader, start=2):
+            if len(row) != width:
+                return InputError(
+                    f.label,
+                    f"line {line}",
+                    f"{len(row)} fields, the header has {width}",
+                    expected=",".join(f.header),
+                    hint="the file may be truncated or edited: download it again",
+                )
+            for col, raw in zip(f.header, row, strict=True):
+                v = raw.strip()
+                place = f"line {line}, column {col}"
+                if v == "":
+                    if col in REQUIRED:
+                        return InputError(
+                            f.label, place, "empty", expected=f"a {col} value on every row"
+                        )
+                    continue
+                if col in SCHEMES:
+                    if v not in maps[col]:
+                        scheme, what = SCHEMES[col]
+                        return UnknownCodeError(
+                            f.label,
+                            place,
+                            f"{what} ({scheme})",
+                            v,
+                            hint=(
+                                "check the code in BTS codes_all.xls; if BTS added it, add a row "
+                                f"to norte/data/codes/transborder_*.csv (scheme {scheme})"
+                            ),
+                        )
+                elif TYPES.get(col) == "DOUBLE":
+                    try:
+                        float(v)
+                    except ValueError:
+                        return InputError(
+                            f.label,
+                            place,
+                            f"{v!r} is not a number",
+                            expected=f"{col} in whole US$ or kg, e.g. 3302",
+                        )
+                elif TYPES.get(col) == "INTEGER":
+                    ok = v.isdigit() and (col != "MONTH" or 1 <= int(v) <= 12)
+                    if not ok:
+                        return InputError(
+                            f.label,
+                            place,
+                            f"{v!r} is not a valid {col}",
+                            expected="MONTH 01..12, YEAR like 2023",
+                        )
+    return None
+
+
+# -- stage ----------------------------------------------------------------------------------
+
+
+def _vintage(files: list[DataFile]) -> tuple[dt.date, str]:
+    year, month = max((f.year, f.month) for f in files)
+    nxt = dt.date(year + (month == 12), month % 12 + 1, 1)
+    vintage = nxt - dt.timedelta(days=1) + dt.timedelta(days=RELEASE_LAG_DAYS)
+    return vintage, (
+        f"estimated: newest month {year}-{month:02d}, end of month + "
+        f"{RELEASE_LAG_DAYS} days (BTS release lag)"
+    )
+
+
+def stage(con: duckdb.DuckDBPyConnection, path: Path, ctx: StageContext) -> StageInfo:
+    tmpdir = tempfile.TemporaryDirectory(prefix="norte-transborder-")
+    tmp = Path(tmpdir.name)
+    notes: list[str] = []
+    try:
+        files = _collect(path, tmp, notes)
+    except BaseException:
+        tmpdir.cleanup()
+        raise
+    if not files:
+        tmpdir.cleanup()
+        raise InputError(
+            path, "zip directory", "only year-to-date files inside", expected="dotN_MMYY.csv"
+        )
+    vintage, vintage_from = _vintage(files)
+    if len(files) == 1 and files[0].csv_path == path and _YTD.search(path.name):
+        tmpdir.cleanup()
+        notes.append(f"skipped {path.name} (year-to-date file: repeats monthly rows)")
+        return StageInfo(FORMAT, vintage, vintage_from, notes=notes, datasets=())
+    for f in files:
+        kind = "annual (freq A)" if f.annual else f"{f.year}-{f.month:02d}"
+        notes.append(f"{f.name}: {f.table} {kind} -> {f.dataset}")
+    if any(f.annual for f in files):
+        notes.append("annual files stored as freq A in transborder_dotN_annual datasets")
+
+    def stream(emit: Callable[[str], int]) -> None:
+        # One statement for the whole zip: DuckDB reads the files in parallel.
+        try:
+            try:
+                emit("\nUNION ALL\n".join(_select(f) for f in files))
+            except duckdb.Error as e:
+                for f in files:
+                    found = _diagnose(f)
+                    if found is not None:
+                        raise found from e
+                names = ", ".join(f.name for f in files)
+                raise InputError(
+                    path, "", f"DuckDB rejected {names}: {e}", hint="download it again"
+                ) from e
+        finally:
+            tmpdir.cleanup()
+
+    return StageInfo(
+        format=FORMAT,
+        vintage=vintage,
+        vintage_from=vintage_from,
+        notes=notes,
+        stream=stream,
+        datasets=tuple(sorted({f.dataset for f in files})),
+    )
