@@ -1,0 +1,59 @@
+"""``norte findings``: list the stored findings as Markdown, JSON or an Atom feed.
+
+With ``--refresh`` (or when the store has no findings yet) the indicators are computed and the
+detectors run first, and the ``findings`` table is replaced.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import sys
+from pathlib import Path
+
+from norte.findings.feed import to_atom, to_json, to_markdown
+from norte.findings.model import LANGS
+from norte.store import Store
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser("findings", help="news-style findings detected in the store")
+    p.add_argument("--since", type=dt.date.fromisoformat, help="periods starting on/after DATE")
+    p.add_argument("--lang", choices=LANGS, default="en")
+    p.add_argument("--format", choices=("md", "json", "atom"), default="md", dest="fmt")
+    p.add_argument("--min-score", type=float, help="only findings scoring at least S (0-100)")
+    p.add_argument("--limit", type=int, help="at most N findings (best first)")
+    p.add_argument("--refresh", action="store_true", help="compute indicators and re-detect")
+
+
+def refresh(store: Store, out: object = None) -> int:
+    """Compute the indicator catalog, detect the findings, store them; the number stored."""
+    from norte.findings.run import detect, write
+    from norte.indicators import compute
+
+    compute(store, engine="duckdb")
+    report = detect(store)
+    n = write(store, report.findings)
+    stream = out if out is not None else sys.stderr
+    for note in report.notes:
+        print(f"norte findings: {note}", file=stream)  # type: ignore[call-overload]
+    return n
+
+
+def run(args: argparse.Namespace, db: Path) -> int:
+    from norte.findings.run import read
+
+    with Store(db) as store:
+        empty = store.con.execute("SELECT count(*) FROM findings").fetchall()[0][0] == 0
+        if args.refresh or empty:
+            n = refresh(store)
+            print(f"norte findings: {n} finding(s) detected and stored in {db}", file=sys.stderr)
+        found = read(store.con, since=args.since, min_score=args.min_score, limit=args.limit)
+    if args.fmt == "json":
+        print(json.dumps(to_json(found), ensure_ascii=False, indent=2))
+    elif args.fmt == "atom":
+        sys.stdout.write(to_atom(found, args.lang))
+    else:
+        sys.stdout.write(to_markdown(found, args.lang))
+    return 0

@@ -1,0 +1,336 @@
+"""Run every detector over the store, then word, score and store the findings.
+
+>>> report = detect(store)          # list of findings, best first  # doctest: +SKIP
+>>> write(store, report.findings)   # the ``findings`` table          # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from norte.findings import detectors as det
+from norte.findings.data import (
+    Vintages,
+    evaluate_ranks,
+    indicator_ids,
+    partner_labels,
+    read_series,
+    stored_ranks,
+)
+from norte.findings.model import LANGS, Finding, period_end
+from norte.findings.targets import goal_targets
+from norte.findings.text import name_forms, render
+from norte.indicators import Definition, load_catalog
+from norte.store.db import Store
+
+PLACE_WORDS = {
+    "en": ("largest", "second-largest", "third-largest"),
+    "es": ("mayor", "segundo mayor", "tercer mayor"),
+    "fr": ("premier", "deuxième", "troisième"),
+}
+SIDE = {
+    "en": ("above", "below"),
+    "es": ("por encima de", "por debajo de"),
+    "fr": ("au-dessus de", "en dessous de"),
+}
+PERIOD_UNITS = {
+    "en": {"M": "months", "H": "half-years", "Q": "quarters", "A": "years"},
+    "es": {"M": "meses", "H": "semestres", "Q": "trimestres", "A": "años"},
+    "fr": {"M": "mois", "H": "semestres", "Q": "trimestres", "A": "ans"},
+}
+
+
+@dataclass
+class DetectReport:
+    findings: list[Finding] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+# -- context -----------------------------------------------------------------------------------
+@dataclass
+class _Ctx:
+    store: Store
+    cfg: Mapping[str, Any]
+    defs: dict[str, Definition]
+    vint: Vintages
+    labels: dict[str, dict[str, str]]
+
+    def weight(self, partner: str | None) -> float:
+        w = self.cfg["score"]["partner"]
+        if partner is None:
+            return float(self.cfg["score"]["no_partner"])
+        return float(w.get(partner, w["*"]))
+
+    def sources_of(self, base_id: str) -> list[tuple[str, str]]:
+        d = self.defs.get(base_id)
+        if d is None:
+            return []
+        s = d.resolved_series()
+        return [(src, ds) for src in s["source"] for ds in s["dataset"]]
+
+    def name(self, code: str, lang: str) -> str:
+        return self.labels.get(code, {}).get(lang, code)
+
+
+def detect(
+    store: Store,
+    targets: Iterable[det.Target] | None = None,
+    catalog: list[Definition] | None = None,
+) -> DetectReport:
+    """Every finding the store's indicator values support, worded and scored, best first.
+
+    ``targets``: for the target-crossing detector (default: :func:`goal_targets`)."""
+    cfg = det.config()
+    defs = {d.id: d for d in (catalog if catalog is not None else load_catalog())}
+    ctx = _Ctx(store, cfg, defs, Vintages(store), partner_labels(store))
+    report = DetectReport()
+    found: list[tuple[Finding, Mapping[str, Any] | None]] = []
+
+    # rank changes and ranking revisions
+    rank_inputs = _rank_inputs(ctx, report)
+    for ri in rank_inputs:
+        found += [(f, ri.spec) for f in det.rank_changes(ri, ctx.vint, ctx.weight)]
+        found += [(f, ri.spec) for f in det.rank_revisions(ri, ctx.vint)]
+
+    # level series
+    ids = indicator_ids(store)
+    dcfg = cfg["detect"]
+    chosen = det.select_series_ids(ids, cfg)
+    for s in read_series(store, chosen):
+        recent = int(dcfg["record_recent"].get(s.freq, 2))
+        found += [(f, None) for f in det.records(s, recent, float(dcfg["record_min_gap_years"]))]
+        hist = int(dcfg["yoy_min_history_annual" if s.freq == "A" else "yoy_min_history"])
+        found += [(f, None) for f in det.yoy_moves(s, float(dcfg["yoy_z"]), hist)]
+        min_len = int(dcfg["streak_min"].get(s.freq, 12))
+        found += [(f, None) for f in det.streaks(s, min_len)]
+    report.notes.append(f"{len(chosen)} level indicator(s) scanned for records, moves, streaks")
+
+    # target crossings
+    if targets is None:
+        tlist, note = goal_targets()
+    else:
+        tlist = list(targets)
+        note = f"{len(tlist)} target(s) given"
+    report.notes.append(note)
+    if tlist:
+        known = {i for i, _, _ in ids} | {b for _, b, _ in ids}
+        want = {t.indicator_id for t in tlist if t.indicator_id in known}
+        tids = [i for i, b, _ in ids if i in want or b in want]
+        for s in read_series(store, tids):
+            found += [(f, None) for f in det.target_crossings(s, tlist)]
+        missing = sorted({t.indicator_id for t in tlist} - known)
+        if missing:
+            report.notes.append(f"targets on indicators without values: {', '.join(missing)}")
+
+    seen: set[str] = set()
+    for f, spec in found:
+        if f.id in seen:
+            continue
+        seen.add(f.id)
+        _sources(ctx, f)
+        _score(ctx, f)
+        _word(ctx, f, spec)
+        report.findings.append(f)
+    report.findings.sort(key=lambda f: (-f.score, f.period_start, f.id))
+    return report
+
+
+def _rank_inputs(ctx: _Ctx, report: DetectReport) -> list[det.RankInputs]:
+    specs = [s for s in ctx.cfg.get("rank_change", []) if s["indicator"] in ctx.defs]
+    have = {b for _, b, _ in indicator_ids(ctx.store)}
+    for s in specs:
+        if s["indicator"] not in have:
+            report.notes.append(f"{s['indicator']}: no indicator values (run 'norte build')")
+    specs = [s for s in specs if s["indicator"] in have]
+    if not specs:
+        return []
+    defs = [ctx.defs[s["indicator"]] for s in specs]
+    stored = {
+        d.id: stored_ranks(ctx.store, d.id, int(s.get("top", 2)))
+        for s, d in zip(specs, defs, strict=True)
+    }
+    keep = {k: v[1] for k, v in stored.items()}
+    latest = evaluate_ranks(ctx.store, defs, None, keep, with_ranks=False)
+    out: list[det.RankInputs] = []
+    for spec, d in zip(specs, defs, strict=True):
+        ri = det.RankInputs(d, spec, stored[d.id][0], latest[d.id][1])
+        ri.sources = ctx.sources_of(d.id)
+        out.append(ri)
+    # earlier vintages: each period's ranks and values in the first vintage that holds it
+    held = sorted({v for ri in out for s in ri.sources for v in ctx.vint.held.get(s, [])})
+    for v in held[:-1]:
+        earlier = evaluate_ranks(ctx.store, defs, v, keep)
+        for ri in out:
+            e_ranks, e_vals = earlier[ri.defn.id]
+            for g, by_p in e_ranks.items():
+                slot = ri.earliest.setdefault(g, {})
+                for p, r in by_p.items():
+                    if p not in slot:
+                        slot[p] = (v, r, e_vals.get(g, {}).get(p, {}))
+    if len(held) > 1:
+        report.notes.append(
+            f"rankings compared across vintages {', '.join(map(str, held))} (earliest holding "
+            "each period vs latest)"
+        )
+    return out
+
+
+# -- sources, score, words ---------------------------------------------------------------------
+def _windows(f: Finding) -> list[tuple[dt.date, dt.date]]:
+    out = [(f.period_start, period_end(f.period_start, f.freq))]
+    for key in ("previous_period", "start", "since"):
+        v = f.values.get(key)
+        if isinstance(v, str):
+            d = dt.date.fromisoformat(v)
+            out.append((d, period_end(d, f.freq)))
+    return out
+
+
+def _sources(ctx: _Ctx, f: Finding) -> None:
+    base = ctx.defs.get(f.indicators[0].split(".")[0])
+    srcs = ctx.sources_of(base.id) if base else []
+    found: set[tuple[str, str, str]] = set()
+    for src, ds in srcs:
+        for a, b in _windows(f):
+            v = ctx.vint.latest(src, ds, a, b)
+            if v is not None:
+                found.add((src, ds, v.isoformat()))
+        ev = f.values.get("earliest_vintage")
+        if isinstance(ev, str):
+            found.add((src, ds, ev))
+    f.sources = [{"source": s, "dataset": d, "vintage": v} for s, d, v in sorted(found)]
+
+
+def _score(ctx: _Ctx, f: Finding) -> None:
+    """score = 100 x importance x magnitude x rarity x recency (docs/findings.md)."""
+    sc = ctx.cfg["score"]
+    partners = [f.subject.get("partner"), f.subject.get("other")]
+    importance = max(ctx.weight(p) for p in partners if p) if any(partners) else ctx.weight(None)
+    importance *= float(sc["freq"].get(f.freq, 0.8))
+    parts = f.score_parts
+    if f.type in ("rank_change", "revision"):
+        place = int(str(f.values.get("place") or 1))
+        importance *= float(sc["place"][min(place, len(sc["place"])) - 1])
+        parts.setdefault("magnitude", 1.0)
+        if f.type == "revision" or f.values.get("first_in_series"):
+            parts.setdefault("rarity", 1.0)
+        else:
+            last = dt.date.fromisoformat(str(f.values["last_ahead"]))
+            years = (f.period_start - last).days / 365.25
+            parts.setdefault("rarity", min(1.0, 0.5 + years / 10))
+    newest = f.newest or f.period_start
+    end = period_end(f.period_start, f.freq)
+    age = max(0, (newest.year - end.year) * 12 + newest.month - end.month) / 12
+    parts["importance"] = importance
+    parts["recency"] = 0.5 ** (age / float(sc["half_life_years"]))
+    score = 100 * importance * parts["magnitude"] * parts["rarity"] * parts["recency"]
+    f.score = round(score, 1)
+    f.score_parts = {k: round(v, 4) for k, v in parts.items()}
+
+
+def _what(ctx: _Ctx, f: Finding, lang: str) -> str:
+    iid = f.indicators[0]
+    base = iid.split(".")[0]
+    partner = f.subject.get("partner")
+    pname = ctx.name(partner, lang) if partner else ""
+    forms = name_forms(pname, lang)
+    phrase = ctx.cfg.get("phrases", {}).get(base, {}).get(lang)
+    if phrase:
+        text = str(phrase).format(partner=forms[""], partner_de=forms["de"])
+        return text.replace(" a el ", " al ").replace(" de el ", " del ") if lang == "es" else text
+    d = ctx.defs.get(base)
+    title = d.title.get(lang, d.id) if d else iid
+    title = title.replace("{partner_name}", pname).split(",")[0]
+    wrap = {
+        "en": "the figures for “{t}”",
+        "es": "las cifras de «{t}»",
+        "fr": "les valeurs de « {t} »",
+    }
+    return wrap[lang].format(t=title)
+
+
+def _word(ctx: _Ctx, f: Finding, spec: Mapping[str, Any] | None) -> None:
+    labels: dict[str, dict[str, str]] = {}
+    for lang in LANGS:
+        lab: dict[str, str] = {}
+        for role, key in (("subject", "partner"), ("other", "other")):
+            code = f.subject.get(key)
+            if code and f.type in ("rank_change", "revision"):
+                forms = name_forms(ctx.name(code, lang), lang)
+                lab[role] = forms[""]
+                lab[role.capitalize()] = forms["cap"]
+                lab[f"of_{role}"] = forms["de"]
+        if spec is not None:
+            place = int(str(f.values.get("place") or 1))
+            lab["place"] = f"{PLACE_WORDS[lang][place - 1]} {spec['place'][lang]}"
+            lab["valname"] = str(spec["value"][lang])
+        else:
+            what = _what(ctx, f, lang)
+            lab["what"], lab["What"] = what, what[:1].upper() + what[1:]
+        z = f.values.get("z")
+        if isinstance(z, float):
+            lab["side"] = SIDE[lang][0 if z > 0 else 1]
+        lab["units"] = PERIOD_UNITS[lang].get(f.freq, "")
+        labels[lang] = lab
+    f.headline, f.text = render(str(f.values["variant"]), f.values, labels)
+
+
+# -- storage -----------------------------------------------------------------------------------
+def write(store: Store, findings: list[Finding]) -> int:
+    """Replace the ``findings`` table with ``findings`` in one transaction (the table always
+    describes the current store)."""
+    rows = [
+        [
+            f.id,
+            f.type,
+            f.period,
+            f.period_start,
+            f.freq,
+            f.score,
+            dt.date.fromisoformat(f.vintage) if f.vintage else None,
+            json.dumps(f.subject, sort_keys=True),
+            f.indicators,
+            f.headline["en"],
+            json.dumps(f.to_json(), ensure_ascii=False, sort_keys=True),
+        ]
+        for f in findings
+    ]
+    with store.transaction():
+        store.con.execute("DELETE FROM findings")
+        if rows:
+            store.con.executemany(
+                "INSERT INTO findings VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows
+            )
+    return len(rows)
+
+
+def read(
+    con: Any,
+    since: dt.date | None = None,
+    min_score: float | None = None,
+    limit: int | None = None,
+    types: Iterable[str] | None = None,
+) -> list[Finding]:
+    """Stored findings, best first: ``since`` keeps periods starting on or after the date."""
+    where: list[str] = ["true"]
+    params: list[Any] = []
+    if since is not None:
+        where.append("period_start >= ?")
+        params.append(since)
+    if min_score is not None:
+        where.append("score >= ?")
+        params.append(min_score)
+    if types:
+        where.append("type IN (SELECT unnest(?))")
+        params.append(list(types))
+    sql = (
+        f"SELECT body FROM findings WHERE {' AND '.join(where)} "  # noqa: S608
+        "ORDER BY score DESC, period_start, id"
+    )
+    if limit is not None:
+        sql += f" LIMIT {int(limit)}"
+    return [Finding.from_json(json.loads(b)) for (b,) in con.execute(sql, params).fetchall()]

@@ -1,0 +1,249 @@
+"""Trilingual wording of findings: every number in a sentence comes from ``values`` via :func:`fmt`.
+
+Templates live in ``templates.toml`` (data, not code): ``{key:kind}`` renders ``values[key]``
+with :func:`fmt` (the ONE function that turns a value into text), ``{name}`` inserts a label
+(a partner or indicator name, which never holds a digit). Sentences whose keys are missing or
+None are dropped, so a sentence can only say what the values hold.
+
+Locales: ``en_US``, ``es_MX``, ``fr_CA`` (the same as the site, ``norte.publish.i18n``), through
+Babel: ``format_decimal``, ``format_currency``, ``format_date`` with es/fr month names.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import tomllib
+from collections.abc import Mapping
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from babel.dates import format_date
+from babel.numbers import format_currency, format_decimal
+
+from norte.findings.model import LANGS, Value
+
+LOCALES = {"en": "en_US", "es": "es_MX", "fr": "fr_CA"}
+
+_PLACEHOLDER = re.compile(r"\{(\w+)(?::(\w+))?\}")
+
+#: Words for scaled US$ amounts, per language: (threshold, divisor, template).
+_USD_SCALES: dict[str, tuple[tuple[float, float, str], ...]] = {
+    "en": (
+        (1e12, 1e12, "US${n} trillion"),
+        (1e9, 1e9, "US${n} billion"),
+        (1e6, 1e6, "US${n} million"),
+    ),
+    "es": (
+        (1e12, 1e12, "{n} billones de dólares"),
+        (1e9, 1e9, "{n} mil millones de dólares"),
+        (1e6, 1e6, "{n} millones de dólares"),
+    ),
+    "fr": (
+        (1e12, 1e12, "{n} billions de dollars US"),
+        (1e9, 1e9, "{n} milliards de dollars US"),
+        (1e6, 1e6, "{n} millions de dollars US"),
+    ),
+}
+#: Words after a number of ``unit`` (units other than US$).
+UNIT_WORDS: dict[str, dict[str, str]] = {
+    "vehicles": {"en": "vehicles", "es": "vehículos", "fr": "véhicules"},
+    "units": {"en": "units", "es": "unidades", "fr": "unités"},
+    "trucks": {"en": "trucks", "es": "camiones", "fr": "camions"},
+    "crossings": {"en": "crossings", "es": "cruces", "fr": "passages"},
+    "kg": {"en": "kg", "es": "kg", "fr": "kg"},
+    "count": {"en": "", "es": "", "fr": ""},
+}
+_HALF = {
+    "en": ("the first half of {y}", "the second half of {y}"),
+    "es": ("el primer semestre de {y}", "el segundo semestre de {y}"),
+    "fr": ("le premier semestre {y}", "le second semestre {y}"),
+}
+
+
+def _date(v: Value) -> dt.date:
+    if not isinstance(v, str):
+        raise TypeError(f"expected an ISO date string, got {v!r}")
+    return dt.date.fromisoformat(v)
+
+
+def _month(d: dt.date, lang: str) -> str:
+    pattern = "LLLL 'de' y" if lang == "es" else "LLLL y"  # "octubre de 2023"
+    return str(format_date(d, format=pattern, locale=LOCALES[lang]))
+
+
+def _num(x: float, digits: int, lang: str) -> str:
+    fmt = "#,##0" + ("." + "0" * digits if digits else "")
+    return str(format_decimal(x, format=fmt, locale=LOCALES[lang]))
+
+
+def fmt(values: Mapping[str, Value], key: str, kind: str, lang: str) -> str:
+    """The text of ``values[key]`` as ``kind`` in ``lang`` — the only number-to-text path.
+
+    Kinds: ``amount`` (``usd`` when ``values['unit']`` is USD, else a grouped number and the
+    unit's word), ``when`` (``ytd`` when ``values['period_kind']`` is ytd, else ``period``), ``usd`` (scaled, one decimal: US$263.9 billion / 263.9 mil millones de dólares /
+    263,9 milliards de dollars US), ``pct`` (a value already in percent, absolute, one decimal),
+    ``num`` (absolute, grouped, no decimals), ``dec1`` (one decimal), ``count`` (an integer),
+    ``year``, ``month`` (October 2023 / octubre de 2023 / octobre 2023), ``day`` (a date),
+    ``period`` (by ``values['freq']``), ``ytd`` (January–October 2023).
+    """
+    v = values[key]
+    loc = LOCALES[lang]
+    if kind == "amount":
+        unit = str(values.get("unit", "USD"))
+        if unit == "USD":
+            return fmt(values, key, "usd", lang)
+        word = UNIT_WORDS.get(unit, {}).get(lang, unit)
+        return f"{_num(abs(float(v)), 0, lang)} {word}".rstrip()  # type: ignore[arg-type]
+    if kind == "when":
+        return fmt(values, key, "ytd" if values.get("period_kind") == "ytd" else "period", lang)
+    if kind == "usd":
+        x = abs(float(v))  # type: ignore[arg-type]
+        for threshold, div, tpl in _USD_SCALES[lang]:
+            if x >= threshold:
+                return tpl.format(n=_num(x / div, 1, lang))
+        return str(format_currency(x, "USD", format="¤#,##0", locale=loc, currency_digits=False))
+    if kind == "pct":
+        return _num(abs(float(v)), 1, lang) + ("%" if lang == "en" else "\u00a0%")  # type: ignore[arg-type]
+    if kind == "num":
+        return _num(abs(float(v)), 0, lang)  # type: ignore[arg-type]
+    if kind == "dec1":
+        return _num(abs(float(v)), 1, lang)  # type: ignore[arg-type]
+    if kind == "count":
+        return _num(int(v), 0, lang)  # type: ignore[arg-type]
+    if kind == "year":
+        return str(_date(v).year)
+    if kind == "month":
+        return _month(_date(v), lang)
+    if kind == "day":
+        return str(format_date(_date(v), format="long", locale=loc))
+    if kind == "period":
+        d, freq = _date(v), str(values.get("freq", "M"))
+        if freq == "A":
+            return str(d.year)
+        if freq == "H":
+            return _HALF[lang][0 if d.month <= 6 else 1].format(y=d.year)
+        return _month(d, lang)
+    if kind == "ytd":
+        d = _date(v)
+        first = str(format_date(dt.date(d.year, 1, 1), format="LLLL", locale=loc))
+        if d.month == 1:
+            return _month(d, lang)
+        return f"{first}–{_month(d, lang)}"
+    raise ValueError(f"unknown format kind {kind!r} for value {key!r}")
+
+
+# -- country names in sentences ---------------------------------------------------------------
+_FR_MASC_E = {"Mexique", "Cambodge", "Mozambique", "Zimbabwe", "Belize"}
+
+
+def fr_article(name: str, case: str = "") -> str:
+    """``le Mexique`` / ``la Chine`` / ``l'Allemagne`` / ``les Pays-Bas``; ``case='de'`` gives
+    ``du Mexique`` / ``de la Chine`` / ``de l'Allemagne`` / ``des Pays-Bas``.
+
+    The usual rule for country names (feminine when ending in -e, with the listed exceptions);
+    groupings (``Total mondial``) take ``le``."""
+    first = name.split()[0] if name else name
+    if first in ("Total", "Groupe"):
+        art, base = "le", name[:1].lower() + name[1:]
+    elif first.endswith("s") and first not in ("Maurice", "Laos"):
+        art, base = "les", name
+    elif name[:1] in "AEIOUÉÈÎÔaeiouéèîô":
+        art, base = "l'", name
+    elif first.endswith("e") and first not in _FR_MASC_E:
+        art, base = "la", name
+    else:
+        art, base = "le", name
+    if case == "de":
+        art = {"le": "du", "les": "des", "la": "de la", "l'": "de l'"}[art]
+    return f"{art}{base}" if art.endswith("'") else f"{art} {base}"
+
+
+#: Names that are not country names in a sentence: (plain, "of" form) per language.
+NAME_FORMS: dict[str, dict[str, tuple[str, str]]] = {
+    "World total": {"en": ("the world", "the world's")},
+    "Total mundial": {"es": ("el mundo", "del mundo")},
+    "Total mondial": {"fr": ("le monde", "du monde")},
+}
+
+
+def name_forms(label: str, lang: str) -> dict[str, str]:
+    """The forms of a partner name a template may use: ``x``, ``X`` (sentence start), ``x_de``."""
+    special = NAME_FORMS.get(label, {}).get(lang)
+    if special is not None:
+        plain, de = special
+    elif lang == "fr":
+        plain, de = fr_article(label), fr_article(label, "de")
+    elif lang == "es":
+        plain, de = label, f"de {label}"
+    else:
+        plain, de = label, f"{label}'s"
+    return {"": plain, "cap": plain[:1].upper() + plain[1:], "de": de}
+
+
+# -- templates --------------------------------------------------------------------------------
+@cache
+def templates() -> dict[str, Any]:
+    """``templates.toml``: ``[variant.lang]`` tables with ``headline`` and ``sentences``."""
+    text = resources.files(__package__).joinpath("templates.toml").read_text(encoding="utf-8")
+    return tomllib.loads(text)
+
+
+def _fill(
+    tpl: str, values: Mapping[str, Value], labels: Mapping[str, str], lang: str
+) -> str | None:
+    missing = False
+
+    def sub(m: re.Match[str]) -> str:
+        nonlocal missing
+        key, kind = m.group(1), m.group(2)
+        if kind is None:
+            if key not in labels:
+                raise KeyError(f"template label {{{key}}} not provided")
+            return labels[key]
+        if values.get(key) is None:
+            missing = True
+            return ""
+        return fmt(values, key, kind, lang)
+
+    out = _PLACEHOLDER.sub(sub, tpl)
+    return None if missing else out
+
+
+def render(
+    variant: str, values: Mapping[str, Value], labels: Mapping[str, Mapping[str, str]]
+) -> tuple[dict[str, str], dict[str, str]]:
+    """(headline, text) per language for a template ``variant``.
+
+    A sentence is a list entry ``[condition, text]``: it is kept when ``values[condition]`` is
+    truthy (``""`` = always), and dropped if a value it formats is missing."""
+    spec = templates()[variant]
+    headline: dict[str, str] = {}
+    text: dict[str, str] = {}
+    for lang in LANGS:
+        tl = spec[lang]
+        h = _fill(tl["headline"], values, labels[lang], lang)
+        if h is None:
+            raise ValueError(f"{variant}: headline needs a value that is missing: {dict(values)}")
+        headline[lang] = h
+        parts: list[str] = []
+        for cond, sentence in tl["sentences"]:
+            if cond and not _truthy(values, cond):
+                continue
+            s = _fill(sentence, values, labels[lang], lang)
+            if s is not None:
+                parts.append(s)
+        text[lang] = " ".join(parts)
+    return headline, text
+
+
+def _truthy(values: Mapping[str, Value], cond: str) -> bool:
+    """``key`` (truthy), ``!key`` (falsy but present), ``key=literal``."""
+    if cond.startswith("!"):
+        k = cond[1:]
+        return k in values and values[k] is not None and not values[k]
+    if "=" in cond:
+        k, lit = cond.split("=", 1)
+        return str(values.get(k)) == lit
+    return bool(values.get(cond))
