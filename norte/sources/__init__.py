@@ -13,12 +13,23 @@ from pathlib import Path
 from types import ModuleType
 
 from norte.errors import FormatError
-from norte.sources import census_api, census_xlsx, seed, transborder
+from norte.sources import (
+    bts_crossings,
+    census_api,
+    census_xlsx,
+    inegi_raiavl,
+    seed,
+    spi_mexico,
+    transborder,
+)
 
 REGISTRY: dict[str, ModuleType] = {
     census_xlsx.FORMAT: census_xlsx,
     census_api.FORMAT: census_api,
     seed.FORMAT: seed,
+    bts_crossings.FORMAT: bts_crossings,
+    inegi_raiavl.FORMAT: inegi_raiavl,
+    spi_mexico.FORMAT: spi_mexico,
     transborder.FORMAT: transborder,
 }
 

@@ -103,6 +103,19 @@ QUALIFY row_number() OVER (PARTITION BY {_PARTITION} ORDER BY vintage DESC, load
 SELECT source, dataset, vintage, count(*) AS rows, min(period) AS first_period,
        max(period) AS last_period, list(DISTINCT load_id ORDER BY load_id) AS load_ids
 FROM observations GROUP BY ALL ORDER BY source, dataset, vintage""",
+    # Places with coordinates, for maps (issue #3): filled by the sources whose files carry
+    # them (BTS border crossings: U.S. land ports), INSERT OR REPLACE inside the load.
+    """CREATE TABLE IF NOT EXISTS places (
+    scheme VARCHAR NOT NULL,
+    code VARCHAR NOT NULL,
+    name VARCHAR,
+    region VARCHAR,
+    country VARCHAR,
+    lat DOUBLE,
+    lon DOUBLE,
+    source VARCHAR NOT NULL,
+    PRIMARY KEY (scheme, code)
+)""",
     # Indicators (issue #4): computed values, one set of rows per indicator and input vintage.
     """CREATE TABLE IF NOT EXISTS indicator_values (
     indicator_id VARCHAR NOT NULL,
