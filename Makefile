@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install build test check lint format bench bench-census clean
+.PHONY: install build test check lint format bench bench-census bench-indicators clean
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -37,6 +37,10 @@ format: $(STAMP)
 ## Benchmarks (not part of the test suite); results go to docs/benchmarks.md
 bench-census: $(STAMP)
 	$(BIN)/python benchmarks/bench_census.py
+
+## The whole indicator catalog: norte (Ibis on DuckDB) vs a pandas implementation
+bench-indicators: $(STAMP)
+	$(BIN)/python benchmarks/bench_indicators.py
 
 clean:
 	rm -rf site norte.duckdb norte.duckdb.wal .pytest_cache .mypy_cache .ruff_cache

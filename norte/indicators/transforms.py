@@ -8,7 +8,7 @@ expressions compile to DuckDB SQL and to Spark SQL; the rules that keep the two 
 - divisions are guarded with ``nullif(0)`` (Spark's ANSI mode raises DIVIDE_BY_ZERO);
 - windows partition and group on possibly-NULL dimensions (both engines treat NULLs as one
   group) and never join on them;
-- lags are by rows but checked against the period index, so a gap gives NULL, never a value
+- lags are RANGE windows on an integer period index, so a gap gives NULL, never a value
   compared with the wrong period.
 
 Formulas are in ``docs/architecture.md`` ("Indicators").
@@ -62,12 +62,11 @@ def period_index(t: ir.Table, freq: str) -> ir.IntegerValue:
 
 
 def _lag(t: ir.Table, freq: str, n: int) -> tuple[ir.Value, ir.Value]:
-    """The value ``n`` periods before (NULL when that period is missing)."""
-    w = ibis.window(group_by=[t[d] for d in DIMS], order_by=t.period)
+    """The value exactly ``n`` periods before (NULL when that period is missing): a RANGE
+    window on the period index, so gaps in the series never pair the wrong periods."""
     pi = period_index(t, freq)
-    prev = t.value.lag(n).over(w)
-    prev_pi = pi.lag(n).over(w)
-    return ibis.ifelse(prev_pi == pi - n, prev, ibis.null().cast("float64")), pi
+    w = ibis.window(group_by=[t[d] for d in DIMS], order_by=pi, range=(-n, -n))
+    return t.value.max().over(w), pi
 
 
 def op_filter(f: Frame, **dims: Any) -> Frame:

@@ -1,0 +1,128 @@
+"""Transforms on small tables, hand-checkable, on DuckDB and on Spark.
+
+No shared file holds production volumes, so the import share of availability is checked on a
+small table whose numbers are illustrative (not an official series): the formula is what is
+under test."""
+
+from __future__ import annotations
+
+import datetime as dt
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import ibis
+import pytest
+
+from norte.indicators.catalog import parse_definition
+from norte.indicators.engine import INPUT_COLUMNS, expression
+
+TEXT = {"en": "t", "es": "t", "fr": "t"}
+ROWS = [
+    # flow, partner, geo_code, period, value
+    ("production", None, None, "2023-01-01", 100.0),
+    ("export", None, None, "2023-01-01", 20.0),
+    ("import", None, None, "2023-01-01", 80.0),
+    ("export", "MEX", None, "2018-01-01", 100.0),
+    ("export", "MEX", None, "2023-01-01", 161.051),  # 100 * 1.1^5
+    ("export", "CAN", None, "2022-01-01", 50.0),  # no 2021: YoY for 2022 must be NULL
+    ("export", "CAN", None, "2020-01-01", 40.0),
+    ("export", "CAN", None, "2023-01-01", 55.0),
+    ("score", None, "NAC", "2023-01-01", 60.0),
+    ("score", None, "MX-NLE", "2023-01-01", 70.0),
+    ("score", None, "MX-CHP", "2023-01-01", 45.0),
+]
+
+
+def _table(backend: str, spark: Any, tmp: Path) -> Any:
+    values = []
+    for flow, partner, geo, period, value in ROWS:
+        row = {c: None for c in INPUT_COLUMNS}
+        row.update(
+            source="t",
+            dataset="d",
+            flow=flow,
+            partner=partner,
+            geo_code=geo,
+            measure="value",
+            unit="x",
+            freq="A",
+            value=value,
+            period=dt.date.fromisoformat(period),
+        )
+        values.append(row)
+    import pyarrow as pa
+
+    schema = pa.schema(
+        [
+            (c, pa.date32() if c == "period" else pa.float64() if c == "value" else pa.string())
+            for c in INPUT_COLUMNS
+        ]
+    )
+    arrow = pa.Table.from_pylist(values, schema=schema)
+    if backend == "duckdb":
+        con = ibis.duckdb.connect()
+        con.con.register("_arrow", arrow)
+        con.raw_sql("CREATE TABLE inp AS SELECT * FROM _arrow")
+        return con, con.table("inp")
+    import pyarrow.parquet as pq
+
+    path = tmp / "inp.parquet"
+    pq.write_table(arrow, path)
+    spark.read.parquet(str(path)).createOrReplaceTempView("inp")
+    con = ibis.pyspark.connect(spark)
+    return con, con.table("inp")
+
+
+def _run(con: Any, table: Any, series: dict[str, Any], transforms: list[dict[str, Any]]) -> dict:
+    d = parse_definition(
+        {
+            "id": "t",
+            "title": TEXT,
+            "description": TEXT,
+            "goal": 1,
+            "unit": "x",
+            "direction": "neutral",
+            "series": {"source": "t", "dataset": "d", "freq": "A", **series},
+            "transforms": transforms,
+        },
+        "test.toml",
+        0,
+    )
+    out = con.to_pyarrow(expression(d, table)).to_pylist()
+    return {(r["partner"] or r["geo_code"] or r["flow"], r["period"].year): r["value"] for r in out}
+
+
+@pytest.fixture(params=["duckdb", "spark"])
+def backend(request: pytest.FixtureRequest) -> Any:
+    spark = request.getfixturevalue("spark") if request.param == "spark" else None
+    with tempfile.TemporaryDirectory() as tmp:
+        yield _table(request.param, spark, Path(tmp))
+
+
+def test_import_share_of_availability(backend: Any) -> None:
+    con, t = backend
+    got = _run(con, t, {"flow": ["production", "export", "import"]}, [{"op": "availability_share"}])
+    # imports / (production − exports + imports) = 80 / (100 − 20 + 80) = 50 %
+    assert got == {("availability_share", 2023): pytest.approx(50.0, rel=1e-12)}
+
+
+def test_cagr_and_yoy_respect_gaps(backend: Any) -> None:
+    con, t = backend
+    cagr = _run(con, t, {"flow": "export", "partner": "MEX"}, [{"op": "cagr", "years": 5}])
+    assert cagr == {("MEX", 2023): pytest.approx(10.0, rel=1e-9)}
+    yoy = _run(con, t, {"flow": "export", "partner": "CAN"}, [{"op": "yoy", "kind": "pct"}])
+    assert yoy == {("CAN", 2023): pytest.approx(10.0, rel=1e-12)}  # 2022 has no 2021: no value
+
+
+def test_gap_to_national_and_spread(backend: Any) -> None:
+    con, t = backend
+    gap = _run(con, t, {"flow": "score"}, [{"op": "gap", "dim": "geo_code", "ref": "NAC"}])
+    assert gap == {("MX-NLE", 2023): 10.0, ("MX-CHP", 2023): -15.0}
+    spread = _run(
+        con,
+        t,
+        {"flow": "score", "geo_code": ["MX-NLE", "MX-CHP"]},
+        [{"op": "spread", "dim": "geo_code"}],
+    )
+    assert spread == {("score", 2023): 25.0}
