@@ -56,13 +56,9 @@ def _parser() -> argparse.ArgumentParser:
 
     add_indicators(sub)
 
-    from norte.findings.cli import add_parser as add_findings
+    from norte.publish.cli import add_parser as add_report
 
-    add_findings(sub)
-
-    from norte.goals.cli import add_parser as add_goals
-
-    add_goals(sub)
+    add_report(sub)
 
     sub.add_parser("formats", help="list the formats norte reads")
     sub.add_parser("settings", help="list settings with their sources and defaults")
@@ -129,14 +125,10 @@ def _run(args: argparse.Namespace) -> int:
         from norte.indicators.cli import run as run_indicators
 
         return run_indicators(args, db)
-    if args.command == "findings":
-        from norte.findings.cli import run as run_findings
+    if args.command == "report":
+        from norte.publish.cli import run as run_report
 
-        return run_findings(args, db)
-    if args.command == "goals":
-        from norte.goals.cli import run as run_goals
-
-        return run_goals(args, db)
+        return run_report(args, db)
     if args.command in ("loads", "query"):
         sql = (
             "SELECT load_id, source, format, rows, rows_skipped, vintage, vintage_from, "

@@ -106,11 +106,16 @@ def test_build_from_official_files(shared: Path, tmp_path: Path) -> None:
     )
     assert r.returncode == 0, r.stderr
     assert "not-there.xlsx not found — skipped" in r.stderr
-    assert re.search(
-        r"norte build: 15 pages written to site/ from [\d,]+ stored rows \(official data\)",
+    m = re.search(
+        r"norte build: (\d+) pages written to site/ from [\d,]+ stored rows \(official data\)",
         r.stderr,
     )
+    assert m
     site = tmp_path / "site"
+    # every page in English, Spanish and French
+    en_pages = sorted(p.name for p in site.glob("*.html"))
+    assert int(m.group(1)) == 3 * len(en_pages)
+    assert all((site / lang / p).exists() for lang in ("es", "fr") for p in en_pages)
     index = (site / "index.html").read_text()
     assert "Seed data only" not in index
     # the 2023 partner table ranks Mexico first and Canada second by total trade

@@ -165,3 +165,12 @@ def has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
 def sources_present(con: duckdb.DuckDBPyConnection) -> list[str]:
     """Sources with at least one stored observation, alphabetically."""
     return [r["source"] for r in rows(con, "SELECT DISTINCT source FROM observations ORDER BY 1")]
+
+
+def select_latest(con: duckdb.DuckDBPyConnection, name: str, where: str) -> str:
+    """Materialize the latest vintage of the observations matching ``where`` as temp table
+    ``name`` (used for a chart's numbers *and* its provenance); returns the table name."""
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM observations_latest WHERE {where}"  # noqa: S608
+    )
+    return name

@@ -21,9 +21,9 @@ from babel.dates import format_date
 from babel.numbers import format_decimal, format_percent
 
 LANGUAGES: tuple[str, ...] = ("en", "es", "fr")
-LOCALES = {"en": "en_US", "es": "es_MX", "fr": "fr_CA"}
+LOCALES = {"en": "en_US", "es": "es_ES", "fr": "fr_CA"}
 #: d3-format / d3-time-format locales used by vl-convert for chart axes
-D3_LOCALES = {"en": "en-US", "es": "es-MX", "fr": "fr-FR"}
+D3_LOCALES = {"en": "en-US", "es": "es-ES", "fr": "fr-CA"}
 NATIVE_NAMES = {"en": "English", "es": "Español", "fr": "Français"}
 DASH = "–"
 

@@ -45,6 +45,10 @@ PAGE_MODULES: list[str] = [
     "norte.publish.pages.home",
     "norte.publish.pages.partner",
     "norte.publish.pages.data",
+    "norte.publish.pages.findings",
+    "norte.publish.pages.maps",
+    "norte.publish.pages.sources",
+    "norte.publish.pages.report",
 ]
 
 

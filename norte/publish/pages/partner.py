@@ -130,6 +130,7 @@ def partner_charts(ctx: PageContext, code: str) -> list[ch.Chart]:
     for c in out:
         c.sources = refs
         ctx.publish_chart(c)
+    ctx.site.cache.setdefault(f"report_charts:{ctx.lang}", []).extend(out)
     return out
 
 

@@ -1,0 +1,300 @@
+"""Maps: the Shared Prosperity Map (Social Progress Index by Mexican state, with what exists on
+the U.S. side) and truck crossings by U.S. land port. Geometry: :mod:`norte.publish.geo`
+(geoshape when the states' boundaries are available, a tile grid otherwise)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from norte.publish import charts as ch
+from norte.publish import geo
+from norte.publish import queries as q
+from norte.publish.context import NavItem, PageContext, SiteContext
+from norte.publish.pages import PageFamily
+from norte.publish.pages.common import source_refs
+
+PAGE = "prosperity-map.html"
+GREY = "#c9cdd3"
+SPI_SCHEME = "yellowgreenblue"
+
+
+def spi_data(site: SiteContext) -> dict[str, Any]:
+    def compute() -> dict[str, Any]:
+        con = site.con
+        t = q.select_latest(
+            con,
+            "_site_spi",
+            "source = 'spi' AND measure = 'spi_overall' AND geo_scheme = 'iso3166_2' "
+            "AND period = (SELECT max(period) FROM observations WHERE source = 'spi' "
+            "AND measure = 'spi_overall')",
+        )
+        rows = q.rows(con, f"SELECT geo_code, period, value FROM {t} ORDER BY geo_code")  # noqa: S608
+        us = q.rows(
+            con,
+            "SELECT count(*) AS n FROM observations WHERE measure = 'spi_overall' "
+            "AND geo_scheme IN ('us_state', 'iso3166_2') AND geo_code LIKE 'US-%'",
+        )
+        return {"rows": rows, "sources": q.provenance(con, t), "us_rows": us[0]["n"]}
+
+    result: dict[str, Any] = site.once("spi_map", compute)
+    return result
+
+
+def _projection() -> dict[str, Any]:
+    return {"type": "conicConformal", "rotate": [100, 0], "parallels": [17, 45]}
+
+
+def _map_base(title: str, width: int = 640, height: int = 520) -> dict[str, Any]:
+    spec = ch.base(title, [], width=width, height=height)
+    del spec["data"]
+    spec["projection"] = _projection()
+    return spec
+
+
+def prosperity_chart(ctx: PageContext) -> ch.Chart | None:
+    d = spi_data(ctx.site)
+    if not d["rows"]:
+        return None
+    year = d["rows"][0]["period"].year
+    title = ctx.t("map_spi_title", year=year)
+    score_title = ctx.t("map_spi_legend")
+    scores = {r["geo_code"]: r["value"] for r in d["rows"]}
+    g = geo.load(ctx.site.geo_dir)
+    csv_rows = [
+        {"iso3166_2": c, "state": ctx.label("iso3166_2", c), "year": year, "spi_overall": v}
+        for c, v in scores.items()
+    ]
+    note = (
+        ctx.t("map_spi_note")
+        + " "
+        + (ctx.t("map_us_no_spi") if not d["us_rows"] else ctx.t("map_us_spi", n=d["us_rows"]))
+    )
+    if g.us_states is not None and g.mx_states is not None:
+        mx = [
+            {**f, "properties": {
+                "name": ctx.label("iso3166_2", str(f.get("id") or f["properties"].get("id"))),
+                "score": scores.get(str(f.get("id") or f["properties"].get("id"))),
+            }}
+            for f in g.mx_states["features"]
+        ]  # fmt: skip
+        us = [
+            {**f, "properties": {"name": f["properties"].get("name")}}
+            for f in g.us_states["features"]
+            if str(f.get("id")) not in geo.US_OFF_MAP
+        ]
+        spec = _map_base(title)
+        spec["layer"] = [
+            {
+                "data": {"values": us},
+                "mark": {"type": "geoshape", "fill": GREY, "stroke": "white", "strokeWidth": 0.5},
+            },
+            {
+                "data": {"values": mx},
+                "mark": {"type": "geoshape", "stroke": "white", "strokeWidth": 0.5},
+                "encoding": {
+                    "color": {
+                        "field": "properties.score",
+                        "type": "quantitative",
+                        "title": score_title,
+                        "scale": {"scheme": SPI_SCHEME},
+                    }
+                },
+            },
+        ]
+        note += " " + ctx.t("map_geometry", origin=", ".join(sorted(set(g.origin.values()))))
+    else:
+        spec = tile_grid(ctx, title, {c: v for c, v in scores.items()}, score_title)
+        note += " " + ctx.t("map_tile_grid")
+    chart = ch.make(
+        "prosperity-map", title, note, spec, ch.to_csv(csv_rows, list(csv_rows[0])), ctx.tr.d3
+    )
+    hi = max(csv_rows, key=lambda r: r["spi_overall"])
+    lo = min(csv_rows, key=lambda r: r["spi_overall"])
+    chart.alt = ctx.t(
+        "alt_map",
+        title=title,
+        summary=ctx.t(
+            "alt_spi",
+            n=len(csv_rows),
+            hi=hi["state"],
+            hi_v=ctx.tr.num(hi["spi_overall"], 1),
+            lo=lo["state"],
+            lo_v=ctx.tr.num(lo["spi_overall"], 1),
+        )
+        + " "
+        + (ctx.t("map_us_no_spi") if not d["us_rows"] else ""),
+    )
+    chart.sources = source_refs(ctx, d["sources"])
+    return ctx.publish_chart(chart)
+
+
+def tile_grid(
+    ctx: PageContext, title: str, values: dict[str, float], legend: str
+) -> dict[str, Any]:
+    """One square per U.S. and Mexican state; Mexican states coloured by ``values``."""
+    tiles = [
+        {"code": a, "abbr": a, "row": r, "col": c, "value": None}
+        for a, (r, c) in geo.US_TILES.items()
+    ] + [
+        {"code": code, "abbr": code[3:], "row": r, "col": c, "value": values.get(code)}
+        for code, (r, c) in geo.MX_TILES.items()
+    ]
+    spec = ch.base(title, tiles, width=520, height=600)
+    pos = {
+        "x": {"field": "col", "type": "ordinal", "axis": None},
+        "y": {"field": "row", "type": "ordinal", "axis": None},
+    }
+    spec["layer"] = [
+        {
+            "transform": [{"filter": "datum.value == null"}],
+            "mark": {"type": "rect", "fill": GREY, "stroke": "white", "strokeWidth": 2},
+            "encoding": pos,
+        },
+        {
+            "transform": [{"filter": "datum.value != null"}],
+            "mark": {"type": "rect", "stroke": "white", "strokeWidth": 2},
+            "encoding": {
+                **pos,
+                "color": {
+                    "field": "value",
+                    "type": "quantitative",
+                    "title": legend,
+                    "scale": {"scheme": SPI_SCHEME},
+                },
+            },
+        },
+        {
+            "mark": {"type": "text", "fontSize": 9, "color": "#1d2330"},
+            "encoding": {**pos, "text": {"field": "abbr"}},
+        },
+    ]
+    return spec
+
+
+def crossings_data(site: SiteContext) -> dict[str, Any]:
+    def compute() -> dict[str, Any]:
+        con = site.con
+        if not q.has_table(con, "places"):
+            return {"rows": []}
+        t = q.select_latest(con, "_site_trucks", "source = 'bts' AND measure = 'trucks'")
+        full = q.rows(
+            con,
+            f"""SELECT year(period) AS y FROM {t} GROUP BY 1
+                HAVING count(DISTINCT period) = 12 ORDER BY 1 DESC LIMIT 1""",  # noqa: S608
+        )
+        if not full:
+            return {"rows": []}
+        year = int(full[0]["y"])
+        rows = q.rows(
+            con,
+            f"""SELECT o.geo_code AS port, p.name, p.region AS state, o.partner,
+                       p.lat, p.lon, sum(o.value) AS trucks
+                FROM {t} o JOIN places p ON p.scheme = 'us_port' AND p.code = o.geo_code
+                WHERE year(o.period) = ? AND p.lat IS NOT NULL
+                GROUP BY ALL HAVING sum(o.value) > 0 ORDER BY trucks DESC""",  # noqa: S608
+            [year],
+        )
+        prov = q.provenance(con, t, "year(period) = ?", [year])
+        return {"rows": rows, "year": year, "sources": prov}
+
+    result: dict[str, Any] = site.once("crossings_map", compute)
+    return result
+
+
+def crossings_chart(ctx: PageContext) -> ch.Chart | None:
+    d = crossings_data(ctx.site)
+    if not d["rows"]:
+        return None
+    g = geo.load(ctx.site.geo_dir)
+    title = ctx.t("map_trucks_title", year=d["year"])
+    spec = _map_base(title, height=460)
+    layers: list[dict[str, Any]] = []
+    if g.countries is not None:
+        near = [f for f in g.countries["features"] if str(f.get("id")) in ("484", "124")]
+        layers.append(
+            {
+                "data": {"values": near},
+                "mark": {"type": "geoshape", "fill": "#eceef1", "stroke": "white"},
+            }
+        )
+    if g.us_states is not None:
+        us = [f for f in g.us_states["features"] if str(f.get("id")) not in geo.US_OFF_MAP]
+        layers.append(
+            {
+                "data": {"values": us},
+                "mark": {
+                    "type": "geoshape",
+                    "fill": "#d9dde2",
+                    "stroke": "white",
+                    "strokeWidth": 0.5,
+                },
+            }
+        )
+    points = [
+        {
+            "port": r["port"],
+            "name": r["name"],
+            "state": r["state"],
+            "border": ctx.label("partner", r["partner"]),
+            "lat": r["lat"],
+            "lon": r["lon"],
+            "trucks": r["trucks"],
+        }
+        for r in d["rows"]
+    ]
+    layers.append(
+        {
+            "data": {"values": points},
+            "mark": {"type": "circle", "opacity": 0.75, "stroke": "white", "strokeWidth": 0.5},
+            "encoding": {
+                "longitude": {"field": "lon", "type": "quantitative"},
+                "latitude": {"field": "lat", "type": "quantitative"},
+                "size": {
+                    "field": "trucks",
+                    "type": "quantitative",
+                    "title": ctx.t("map_trucks_legend"),
+                    "scale": {"range": [4, 900]},
+                },
+                "color": {"field": "border", "type": "nominal", "title": None},
+            },
+        }
+    )
+    spec["layer"] = layers
+    if g.us_states is not None:
+        # frame the map on the lower 48 and the ports, not on all of Canada and Mexico
+        spec["projection"]["fit"] = [
+            f for f in g.us_states["features"] if str(f.get("id")) not in geo.US_OFF_MAP
+        ]
+    note = ctx.t("map_trucks_note")
+    csv_rows = [
+        {k: p[k] for k in ("port", "name", "state", "border", "lat", "lon", "trucks")}
+        for p in points
+    ]
+    chart = ch.make(
+        "truck-crossings-map", title, note, spec, ch.to_csv(csv_rows, list(csv_rows[0])), ctx.tr.d3
+    )
+    top = points[:3]
+    chart.alt = ctx.t(
+        "alt_map",
+        title=title,
+        summary=ctx.t(
+            "alt_trucks",
+            n=len(points),
+            top=", ".join(f"{p['name']} ({p['state']}) {ctx.tr.num(p['trucks'], 0)}" for p in top),
+        ),
+    )
+    chart.sources = source_refs(ctx, d["sources"])
+    return ctx.publish_chart(chart)
+
+
+def render(ctx: PageContext) -> None:
+    maps = [c for c in (prosperity_chart(ctx), crossings_chart(ctx)) if c is not None]
+    ctx.site.cache.setdefault(f"report_charts:{ctx.lang}", []).extend(maps)
+    ctx.write_page(PAGE, "maps.html", charts=maps)
+
+
+def nav(site: SiteContext) -> list[NavItem]:
+    return [NavItem(PAGE, "nav_map", order=30)]
+
+
+FAMILY = PageFamily("maps", render, nav, order=40)

@@ -1,0 +1,93 @@
+"""``norte report --pdf``: the report page printed to PDF by headless Chromium.
+
+The site (one language, no PNG downloads) is built into a temporary folder from the store and
+``report.html`` is printed with Chromium's ``--print-to-pdf`` (Debian package ``chromium``;
+``.ci/run`` installs it). Chromium runs with the flags that keep it off the network
+(docs: GOTCHAS) and a fresh profile.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+from typing import TextIO
+
+from norte.errors import NorteError
+from norte.publish.site import write_site
+from norte.store import Store
+
+CHROMIUM_FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+)
+
+
+class ReportError(NorteError):
+    """The PDF could not be made (no Chromium, or Chromium failed)."""
+
+
+def chromium() -> str:
+    """Path of the Chromium executable (``NORTE_CHROMIUM`` or ``chromium`` on PATH)."""
+    found = (
+        os.environ.get("NORTE_CHROMIUM")
+        or shutil.which("chromium")
+        or shutil.which("chromium-browser")
+    )
+    if not found:
+        raise ReportError(
+            "norte report --pdf needs Chromium: install it with "
+            "'apt-get install -y chromium' (or set NORTE_CHROMIUM to its path)"
+        )
+    return found
+
+
+def print_pdf(html: Path, out: Path, timeout: float = 120) -> Path:
+    """Print ``html`` (a file of a built site) to the PDF ``out`` with headless Chromium."""
+    out = out.resolve()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="norte-chromium-") as profile:
+        cmd = [
+            chromium(),
+            *CHROMIUM_FLAGS,
+            f"--user-data-dir={profile}",
+            "--no-pdf-header-footer",
+            f"--print-to-pdf={out}",
+            html.resolve().as_uri(),
+        ]
+        got = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+    if got.returncode != 0 or not out.exists() or out.stat().st_size == 0:
+        raise ReportError(f"chromium could not print {html} to {out}: {got.stderr.strip()[-500:]}")
+    return out
+
+
+def report_pdf(
+    db: Path,
+    out: Path,
+    lang: str = "en",
+    mode: str | None = None,
+    geo_dir: Path | None = None,
+    progress: TextIO | None = None,
+) -> Path:
+    """Build the report from the store ``db`` and write it as the PDF ``out``."""
+    chromium()  # fail before building anything when there is no browser to print with
+    with tempfile.TemporaryDirectory(prefix="norte-report-") as tmp:
+        site = Path(tmp) / "site"
+        with Store(db, read_only=True) as store:
+            if mode is None:
+                official = store.con.execute(
+                    "SELECT count(*) FROM observations WHERE source <> 'seed'"
+                ).fetchall()[0][0]
+                mode = "official" if official else "seed"
+            write_site(store, site, mode, progress, languages=[lang], geo_dir=geo_dir, png=False)
+        page = site / ("" if lang == "en" else lang) / "report.html"
+        return print_pdf(page, out)
