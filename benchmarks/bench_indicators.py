@@ -253,6 +253,8 @@ def main() -> None:
             pandas_peak = _peak_mb()
             compared, bad = _compare(store, results)
     ratio = pandas_s / norte_s
+    query_s = sum(r.seconds for r in report.runs)
+    slowest = sorted(report.runs, key=lambda r: -r.seconds)[:3]
     print(
         f"norte {norte_s:.2f}s (peak {norte_peak:.0f} MB), pandas {pandas_s:.2f}s "
         f"(peak {pandas_peak:.0f} MB), ratio {ratio:.2f}; {compared:,} values, {bad} differ"
@@ -275,6 +277,18 @@ mark reset before each part.
 
 Ratio pandas / norte: **{ratio:.2f}** (target >= 5). Values compared: {compared:,};
 differing by more than 1e-9 relative: {bad}.
+
+Where norte's time goes (measured in this run): {query_s:.2f} s in the {len(report.runs)}
+per-definition Ibis compile + DuckDB query + Arrow fetch steps (slowest:
+{", ".join(f"{r.base_id} {r.seconds:.2f} s" for r in slowest)}), {norte_s - query_s:.2f} s in
+materialising the input slice from `observations_latest`, the input fingerprints and the
+writes to `indicator_values`. At this data size (half a million input rows) each definition costs
+about 0.2 s on average (Ibis compile, DuckDB plan and windows, Arrow fetch), so the per-definition design is no
+faster than pandas, which loads the rows once and runs each transform on small slices in
+memory. The target ratio (>= 5) is **missed**; what norte buys here is one definition for two
+engines, half the peak memory, vintages and incremental recomputation. Candidate speed-ups
+(not done): compile the whole catalog into one query, or share common sub-expressions
+(annual/total) across definitions.
 """
     write_section("Indicators", body)
 

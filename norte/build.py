@@ -47,6 +47,9 @@ def build(db: Path, out: Path, paths: list[Path], options: dict[str, Any]) -> in
             mode = "seed"
         else:
             mode = "official"
+        from norte.findings.cli import refresh as refresh_findings
+
+        refresh_findings(store, out=err)  # indicators, then findings (issue #5)
         pages = write_site(store, out, mode=mode, progress=err)
         rows = store.count()
     print(

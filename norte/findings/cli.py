@@ -11,6 +11,7 @@ import datetime as dt
 import json
 import sys
 from pathlib import Path
+from typing import TextIO
 
 from norte.findings.feed import to_atom, to_json, to_markdown
 from norte.findings.model import LANGS
@@ -27,7 +28,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     p.add_argument("--refresh", action="store_true", help="compute indicators and re-detect")
 
 
-def refresh(store: Store, out: object = None) -> int:
+def refresh(store: Store, out: TextIO | None = None) -> int:
     """Compute the indicator catalog, detect the findings, store them; the number stored."""
     from norte.findings.run import detect, write
     from norte.indicators import compute
@@ -37,7 +38,7 @@ def refresh(store: Store, out: object = None) -> int:
     n = write(store, report.findings)
     stream = out if out is not None else sys.stderr
     for note in report.notes:
-        print(f"norte findings: {note}", file=stream)  # type: ignore[call-overload]
+        print(f"norte findings: {note}", file=stream)
     return n
 
 

@@ -1,0 +1,85 @@
+"""Every number in every sentence, in en/es/fr, is one of the finding's values as displayed."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from decimal import Decimal
+
+import pytest
+from babel.numbers import parse_decimal
+
+from norte.findings import Finding
+from norte.findings.model import LANGS
+from norte.findings.text import LOCALES, fmt
+from tests.findings.conftest import Built
+
+NUMBER = re.compile(r"\d[\d.,\u00a0\u202f]*\d|\d")
+
+
+def numbers(text: str, lang: str) -> list[tuple[str, Decimal]]:
+    """(token, value) of every number in ``text``, parsed in the language's locale."""
+    out = []
+    for m in NUMBER.finditer(text):
+        token = m.group(0)
+        out.append((token, parse_decimal(token, locale=LOCALES[lang], strict=False)))
+    return out
+
+
+def supported(x: Decimal, token: str, lang: str, f: Finding) -> bool:
+    """Is ``x`` a value of ``f`` (absolute, in units, millions, billions or trillions, rounded to
+    the decimals shown), or a year/day of a date in its values?"""
+    sep = "." if lang in ("en", "es") else ","
+    shown = len(token.rsplit(sep, 1)[1]) if sep in token else 0
+    for v in f.values.values():
+        if isinstance(v, bool) or v is None:
+            continue
+        if isinstance(v, int | float):
+            for scale in (1, 1e6, 1e9, 1e12):
+                if round(Decimal(abs(v) / scale), shown) == x:
+                    return True
+        elif isinstance(v, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", v):
+            d = dt.date.fromisoformat(v)
+            if x in (d.year, d.day):
+                return True
+    return False
+
+
+def test_parse_locale_numbers() -> None:
+    assert numbers("US$1,234.5 billion", "en") == [("1,234.5", Decimal("1234.5"))]
+    assert numbers("1\u00a0234,5 milliards", "fr") == [("1\u00a0234,5", Decimal("1234.5"))]
+    assert numbers("26.5 mil millones", "es") == [("26.5", Decimal("26.5"))]
+
+
+def test_an_unsupported_number_is_caught(built: Built) -> None:
+    """The checker fails a sentence whose number is not in values (so the main test can fail)."""
+    f = built.latest[0]
+    assert not supported(Decimal("123.4"), "123.4", "en", f)
+    bad = f.text["en"].replace(fmt(f.values, "value", "amount", "en"), "US$1.1 billion")
+    assert bad != f.text["en"]
+    assert not all(supported(x, t, "en", f) for t, x in numbers(bad, "en"))
+
+
+def test_every_number_in_every_sentence(built: Built) -> None:
+    checked = 0
+    for f in built.latest + built.first:
+        for lang in LANGS:
+            for text in (f.headline[lang], f.text[lang]):
+                for token, x in numbers(text, lang):
+                    assert supported(x, token, lang, f), (f.id, lang, token, text, f.values)
+                    checked += 1
+    assert checked > 1000
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_claims_follow_flags(built: Built, lang: str) -> None:
+    first_words = {"en": "the first time", "es": "la primera vez", "fr": "la première fois"}
+    for f in built.latest:
+        if f.type == "rank_change":
+            said = first_words[lang] in f.text[lang].lower()
+            assert said == bool(f.values["first_in_series"]), f.text[lang]
+            assert float(f.values["value"]) != float(f.values["comparison"])  # type: ignore[arg-type]
+            leader_is_subject = f.values["leader"] == f.subject["partner"]
+            assert (float(f.values["value"]) > float(f.values["comparison"])) == leader_is_subject  # type: ignore[arg-type]
+        if f.type == "yoy_move":
+            assert (float(f.values["change_pct"]) > 0) == (f.values["variant"] == "yoy_move_up")  # type: ignore[arg-type]

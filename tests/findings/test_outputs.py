@@ -1,0 +1,104 @@
+"""CLI outputs: JSON valid against the documented schema, a reproducible Atom 1.0 feed, Markdown."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import xml.etree.ElementTree as ET
+
+import jsonschema
+import pytest
+
+from norte.cli import main
+from norte.findings import Target
+from norte.findings.data import read_series
+from norte.findings.detectors import target_crossings
+from norte.findings.feed import json_schema, tag_uri
+from norte.findings.targets import goal_targets
+from tests.findings.conftest import Built
+
+A = "{http://www.w3.org/2005/Atom}"
+
+
+def _cli(capsys: pytest.CaptureFixture[str], built: Built, *args: str) -> str:
+    built.store.con.execute("CHECKPOINT")
+    built.store.close()
+    try:
+        assert main(["--db", str(built.path), "findings", *args]) == 0
+    finally:
+        built.store.__init__(built.path)  # type: ignore[misc]
+    return capsys.readouterr().out
+
+
+def test_json_validates_against_schema(built: Built, capsys: pytest.CaptureFixture[str]) -> None:
+    doc = json.loads(_cli(capsys, built, "--format", "json"))
+    jsonschema.Draft202012Validator(json_schema()).validate(doc)
+    assert doc["count"] == len(built.latest)
+    assert [f["id"] for f in doc["findings"]] == [f.id for f in built.latest]
+    broken = dict(doc["findings"][0])
+    del broken["sources"]
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate({**doc, "findings": [broken]}, json_schema())
+
+
+def test_filters(built: Built, capsys: pytest.CaptureFixture[str]) -> None:
+    doc = json.loads(
+        _cli(
+            capsys,
+            built,
+            "--format",
+            "json",
+            "--since",
+            "2023-01-01",
+            "--min-score",
+            "30",
+            "--limit",
+            "5",
+        )
+    )
+    assert 0 < doc["count"] <= 5
+    for f in doc["findings"]:
+        assert f["period_start"] >= "2023-01-01" and f["score"] >= 30
+    md = _cli(capsys, built, "--lang", "fr", "--limit", "2")
+    assert md.count("## ") == 2 and "Mexique" in md
+
+
+def test_atom_feed(built: Built, capsys: pytest.CaptureFixture[str]) -> None:
+    one = _cli(capsys, built, "--format", "atom", "--lang", "es", "--limit", "20")
+    two = _cli(capsys, built, "--format", "atom", "--lang", "es", "--limit", "20")
+    assert one == two  # no clock in the feed
+    root = ET.fromstring(one.encode())
+    assert root.tag == f"{A}feed"
+    for tag in ("id", "title", "updated", "author"):
+        assert root.find(f"{A}{tag}") is not None
+    entries = root.findall(f"{A}entry")
+    assert len(entries) == 20
+    newest = max(f.vintage for f in built.latest[:20])
+    assert root.findtext(f"{A}updated") == f"{newest}T00:00:00Z"
+    ids = [e.findtext(f"{A}id") for e in entries]
+    assert ids == [tag_uri(f.id) for f in built.latest[:20]]
+    for e in entries:
+        assert e.findtext(f"{A}id", "").startswith("tag:")
+        dt.datetime.fromisoformat(e.findtext(f"{A}updated", "").replace("Z", "+00:00"))
+        assert e.findtext(f"{A}title") and e.findtext(f"{A}summary")
+
+
+def test_target_crossing_through_the_interface(built: Built) -> None:
+    rows = built.store.con.execute(
+        "SELECT period, value FROM indicator_values_latest WHERE indicator_id = "
+        "'us-exports-annual.mex' ORDER BY period"
+    ).fetchall()
+    target = 300e9
+    first_year = next(p for p, v in rows if v >= target)
+    t = Target("us-exports-annual.mex", target, dt.date(2030, 12, 31))
+    (series,) = read_series(built.store, ["us-exports-annual.mex"])
+    hits = target_crossings(series, [t])
+    assert [f.period_start for f in hits] == [first_year]
+    assert hits[0].values["target"] == target and hits[0].values["value"] >= target
+
+
+def test_no_targets_is_a_no_op_with_a_reason() -> None:
+    targets, note = goal_targets()
+    assert isinstance(note, str) and note
+    if not targets:
+        assert "skipped" in note
