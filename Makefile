@@ -38,6 +38,11 @@ format: $(STAMP)
 bench-census: $(STAMP)
 	$(BIN)/python benchmarks/bench_census.py
 
+## BTS TransBorder: norte ingest of all 45 monthly zips vs DuckDB read_csv floor vs pandas
+.PHONY: bench-transborder
+bench-transborder: $(STAMP)
+	$(BIN)/python benchmarks/bench_transborder.py
+
 ## The whole indicator catalog: norte (Ibis on DuckDB) vs a pandas implementation
 bench-indicators: $(STAMP)
 	$(BIN)/python benchmarks/bench_indicators.py

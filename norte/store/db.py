@@ -98,6 +98,7 @@ class Store:
     def __init__(self, path: str | Path, read_only: bool = False) -> None:
         self.path = Path(path)
         self.read_only = read_only
+        self._stream_settings = False
         if read_only and not self.path.exists():
             raise StoreError(
                 f"store {self.path} does not exist — run 'norte ingest FILE' or 'norte build' first"
@@ -252,6 +253,25 @@ class Store:
             )
         ctx = StageContext(path=path, vintage=vintage, options=options or {})
         con = self.con
+        try:
+            return self._load_in_transaction(path, source, vintage, ctx, digest, started, t0)
+        finally:
+            if self._stream_settings:
+                # A SET survives a ROLLBACK: restore the default whatever the outcome.
+                self._stream_settings = False
+                con.execute("RESET preserve_insertion_order")
+
+    def _load_in_transaction(
+        self,
+        path: Path,
+        source: Any,
+        vintage: dt.date | None,
+        ctx: StageContext,
+        digest: str,
+        started: dt.datetime,
+        t0: float,
+    ) -> LoadResult:
+        con = self.con
         with self.transaction():
             cols = ", ".join(f"{n} {t.replace(' NOT NULL', '')}" for n, t in STAGE_COLUMNS)
             con.execute(f"CREATE OR REPLACE TEMP TABLE {STAGE_TABLE} ({cols})")
@@ -295,7 +315,10 @@ class Store:
                 )
                 _fault_injection_point()
             finally:
-                con.execute(f"DROP TABLE IF EXISTS {STAGE_TABLE}")
+                try:
+                    con.execute(f"DROP TABLE IF EXISTS {STAGE_TABLE}")
+                except duckdb.TransactionException:
+                    pass  # aborted by an error: the ROLLBACK drops the table with the rest
         return LoadResult(
             location=str(path),
             source=source.SOURCE,
@@ -438,12 +461,11 @@ class Store:
             totals[0] += n
             return n
 
-        # Row order inside observations carries no meaning: let DuckDB write in parallel.
+        # Row order inside observations carries no meaning: let DuckDB write in parallel
+        # (reset by load_file after COMMIT or ROLLBACK).
         con.execute("SET preserve_insertion_order = false")
-        try:
-            info.stream(emit)
-        finally:
-            con.execute("RESET preserve_insertion_order")
+        self._stream_settings = True
+        info.stream(emit)
         if info.check_unique and totals[0]:
             # Repeats inside this load (between emitted files, or with rows from ``_stage``).
             self._check_unique(path, "observations", "WHERE load_id = ?", [load_id])
