@@ -5,7 +5,7 @@ with :func:`fmt` (the ONE function that turns a value into text), ``{name}`` ins
 (a partner or indicator name, which never holds a digit). Sentences whose keys are missing or
 None are dropped, so a sentence can only say what the values hold.
 
-Locales: ``en_US``, ``es_MX``, ``fr_CA`` (the same as the site, ``norte.publish.i18n``), through
+Locales: ``en_US``, ``es_ES``, ``fr_CA`` (the same as the site, ``norte.publish.i18n``), through
 Babel: ``format_decimal``, ``format_currency``, ``format_date`` with es/fr month names.
 """
 
@@ -24,7 +24,7 @@ from babel.numbers import format_currency, format_decimal
 
 from norte.findings.model import LANGS, Value
 
-LOCALES = {"en": "en_US", "es": "es_MX", "fr": "fr_CA"}
+LOCALES = {"en": "en_US", "es": "es_ES", "fr": "fr_CA"}
 
 _PLACEHOLDER = re.compile(r"\{(\w+)(?::(\w+))?\}")
 

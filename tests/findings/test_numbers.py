@@ -29,7 +29,7 @@ def numbers(text: str, lang: str) -> list[tuple[str, Decimal]]:
 def supported(x: Decimal, token: str, lang: str, f: Finding) -> bool:
     """Is ``x`` a value of ``f`` (absolute, in units, millions, billions or trillions, rounded to
     the decimals shown), or a year/day of a date in its values?"""
-    sep = "." if lang in ("en", "es") else ","
+    sep = "." if lang == "en" else ","
     shown = len(token.rsplit(sep, 1)[1]) if sep in token else 0
     for v in f.values.values():
         if isinstance(v, bool) or v is None:
@@ -48,7 +48,7 @@ def supported(x: Decimal, token: str, lang: str, f: Finding) -> bool:
 def test_parse_locale_numbers() -> None:
     assert numbers("US$1,234.5 billion", "en") == [("1,234.5", Decimal("1234.5"))]
     assert numbers("1\u00a0234,5 milliards", "fr") == [("1\u00a0234,5", Decimal("1234.5"))]
-    assert numbers("26.5 mil millones", "es") == [("26.5", Decimal("26.5"))]
+    assert numbers("26,5 mil millones", "es") == [("26,5", Decimal("26.5"))]
 
 
 def test_an_unsupported_number_is_caught(built: Built) -> None:
