@@ -15,7 +15,15 @@ from norte.goals.catalog import (
     load_shared,
     parse_stakeholder_file,
 )
-from norte.goals.stakeholders import AddResult, Light, add_file, lights, record, stakeholder_goals
+from norte.goals.stakeholders import (
+    AddResult,
+    Light,
+    add_file,
+    lights,
+    record,
+    record_all,
+    stakeholder_goals,
+)
 from norte.goals.status import STATUSES, Status, evaluate, history, status_at
 
 __all__ = [
@@ -35,6 +43,7 @@ __all__ = [
     "load_shared",
     "parse_stakeholder_file",
     "record",
+    "record_all",
     "stakeholder_goals",
     "status_at",
 ]

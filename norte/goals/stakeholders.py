@@ -348,3 +348,11 @@ def record(store: Store, goals: Sequence[Goal]) -> int:
         if rows:
             con.executemany(f"INSERT INTO goal_status ({cols}) VALUES ({marks})", rows)  # noqa: S608
     return len(rows)
+
+
+def record_all(store: Store) -> int:
+    """Record the lights of the shared goals and every stored stakeholder goal (``norte
+    build`` calls this before writing the site)."""
+    from norte.goals.catalog import load_shared
+
+    return record(store, [*load_shared(), *stakeholder_goals(store.con)])

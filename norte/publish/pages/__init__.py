@@ -46,6 +46,7 @@ PAGE_MODULES: list[str] = [
     "norte.publish.pages.partner",
     "norte.publish.pages.data",
     "norte.publish.pages.findings",
+    "norte.publish.pages.goals",
     "norte.publish.pages.maps",
     "norte.publish.pages.sources",
     "norte.publish.pages.report",

@@ -1,0 +1,310 @@
+"""Goal pages (``goals.html``, ``goal-1.html`` … ``goal-4.html``): the four shared goals with a
+traffic light per target — its numbers, method, rationale and citation — a trend chart with
+the target path, the status history, and the stakeholders' goals rolled up under each goal.
+
+Strings specific to these pages live in ``norte/goals/i18n.toml`` (en/es/fr)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import tomllib
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from norte.goals.catalog import Goal, Target, load_shared
+from norte.goals.stakeholders import Light, lights, stakeholder_goals
+from norte.goals.status import _path, history, period_of, series, vintages, years
+from norte.publish import charts as ch
+from norte.publish.context import NavItem, PageContext, SiteContext
+from norte.publish.pages import PageFamily
+
+COLORS = {
+    "on_track": "#0b6e4f",
+    "at_risk": "#8a5a00",
+    "off_track": "#b3412a",
+    "no_data": "#5b6270",
+    "no_target": "#5b6270",
+}
+
+
+@cache
+def strings(lang: str) -> dict[str, str]:
+    text = (resources.files("norte") / "goals" / "i18n.toml").read_text(encoding="utf-8")
+    data = tomllib.loads(text)
+    return {**data["en"], **data.get(lang, {})}
+
+
+def gt(lang: str, key: str, **values: object) -> str:
+    s = strings(lang)[key]
+    return s.format(**values) if values else s
+
+
+def _data(site: SiteContext) -> dict[str, Any]:
+    def compute() -> dict[str, Any]:
+        con = site.con
+        shared = load_shared()
+        extra = stakeholder_goals(con)
+        return {
+            "shared": shared,
+            "extra": extra,
+            "lights": {g.id: lights(con, [g]) for g in shared + extra},
+        }
+
+    result: dict[str, Any] = site.once("goals", compute)
+    return result
+
+
+def _fmt(ctx: PageContext, v: float | None, unit: str | None) -> str:
+    if v is None:
+        return "–"
+    if unit == "USD":
+        return ctx.tr.usd(v)
+    if unit == "percent":
+        return ctx.tr.num(v, 1) + " %"
+    return ctx.tr.num(v, 2 if abs(v) < 100 else 0) + (f" {unit}" if unit else "")
+
+
+def _pct(ctx: PageContext, v: float | None) -> str:
+    return "–" if v is None else ctx.tr.pct(v)
+
+
+def _period(p: dt.date | None, freq: str | None) -> str:
+    if p is None:
+        return ""
+    return str(p.year) if freq == "A" else p.isoformat()[:7]
+
+
+def light_view(
+    ctx: PageContext, x: Light, unit: str | None, target: Target | None
+) -> dict[str, Any]:
+    """Everything a light shows: label, color, reason and its numbers, formatted."""
+    lang, s = ctx.lang, x.status
+    tyears = target.trend_years if target else 3
+    reason_key = f"why_{s.reason}"
+    numbers: list[tuple[str, str]] = []
+    t = x.target
+    if t:
+        when = gt(lang, "n_by", date=t["date"]) if t["date"] else gt(lang, "n_no_date")
+        numbers.append((gt(lang, "n_target"), f"{_fmt(ctx, t['value'], unit)} {when}"))
+    if s.baseline_value is not None:
+        bp = _period(s.baseline_period, s.freq)
+        numbers.append(
+            (
+                gt(lang, "n_baseline"),
+                f"{_fmt(ctx, s.baseline_value, unit)} ({bp})".replace(" ()", ""),
+            )
+        )
+    if s.latest_value is not None and s.latest_period is not None:
+        numbers.append(
+            (
+                gt(lang, "n_latest"),
+                f"{_fmt(ctx, s.latest_value, unit)} ({_period(s.latest_period, s.freq)})",
+            )
+        )
+    if s.growth is not None:
+        trend = (
+            _pct(ctx, s.growth) + " / yr"
+            if s.method == "cagr"
+            else _fmt(ctx, s.growth, unit) + " / yr"
+        )
+        numbers.append((gt(lang, "n_trend"), trend))
+    if s.projected_value is not None:
+        numbers.append((gt(lang, "n_projected"), _fmt(ctx, s.projected_value, unit)))
+    if s.path_at_latest is not None:
+        numbers.append((gt(lang, "n_path"), _fmt(ctx, s.path_at_latest, unit)))
+    if s.periods_used is not None:
+        numbers.append((gt(lang, "n_periods"), str(s.periods_used)))
+    if s.method in ("cagr", "linear", "latest_vs_target"):
+        numbers.append((gt(lang, "n_method"), gt(lang, f"method_{s.method}", years=tyears)))
+    if s.tolerance_on is not None and x.kind == "target":
+        numbers.append(
+            (
+                gt(lang, "n_tolerance"),
+                f"{_pct(ctx, s.tolerance_on)} / {_pct(ctx, s.tolerance_risk)}",
+            )
+        )
+    if s.input_vintage is not None:
+        numbers.append((gt(lang, "n_vintage"), ctx.tr.date(s.input_vintage)))
+    return {
+        "id": x.id,
+        "kind": gt(lang, f"kind_{x.kind}"),
+        "title": x.title.get(lang) or x.title["en"],
+        "status": s.status,
+        "label": gt(lang, f"status_{s.status}"),
+        "color": COLORS[s.status],
+        "why": ""
+        if s.status == "no_target" and x.note
+        else (gt(lang, reason_key, years=tyears) if reason_key in strings(lang) else s.reason),
+        "numbers": numbers,
+        "rationale": t["rationale"].get(lang) if t else None,
+        "citation": t["citation"] if t else None,
+        "note": (x.note or {}).get(lang),
+        "note_label": gt(lang, "data_needed") if x.kind == "commitment" else None,
+        "chart": None,
+        "history": [],
+    }
+
+
+def _chart(ctx: PageContext, goal: Goal, t: Target, title: str) -> ch.Chart | None:
+    """The indicator's values at its newest vintage with the target path and the target."""
+    assert t.indicator is not None and t.date is not None
+    vs = vintages(ctx.con, t.indicator)
+    if not vs:
+        return None
+    rows, freq, varying = series(ctx.con, t.indicator, dict(t.select), vs[-1])
+    if not rows or varying or freq is None:
+        return None
+    lang = ctx.lang
+    actual, path, target = (
+        gt(lang, "series_actual"),
+        gt(lang, "series_path"),
+        gt(lang, "series_target"),
+    )
+    data: dict[dt.date, float] = dict(rows)
+    tp = period_of(t.date, freq)
+    out: list[dict[str, Any]] = [
+        {"period": p.isoformat(), "series": actual, "value": v} for p, v in rows
+    ]
+    if t.baseline is not None:
+        bp = period_of(t.baseline, freq)
+        bv = t.baseline_value if t.baseline_value is not None else data.get(bp)
+        if bv is not None and tp > bp:
+            for y in range(bp.year, tp.year + 1):
+                p = dt.date(y, bp.month, 1) if y < tp.year else tp
+                v = _path(years(bp), bv, years(tp), t.value, years(p))
+                out.append({"period": p.isoformat(), "series": path, "value": v})
+    out.append({"period": tp.isoformat(), "series": target, "value": t.value})
+    chart_title = gt(lang, "chart_title", title=title)
+    spec = ch.base(chart_title, out)
+    spec["layer"] = [
+        {
+            "transform": [{"filter": f"datum.series != '{target}'"}],
+            "mark": {"type": "line", "strokeWidth": 1.8},
+            "encoding": {
+                "x": {"field": "period", "type": "temporal", "title": None},
+                "y": {"field": "value", "type": "quantitative", "title": t.unit or None},
+                "color": {"field": "series", "type": "nominal", "title": None},
+                "strokeDash": {
+                    "field": "series",
+                    "type": "nominal",
+                    "scale": {"domain": [actual, path], "range": [[1, 0], [6, 4]]},
+                    "legend": None,
+                },
+            },
+        },
+        {
+            "transform": [{"filter": f"datum.series == '{target}'"}],
+            "mark": {"type": "point", "filled": True, "size": 90, "shape": "diamond"},
+            "encoding": {
+                "x": {"field": "period", "type": "temporal"},
+                "y": {"field": "value", "type": "quantitative"},
+                "color": {"field": "series", "type": "nominal", "title": None},
+            },
+        },
+    ]
+    note = gt(lang, "chart_note", vintage=ctx.tr.date(vs[-1]))
+    chart = ch.make(
+        f"goal-{goal.id}-{t.id}".replace(".", "-"),
+        chart_title,
+        note,
+        spec,
+        ch.to_csv(out, ["period", "series", "value"]),
+        ctx.tr.d3,
+    )
+    chart.alt = f"{chart_title}. {note} " + "; ".join(
+        f"{r['series']} {str(r['period'])[:7]}: {float(r['value']):.6g}" for r in out[-3:]
+    )
+    return chart
+
+
+def _views(ctx: PageContext, g: Goal, ls: list[Light]) -> list[dict[str, Any]]:
+    units = _units()
+    targets = {t.id: t for t in g.targets} | {c.id: c.target for c in g.commitments}
+    out = []
+    for x in ls:
+        t = targets.get(x.id)
+        unit = (t.unit if t and t.unit else None) or units.get(x.indicator_id or "")
+        v = light_view(ctx, x, unit, t)
+        if x.kind == "target" and t is not None:
+            chart = _chart(ctx, g, t, v["title"])
+            if chart is not None:
+                v["chart"] = ctx.publish_chart(chart)
+            v["history"] = [
+                (ctx.tr.date(h.input_vintage), gt(ctx.lang, f"status_{h.status}"), h.status)
+                for h in history(ctx.con, t)
+            ]
+        out.append(v)
+    return out
+
+
+@cache
+def _units() -> dict[str, str]:
+    from norte.indicators import indicators, load_catalog
+
+    return {i.id: i.definition.unit for i in indicators(load_catalog())}
+
+
+def render(ctx: PageContext) -> None:
+    d = _data(ctx.site)
+    lang = ctx.lang
+    shared: list[Goal] = d["shared"]
+    extra: list[Goal] = d["extra"]
+    summary = []
+    for g in shared:
+        assert g.number is not None
+        all_lights = d["lights"][g.id] + [
+            x for c in extra if c.parent == g.number for x in d["lights"][c.id]
+        ]
+        counts: dict[str, int] = {}
+        for x in all_lights:
+            counts[x.status.status] = counts.get(x.status.status, 0) + 1
+        summary.append(
+            {
+                "number": g.number,
+                "href": f"goal-{g.number}.html",
+                "title": g.title[lang],
+                "description": g.description[lang],
+                "counts": [
+                    (gt(lang, f"status_{k}"), n, COLORS[k])
+                    for k in ("on_track", "at_risk", "off_track", "no_data", "no_target")
+                    if (n := counts.get(k))
+                ],
+            }
+        )
+    ctx.write_page("goals.html", "goals.html", g=lambda k, **v: gt(lang, k, **v), goals=summary)
+    for g in shared:
+        children = [
+            {
+                "id": c.id,
+                "owner": c.owner,
+                "title": c.title[lang],
+                "description": c.description[lang],
+                "citation": c.citation,
+                "lights": _views(ctx, c, d["lights"][c.id]),
+            }
+            for c in extra
+            if c.parent == g.number
+        ]
+        ctx.write_page(
+            f"goal-{g.number}.html",
+            "goal.html",
+            g=lambda k, **v: gt(lang, k, **v),
+            goal={
+                "number": g.number,
+                "title": g.title[lang],
+                "description": g.description[lang],
+                "citation": g.citation,
+                "data_gaps": g.data_gaps.get(lang),
+            },
+            lights=_views(ctx, g, d["lights"][g.id]),
+            children=children,
+            method=gt(lang, "method_doc", on=ctx.tr.pct(0.05), risk=ctx.tr.pct(0.15)),
+        )
+
+
+def nav(site: SiteContext) -> list[NavItem]:
+    return [NavItem("goals.html", "nav_goals", order=20)]
+
+
+FAMILY = PageFamily("goals", render, nav, order=40)

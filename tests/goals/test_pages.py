@@ -1,0 +1,75 @@
+"""Goal pages: rendered from a real store, offline (no network reference), every light with
+its numbers and method, the target chart, and stakeholder goals under their shared goal."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from norte.goals import add_file
+from norte.publish.site import write_site
+from norte.store import Store
+
+from .test_stakeholders import GOOD
+from .test_status import hand_projection
+
+
+def test_goal_pages_offline_with_numbers_and_method(real: Store, tmp_path: Path) -> None:
+    f = tmp_path / "acme.toml"
+    f.write_text(GOOD, encoding="utf-8")
+    add_file(real, f)
+    out = tmp_path / "site"
+    write_site(real, out, "official", png=False)
+    for lang in ("", "es/", "fr/"):
+        assert (out / lang / "goals.html").exists()
+        for n in (1, 2, 3, 4):
+            assert (out / lang / f"goal-{n}.html").exists()
+    for page in sorted(out.rglob("goal*.html")):
+        html = page.read_text(encoding="utf-8")
+        # offline: no http(s) reference outside text (links, scripts, images, styles)
+        assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", html), page
+        assert "@import" not in html and "<script" not in html, page
+    g3 = (out / "goal-3.html").read_text(encoding="utf-8")
+    g4 = (out / "goal-4.html").read_text(encoding="utf-8")
+    # the stakeholder goal sits under goal 3 only, with its owner
+    assert "ACME Trade Association" in g3 and "ACME Trade Association" not in g4
+    # every light of a target shows its numbers and its method
+    cards = re.findall(r'<article class="light-card" id="([^"]+)">(.*?)</article>', g3, re.S)
+    targets = [(i, body) for i, body in cards if i.startswith("acme-mx-trade.t")]
+    assert [i for i, _ in targets] == ["acme-mx-trade.t1", "acme-mx-trade.t2"]
+    for _, body in targets:
+        for label in (
+            "Target",
+            "Latest",
+            "Projected at target date",
+            "Method",
+            "Input vintage",
+            "Tolerance bands",
+            "Periods used",
+            "Rationale",
+            "Citation",
+        ):
+            assert f">{label}" in body, label
+        assert "<svg" in body  # trend chart with the target path
+        assert "Status history" in body
+    t1 = dict(targets)["acme-mx-trade.t1"]
+    assert "compound annual growth over the last 3 years" in t1
+    _, _, projected = hand_projection(real)  # from the stored observations, by hand
+    assert "On track" in t1 and f"${projected / 1e9:,.1f} bn" in t1
+    # the report's commitments: no data, with the data that would be needed and the citation
+    for cid in (
+        "rvc-heavy-trucks",
+        "rvc-autos",
+        "steel-aluminum-originating",
+        "lvc-autos",
+        "us-chip-capacity",
+    ):
+        body = dict(
+            re.findall(r'<article class="light-card" id="([^"]+)">(.*?)</article>', g4, re.S)
+        )[cid]
+        assert "No data" in body and "Data needed:" in body and "Citation:" in body
+    assert "70.0 % by 2027" in g4
+    # an indicator with no target says so
+    assert "No target set: the report gives no number for U.S.–Mexico trade." in g3
+    es = (out / "es" / "goal-3.html").read_text(encoding="utf-8")
+    assert "Semáforos" in es and "Metas de actores" in es
