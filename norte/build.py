@@ -47,12 +47,12 @@ def build(db: Path, out: Path, paths: list[Path], options: dict[str, Any]) -> in
             mode = "seed"
         else:
             mode = "official"
-        from norte.goals import record_all
-
-        record_all(store)  # goal_status: every light at every input vintage (issue #6)
         from norte.findings.cli import refresh as refresh_findings
 
         refresh_findings(store, out=err)  # indicators, then findings (issue #5)
+        from norte.goals import record_all
+
+        record_all(store)  # goal_status: every light at every input vintage (issue #6)
         pages = write_site(store, out, mode=mode, progress=err)
         rows = store.count()
     print(
