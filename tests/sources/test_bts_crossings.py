@@ -264,3 +264,40 @@ def test_cli_exit_code_and_message(
     assert "missing column(s) Value" in capsys.readouterr().err
     with Store(db) as s:
         assert s.count() == 0 and s.count("loads") == 0
+
+
+# -- the figures shown in docs/architecture.md ("What the sources show") ----------------------
+
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "architecture.md"
+
+
+def trucks_markdown(store: Store) -> tuple[str, str]:
+    """The two truck tables of the docs (by year; top 5 ports of 2024), from the store."""
+    years = store.con.execute(
+        "SELECT year(period) AS y, sum(value)::BIGINT AS v, "
+        "round(100 * (v / lag(v) OVER (ORDER BY y) - 1), 1) AS yoy "
+        "FROM observations_latest WHERE source = 'bts' AND measure = 'trucks' "
+        "AND partner = 'MEX' AND year(period) BETWEEN 1996 AND 2024 GROUP BY y ORDER BY y"
+    ).fetchall()
+    top = store.con.execute(
+        "SELECT p.name, p.region, o.geo_code, sum(o.value)::BIGINT AS v, "
+        "round(100 * v / sum(v) OVER (), 1) FROM observations_latest o "
+        "JOIN places p ON p.scheme = o.geo_scheme AND p.code = o.geo_code "
+        "WHERE o.source = 'bts' AND o.measure = 'trucks' AND o.partner = 'MEX' "
+        "AND year(o.period) = 2024 GROUP BY ALL ORDER BY v DESC"
+    ).fetchall()
+    lines = ["| year | trucks from Mexico | change |", "|---|---:|---:|"]
+    lines += [f"| {y} | {v:,} | {'' if c is None else f'{c:+.1f}%'} |" for y, v, c in years]
+    ports = ["| rank | port (state, code) | trucks 2024 | share of the border |"]
+    ports += ["|---|---|---:|---:|"]
+    ports += [
+        f"| {i} | {n} ({s}, {c}) | {v:,} | {sh:.1f}% |"
+        for i, (n, s, c, v, sh) in enumerate(top[:5], start=1)
+    ]
+    return "\n".join(lines), "\n".join(ports)
+
+
+def test_docs_show_the_store_figures(loaded: Store) -> None:
+    docs = DOCS.read_text(encoding="utf-8")
+    for table in trucks_markdown(loaded):
+        assert table in docs, "regenerate the docs table:\n" + table

@@ -300,3 +300,27 @@ def test_cli_exit_code(shared: Path, tmp_path: Path, capsys: pytest.CaptureFixtu
     assert "no catalogos/tc_pais_destino.csv" in capsys.readouterr().err
     with Store(db) as s:
         assert s.count() == 0 and s.count("loads") == 0
+
+
+# -- the figures shown in docs/architecture.md ("What the sources show") ----------------------
+
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "architecture.md"
+
+
+def january_markdown(store: Store) -> str:
+    """The INEGI table of the docs, rendered from the store."""
+    rows = store.con.execute(
+        "SELECT year(period) AS y, sum(value)::BIGINT AS v, "
+        "round(100 * (v / lag(v) OVER (ORDER BY y) - 1), 1) AS yoy "
+        "FROM observations_latest WHERE source = 'inegi' AND dataset = 'raiavl_exports' "
+        "AND partner = 'USA' AND month(period) = 1 GROUP BY y ORDER BY y"
+    ).fetchall()
+    lines = ["| January | light vehicles exported to the U.S. | change on a year earlier |"]
+    lines += ["|---|---:|---:|"]
+    lines += [f"| {y} | {v:,} | {'' if c is None else f'{c:+.1f}%'} |" for y, v, c in rows]
+    return "\n".join(lines)
+
+
+def test_docs_show_the_store_figures(loaded: Store) -> None:
+    table = january_markdown(loaded)
+    assert table in DOCS.read_text(encoding="utf-8"), "regenerate the docs table:\n" + table
