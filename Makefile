@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install build test check lint format bench bench-census bench-indicators clean
+.PHONY: install build test check lint format bench bench-census bench-indicators bench-site screenshots geo clean
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -46,6 +46,19 @@ bench-transborder: $(STAMP)
 ## The whole indicator catalog: norte (Ibis on DuckDB) vs a pandas implementation
 bench-indicators: $(STAMP)
 	$(BIN)/python benchmarks/bench_indicators.py
+
+## The report site over all shared data: wall time and peak RSS (docs/benchmarks.md)
+bench-site: $(STAMP)
+	$(BIN)/python benchmarks/bench_site.py
+
+## Screenshots of the home page, a partner page and the prosperity map -> docs/screenshots/
+## (the browser tests write them; needs Debian's chromium: apt-get install -y chromium)
+screenshots: $(STAMP)
+	NORTE_SCREENSHOTS=docs/screenshots $(BIN)/python -m pytest -q tests/publish/test_browser.py -k screenshots
+
+## Re-vendor map geometry from the npm registry (us-atlas, world-atlas) into norte/publish/static/geo
+geo: $(STAMP)
+	$(BIN)/python -m norte.publish.geo vendor
 
 clean:
 	rm -rf site norte.duckdb norte.duckdb.wal .pytest_cache .mypy_cache .ruff_cache

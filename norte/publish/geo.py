@@ -191,10 +191,10 @@ def _load(dirs: tuple[Path, ...]) -> Geometry:
     for d in dirs:
         if us is None and (d / "us_states.geojson").is_file():
             us = json.loads((d / "us_states.geojson").read_text(encoding="utf-8"))
-            origin["us_states"] = str(d / "us_states.geojson")
+            origin["us_states"] = "us_states.geojson (local file)"
         if mx is None and (d / "mexican_states.geojson").is_file():
             mx = json.loads((d / "mexican_states.geojson").read_text(encoding="utf-8"))
-            origin["mx_states"] = str(d / "mexican_states.geojson")
+            origin["mx_states"] = "mexican_states.geojson (local file)"
     if us is None and (topo := _static("us-states-10m.topo.json")) is not None:
         us = topo_features(topo, "states")
         us["features"] = [f for f in us["features"] if str(f.get("id")) in US_FIPS]

@@ -41,7 +41,9 @@ CHARTS: dict[str, SourceChart] = {
         "partner", "partner", "src_bts_title", "axis_trucks_mn", "src_bts_note", 1e6,
     ),
     "transborder": SourceChart(
-        "source = 'transborder' AND measure = 'value' AND mode IS NOT NULL",
+        # dot1 only: dot1/dot2/dot3 are three breakdowns of the same trade (never add them)
+        "source = 'transborder' AND dataset = 'transborder_dot1' AND measure = 'value' "
+        "AND freq = 'M' AND mode IS NOT NULL",
         "mode", "mode", "src_transborder_title", "axis_usd_bn", "src_transborder_note", 1e9,
     ),
     "inegi": SourceChart(
