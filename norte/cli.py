@@ -56,6 +56,14 @@ def _parser() -> argparse.ArgumentParser:
 
     add_indicators(sub)
 
+    from norte.findings.cli import add_parser as add_findings
+
+    add_findings(sub)
+
+    from norte.goals.cli import add_parser as add_goals
+
+    add_goals(sub)
+
     from norte.publish.cli import add_parser as add_report
 
     add_report(sub)
@@ -125,6 +133,14 @@ def _run(args: argparse.Namespace) -> int:
         from norte.indicators.cli import run as run_indicators
 
         return run_indicators(args, db)
+    if args.command == "findings":
+        from norte.findings.cli import run as run_findings
+
+        return run_findings(args, db)
+    if args.command == "goals":
+        from norte.goals.cli import run as run_goals
+
+        return run_goals(args, db)
     if args.command == "report":
         from norte.publish.cli import run as run_report
 
