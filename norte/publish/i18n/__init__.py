@@ -71,7 +71,9 @@ class Translator:
         if v is None:
             return DASH
         div = 1e9 if scale == "bn" else 1e6
-        return self.t(f"usd_{scale}", value=self.num(v / div, 1))
+        text = self.t(f"usd_{scale}", value=self.num(abs(v) / div, 1))
+        # the sign goes before the currency: "-$62.0 bn", not "$-62.0 bn"
+        return "-" + text if v < 0 and round(abs(v) / div, 1) != 0 else text
 
     def pct(self, v: float | None) -> str:
         if v is None:
