@@ -66,6 +66,7 @@ FLOOR = textwrap.dedent(
                         out.write_bytes(zf.read(n))
                         files[n[:4].lower()].append(str(out))
         con = duckdb.connect(db)
+        con.execute("SET enable_progress_bar = false")
         total = 0
         for table, paths in files.items():
             header = open(paths[0]).readline().strip().split(",")
@@ -114,7 +115,8 @@ def run(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, float
     wall = time.perf_counter() - t0
     if proc.returncode != 0:
         sys.exit(f"benchmark step failed: {' '.join(cmd)}\n{err[-3000:]}")
-    return wall, usage.ru_maxrss / 1024, out + err
+    print(f"{cmd[1] if cmd[1] != '-c' else 'python -c ...'}: {wall:.1f} s", file=sys.stderr)
+    return wall, usage.ru_maxrss / 1024, out
 
 
 def main() -> int:

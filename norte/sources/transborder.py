@@ -419,23 +419,31 @@ def _select(f: DataFile) -> str:
     month = "12" if f.annual else "r.MONTH"
     period = "make_date(r.YEAR, 1, 1)" if f.annual else "make_date(r.YEAR, r.MONTH, 1)"
     freq = "'A'" if f.annual else "'M'"
+    # One row per measure: unnest a list of structs (cheaper than a LATERAL join); weight and
+    # freight only where non-zero (0 = not collected, see the module docstring).
     measures = ", ".join(
-        f"({_sql_str(name)}, {_sql_str(unit)}, r.{col})" for col, name, unit in MEASURES
+        f"{{'measure': {_sql_str(name)}, 'unit': {_sql_str(unit)}, 'v': r.{col}}}"
+        for col, name, unit in MEASURES
     )
     check_expr = f"coalesce({', '.join(checks)}, 0)" if checks else "0"
     return f"""
+SELECT source, dataset, flow, reporter, partner, product_scheme, product_code, mode, geo_scheme,
+       geo_code, detail, m.measure, m.unit, period, freq, m.v AS value, NULL::DATE AS vintage,
+       NULL AS status
+FROM (
 SELECT {_sql_str(SOURCE)} AS source, {_sql_str(f.dataset)} AS dataset,
        {decoded["TRDTYPE"]} AS flow, 'USA' AS reporter, {decoded["COUNTRY"]} AS partner,
        {product[0]} AS product_scheme, {product[1]} AS product_code,
        {decoded["DISAGMOT"]} AS mode, {geo[0]} AS geo_scheme, {geo[1]} AS geo_code,
-       {detail} AS detail, u.measure, u.unit,
+       {detail} AS detail,
        CASE WHEN {month} BETWEEN 1 AND 12 THEN {period}
             ELSE error('bad MONTH') END AS period,
-       {freq} AS freq, u.v AS value, NULL::DATE AS vintage, NULL AS status
+       {freq} AS freq,
+       unnest(list_filter([{measures}], lambda x: x.measure = 'value' OR x.v <> 0)) AS m
 FROM {src} r
 {chr(10).join(joins)}
-CROSS JOIN LATERAL (VALUES {measures}) u(measure, unit, v)
-WHERE (u.measure = 'value' OR u.v <> 0) AND {check_expr} = 0"""  # noqa: S608
+WHERE {check_expr} = 0
+)"""  # noqa: S608
 
 
 # -- diagnosis of a rejected file ---------------------------------------------------------

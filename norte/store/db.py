@@ -99,6 +99,7 @@ class Store:
         self.path = Path(path)
         self.read_only = read_only
         self._stream_settings = False
+        self._streamed = False
         if read_only and not self.path.exists():
             raise StoreError(
                 f"store {self.path} does not exist — run 'norte ingest FILE' or 'norte build' first"
@@ -465,6 +466,7 @@ class Store:
         # (reset by load_file after COMMIT or ROLLBACK).
         con.execute("SET preserve_insertion_order = false")
         self._stream_settings = True
+        self._streamed = True
         info.stream(emit)
         if info.check_unique and totals[0]:
             # Repeats inside this load (between emitted files, or with rows from ``_stage``).
@@ -472,6 +474,12 @@ class Store:
         return totals[0], totals[1] - totals[0]
 
     def close(self) -> None:
+        if self._streamed:
+            # The checkpoint on close merges and recompresses the row groups the streamed
+            # loads appended; unbounded, it holds them all in memory (about 2 GB for every
+            # TransBorder zip). A 1 GB buffer limit lets DuckDB evict instead.
+            self._streamed = False
+            self.con.execute("SET memory_limit = '1GB'")
         self.con.close()
 
     def __enter__(self) -> Store:
