@@ -96,6 +96,7 @@ TRANSFORMS: dict[str, dict[str, tuple[str, bool]]] = {
     "hhi": {"dim": (_DIM, True)},
     "availability_share": {},
     "scale": {"factor": (_NUM, True)},
+    "fill": {"dim": (_DIM, True), "value": (_STR, True)},
     "gap": {"dim": (_DIM, True), "ref": (_STR, True)},
     "spread": {"dim": (_DIM, True), "label": (_STR, False)},
 }

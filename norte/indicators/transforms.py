@@ -264,6 +264,13 @@ def op_gap(f: Frame, dim: str, ref: str) -> Frame:
     return Frame(t.filter(t[dim] != ref), f.freq)
 
 
+def op_fill(f: Frame, dim: str, value: str) -> Frame:
+    """Give the rows whose ``dim`` is NULL ("all of it", e.g. a nation's own row among its
+    states) the code ``value``, so ``gap`` can name it as its reference."""
+    t = f.table
+    return Frame(_normalize(t.mutate(**{dim: t[dim].fill_null(value)})), f.freq)
+
+
 def op_spread(f: Frame, dim: str, label: str | None = None) -> Frame:
     """Best minus worst: max − min over the members of ``dim``, per period."""
     t = f.table
@@ -292,6 +299,7 @@ OPS: dict[str, Callable[..., Frame]] = {
     "hhi": op_hhi,
     "availability_share": op_availability_share,
     "scale": op_scale,
+    "fill": op_fill,
     "gap": op_gap,
     "spread": op_spread,
 }

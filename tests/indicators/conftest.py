@@ -1,7 +1,16 @@
-"""A store holding the real Census files (built once per session) and one Spark session."""
+"""Stores built once per test session and one Spark session.
+
+- ``census_db``: the real Census files (tests that write take a private copy: ``census_store``);
+- ``sources_db``: the Census store plus a subset of every other source the catalog reads — the
+  TransBorder zips of 2022 and 2023, the BTS crossings file, the INEGI RAIAVL zip and the SPI
+  México LONG workbook — for the DuckDB-vs-Spark parity test and the hand checks;
+- compiled SQL is cached in a session folder (``NORTE_CACHE_DIR``), never in the user's home.
+"""
 
 from __future__ import annotations
 
+import io
+import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -9,8 +18,24 @@ from typing import Any
 
 import pytest
 
+from norte.indicators import compute
 from norte.ingest import ingest
 from norte.store import Store
+
+#: What ``sources_db`` loads beside the Census files (read in place).
+SUBSET = ("bts", "inegi", "spi/mexico-states/00_IPS_COMPLETE_LONG.xlsx")
+TRANSBORDER_YEARS = (2022, 2023)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _sql_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    old = os.environ.get("NORTE_CACHE_DIR")
+    os.environ["NORTE_CACHE_DIR"] = str(tmp_path_factory.mktemp("norte-cache"))
+    yield
+    if old is None:
+        os.environ.pop("NORTE_CACHE_DIR", None)
+    else:
+        os.environ["NORTE_CACHE_DIR"] = old
 
 
 @pytest.fixture(scope="session")
@@ -18,7 +43,9 @@ def census_db(shared: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A store file with census country.xlsx and the three API responses (read in place)."""
     path = tmp_path_factory.mktemp("ind") / "census.duckdb"
     with Store(path) as s:
-        ingest(s, [shared / "census" / "country.xlsx", shared / "census" / "api"])
+        ingest(
+            s, [shared / "census" / "country.xlsx", shared / "census" / "api"], out=io.StringIO()
+        )
     return path
 
 
@@ -28,6 +55,26 @@ def census_store(census_db: Path, tmp_path: Path) -> Iterator[Store]:
     path = tmp_path / "norte.duckdb"
     shutil.copy(census_db, path)
     s = Store(path)
+    yield s
+    s.close()
+
+
+@pytest.fixture(scope="session")
+def sources_db(census_db: Path, shared: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The Census store plus the subset of the other sources (:data:`SUBSET`)."""
+    path = tmp_path_factory.mktemp("ind") / "sources.duckdb"
+    shutil.copy(census_db, path)
+    zips = [shared / "transborder" / "raw" / f"year_{y}" for y in TRANSBORDER_YEARS]
+    with Store(path) as s:
+        ingest(s, [*zips, *(shared / x for x in SUBSET)], out=io.StringIO())
+    return path
+
+
+@pytest.fixture(scope="session")
+def sources_store(sources_db: Path) -> Iterator[Store]:
+    """``sources_db`` with the whole catalog computed into ``indicator_values`` (read-only use)."""
+    s = Store(sources_db)
+    compute(s)
     yield s
     s.close()
 

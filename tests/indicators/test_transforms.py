@@ -126,3 +126,24 @@ def test_gap_to_national_and_spread(backend: Any) -> None:
         [{"op": "spread", "dim": "geo_code"}],
     )
     assert spread == {("score", 2023): 25.0}
+
+
+def test_fill_names_the_national_row_for_gap(backend: Any) -> None:
+    """The national row of SPI México has no geography (NULL): fill gives it a code, and gap
+    then measures each state against it."""
+    con, t = backend
+    got = _run(
+        con,
+        t,
+        {"flow": "export"},
+        [
+            {"op": "fill", "dim": "partner", "value": "ALL"},
+            {"op": "gap", "dim": "partner", "ref": "ALL"},
+        ],
+    )
+    # 2023 exports: NULL partner 20 -> "ALL"; MEX 161.051 - 20, CAN 55 - 20; other years have no
+    # "ALL" row, so no gap
+    assert got == {
+        ("MEX", 2023): pytest.approx(141.051, rel=1e-12),
+        ("CAN", 2023): pytest.approx(35.0, rel=1e-12),
+    }
