@@ -60,9 +60,10 @@ zips). A repeated key is an error, not summed: the store checks the load's keys 
 hash-count check, exact GROUP BY only when it fails).
 
 Vintage: the files carry no release date. BTS publishes a month's TransBorder data about seven
-to eight weeks after the month ends (BTS announced the July 2016 data for 2016-09-22), so the
-vintage is estimated as the last day of the newest month in the file + 55 days (annual-only
-file: 31 December + 55 days). ``--vintage`` overrides it.
+to eight weeks after the month ends (BTS's TransBorder page of September 2016 showed June 2016
+as the newest month and announced the next release for 2016-09-22), so the vintage is
+estimated as the last day of the newest month in the file + 55 days (annual-only file:
+31 December + 55 days). ``--vintage`` overrides it.
 
 Speed: inner CSVs are extracted to a temporary folder and read by DuckDB ``read_csv`` with
 explicit column types; decoding is SQL (joins to the code lists, ``error()`` on an unknown
