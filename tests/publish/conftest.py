@@ -23,6 +23,7 @@ FILES = {
     "census-xlsx": ["census/country.xlsx"],
     "spi-mexico": ["spi/mexico-states/00_IPS_COMPLETE_LONG.xlsx"],
     "bts-crossings": ["bts/border_crossing_entry_data.csv.gz"],
+    "transborder": ["transborder/raw/year_2023"],
 }
 
 

@@ -86,15 +86,15 @@ def test_every_chart_has_title_note_sources_vintages_alt_and_downloads(
                     assert href, (page, kind)
                     f = (page.parent / href.group(1)).resolve()
                     assert f.stat().st_size > 200, f
-    # in every language: 3 charts per partner page, 1 per source page, 2 maps; the report
-    # page repeats them all
+    # in every language: 3 charts per partner page, 1 per source page, 3 maps (prosperity,
+    # truck crossings, TransBorder by state); the report page repeats them all
     for prefix in LANG_DIRS:
         for code in ("mex", "can", "chn"):
             assert figures[f"{prefix}partner-{code}.html"] == 3
-        for source in ("census", "bts", "spi"):
+        for source in ("census", "bts", "spi", "transborder"):
             assert figures[f"{prefix}source-{source}.html"] == 1
-        assert figures[f"{prefix}prosperity-map.html"] == 2
-        assert figures[f"{prefix}report.html"] == 9 + 3 + 2
+        assert figures[f"{prefix}prosperity-map.html"] == 3
+        assert figures[f"{prefix}report.html"] == 9 + 4 + 3
 
 
 def test_chart_csv_is_the_data_the_chart_shows(official_site: BuiltSite) -> None:
@@ -125,6 +125,30 @@ def test_maps_draw_geometry_or_a_tile_grid_never_nothing(
     labels = set(re.findall(r">([A-Z]{2,3})</text>", grid))
     assert {"TX", "CA", "NLE", "CHP", "JAL"} <= labels and len(labels) >= 51 + 32 - 5
     assert "Tile grid" in (tmp_path / "s/prosperity-map.html").read_text()
+
+
+def test_transborder_state_map_sums_the_state_file(official_site: BuiltSite) -> None:
+    """The U.S.–Mexico by-state map shows dot1 sums for 2023, U.S. and Mexican states."""
+    page = _html(official_site.out, "prosperity-map.html")
+    assert 'id="transborder-states-map"' in page
+    rows = list(
+        csv.DictReader(
+            io.StringIO((official_site.out / "data/transborder-states-map.csv").read_text())
+        )
+    )
+    with Store(official_site.db, read_only=True) as store:
+        want = dict(
+            store.con.execute(
+                "SELECT geo_code, sum(value) FROM observations WHERE dataset = 'transborder_dot1' "
+                "AND measure = 'value' AND partner = 'MEX' AND year(period) = 2023 "
+                "AND geo_code LIKE 'US-__' GROUP BY 1"
+            ).fetchall()
+        )
+    us = {r["state"]: float(r["usd"]) for r in rows if r["country"] == "USA"}
+    assert us == pytest.approx(want)
+    assert max(us, key=lambda k: us[k]) == "US-TX"
+    mx = {r["state"] for r in rows if r["country"] == "MEX"}
+    assert {"MX-NLE", "MX-CHH", "MX-BCN"} <= mx
 
 
 def test_source_pages_show_coverage_vintages_loads_and_a_chart(official_site: BuiltSite) -> None:

@@ -287,8 +287,145 @@ def crossings_chart(ctx: PageContext) -> ch.Chart | None:
     return ctx.publish_chart(chart)
 
 
+def transborder_state_data(site: SiteContext) -> dict[str, Any]:
+    """U.S.–Mexico trade (exports + imports, all modes) of the latest complete year by U.S.
+    state and by Mexican state, from TransBorder dot1 only (one breakdown: no double count)."""
+
+    def compute() -> dict[str, Any]:
+        con = site.con
+        t = q.select_latest(
+            con,
+            "_site_tb_states",
+            "source = 'transborder' AND dataset = 'transborder_dot1' AND measure = 'value' "
+            "AND partner = 'MEX' AND freq = 'M'",
+        )
+        full = q.rows(
+            con,
+            f"""SELECT year(period) AS y FROM {t} GROUP BY 1
+                HAVING count(DISTINCT period) = 12 ORDER BY 1 DESC LIMIT 1""",  # noqa: S608
+        )
+        if not full:
+            return {"us": {}, "mx": {}}
+        year = int(full[0]["y"])
+        us = q.rows(
+            con,
+            f"""SELECT geo_code AS code, sum(value) AS v FROM {t}
+                WHERE year(period) = ? AND geo_code LIKE 'US-__' GROUP BY 1""",  # noqa: S608
+            [year],
+        )
+        mx = q.rows(
+            con,
+            f"""SELECT regexp_extract(detail, 'mexstate=([^;]+)', 1) AS code, sum(value) AS v
+                FROM {t} WHERE year(period) = ? GROUP BY 1""",  # noqa: S608
+            [year],
+        )
+        total = q.rows(
+            con,
+            f"SELECT sum(value) AS v FROM {t} WHERE year(period) = ?",  # noqa: S608
+            [year],
+        )[0]["v"]
+        return {
+            "year": year,
+            "us": {r["code"][3:]: r["v"] for r in us},
+            "mx": {r["code"]: r["v"] for r in mx if r["code"] in geo.MX_TILES},
+            "total": total,
+            "sources": q.provenance(con, t, "year(period) = ?", [year]),
+        }
+
+    result: dict[str, Any] = site.once("transborder_states", compute)
+    return result
+
+
+def transborder_states_chart(ctx: PageContext) -> ch.Chart | None:
+    d = transborder_state_data(ctx.site)
+    if not d["us"] and not d["mx"]:
+        return None
+    title = ctx.t("map_tb_title", year=d["year"])
+    legend = ctx.t("axis_usd_bn")
+    us_bn = {a: v / 1e9 for a, v in d["us"].items()}
+    mx_bn = {c: v / 1e9 for c, v in d["mx"].items()}
+    color = {"type": "quantitative", "title": legend, "scale": {"scheme": "blues", "type": "sqrt"}}
+    g = geo.load(ctx.site.geo_dir)
+    note = ctx.t("map_tb_note")
+    if g.us_states is not None and g.mx_states is not None:
+        us = [
+            {**f, "properties": {"name": f["properties"].get("name"),
+                                 "v": us_bn.get(geo.US_FIPS.get(str(f.get("id")), ""))}}
+            for f in g.us_states["features"]
+            if str(f.get("id")) not in geo.US_OFF_MAP
+        ]  # fmt: skip
+        mx = [
+            {**f, "properties": {"v": mx_bn.get(str(f.get("id") or f["properties"].get("id")))}}
+            for f in g.mx_states["features"]
+        ]
+        spec = _map_base(title)
+        spec["layer"] = [
+            {
+                "data": {"values": layer},
+                "mark": {"type": "geoshape", "stroke": "white", "strokeWidth": 0.5},
+                "encoding": {"color": {"field": "properties.v", **color}},
+            }
+            for layer in (us, mx)
+        ]
+        note += " " + ctx.t("map_geometry", origin=", ".join(sorted(set(g.origin.values()))))
+    else:
+        tiles = [
+            {"abbr": a, "row": r, "col": c, "value": us_bn.get(a)}
+            for a, (r, c) in geo.US_TILES.items()
+        ] + [
+            {"abbr": code[3:], "row": r, "col": c, "value": mx_bn.get(code)}
+            for code, (r, c) in geo.MX_TILES.items()
+        ]
+        spec = ch.base(title, tiles, width=520, height=600)
+        pos = {
+            "x": {"field": "col", "type": "ordinal", "axis": None},
+            "y": {"field": "row", "type": "ordinal", "axis": None},
+        }
+        spec["layer"] = [
+            {
+                "mark": {"type": "rect", "stroke": "white", "strokeWidth": 2},
+                "encoding": {**pos, "color": {"field": "value", **color}},
+            },
+            {
+                "mark": {"type": "text", "fontSize": 9, "color": "#1d2330"},
+                "encoding": {**pos, "text": {"field": "abbr"}},
+            },
+        ]
+        note += " " + ctx.t("map_tile_grid")
+    csv_rows = [
+        {"country": "USA", "state": f"US-{a}", "name": ctx.label("iso3166_2", f"US-{a}"),
+         "year": d["year"], "usd": v}
+        for a, v in sorted(d["us"].items(), key=lambda kv: -kv[1])
+    ] + [
+        {"country": "MEX", "state": c, "name": ctx.label("iso3166_2", c), "year": d["year"], "usd": v}
+        for c, v in sorted(d["mx"].items(), key=lambda kv: -kv[1])
+    ]  # fmt: skip
+    chart = ch.make(
+        "transborder-states-map", title, note, spec, ch.to_csv(csv_rows, list(csv_rows[0])),
+        ctx.tr.d3,
+    )  # fmt: skip
+    top_us = [r for r in csv_rows if r["country"] == "USA"][:3]
+    top_mx = [r for r in csv_rows if r["country"] == "MEX"][:3]
+    chart.alt = ctx.t(
+        "alt_map",
+        title=title,
+        summary=ctx.t(
+            "alt_tb_states",
+            us=", ".join(f"{r['name']} {ctx.tr.usd(r['usd'])}" for r in top_us),
+            mx=", ".join(f"{r['name']} {ctx.tr.usd(r['usd'])}" for r in top_mx),
+            total=ctx.tr.usd(d["total"]),
+        ),
+    )
+    chart.sources = source_refs(ctx, d["sources"])
+    return ctx.publish_chart(chart)
+
+
 def render(ctx: PageContext) -> None:
-    maps = [c for c in (prosperity_chart(ctx), crossings_chart(ctx)) if c is not None]
+    maps = [
+        c
+        for c in (prosperity_chart(ctx), crossings_chart(ctx), transborder_states_chart(ctx))
+        if c is not None
+    ]
     ctx.site.cache.setdefault(f"report_charts:{ctx.lang}", []).extend(maps)
     ctx.write_page(PAGE, "maps.html", charts=maps)
 
