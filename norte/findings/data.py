@@ -184,3 +184,41 @@ def partner_labels(store: Store) -> dict[str, dict[str, str]]:
     return {
         str(c): {"en": en or c, "es": es or en or c, "fr": fr or en or c} for c, en, es, fr in rows
     }
+
+
+def code_labels(store: Store, schemes: Iterable[str]) -> dict[tuple[str, str], dict[str, str]]:
+    """(scheme, code) -> {lang: label} from the store's ``codes`` table, for the schemes given."""
+    rows = store.con.execute(
+        "SELECT scheme, code, label_en, label_es, label_fr FROM codes "
+        "WHERE scheme IN (SELECT unnest(?))",
+        [sorted(set(schemes))],
+    ).fetchall()
+    return {
+        (str(s), str(c)): {"en": en or c, "es": es or en or c, "fr": fr or en or c}
+        for s, c, en, es, fr in rows
+    }
+
+
+def port_labels(store: Store) -> dict[str, dict[str, str]]:
+    """CBP port code -> {lang: name} for a sentence: the port's name as the store has it (the
+    ``us_port`` code label, else ``places``) and its state from ``places`` — "Laredo, Texas"
+    in English, "Laredo (Texas)" in Spanish and French. Port names are never translated."""
+    rows = store.con.execute(
+        "SELECT c.code, coalesce(c.label_en, p.name, c.code), p.region FROM codes c "
+        "LEFT JOIN places p ON p.scheme = c.scheme AND p.code = c.code "
+        "WHERE c.scheme = 'us_port' "
+        "UNION ALL SELECT p.code, p.name, p.region FROM places p WHERE p.scheme = 'us_port' "
+        "AND p.code NOT IN (SELECT code FROM codes WHERE scheme = 'us_port')"
+    ).fetchall()
+    out: dict[str, dict[str, str]] = {}
+    for code, name, region in rows:
+        n = str(name)
+        if region and str(region) not in n:
+            out[str(code)] = {
+                "en": f"{n}, {region}",
+                "es": f"{n} ({region})",
+                "fr": f"{n} ({region})",
+            }
+        else:
+            out[str(code)] = {"en": n, "es": n, "fr": n}
+    return out

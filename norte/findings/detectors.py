@@ -257,8 +257,9 @@ def _subject(s: Series) -> dict[str, str]:
 
 
 def records(s: Series, recent: int, min_gap_years: float, weight_all: float = 0.6) -> list[Finding]:
-    """The highest and lowest value of the newest ``recent`` periods, when it is a series
-    record or the highest/lowest for at least ``min_gap_years``."""
+    """The highest and lowest value of the newest ``recent`` periods, when it is the highest
+    (lowest) for at least ``min_gap_years`` — a series record counts only when the series
+    itself is that long (a record in three years of data is not news)."""
     out: list[Finding] = []
     n = len(s.points)
     if n < 3:
@@ -278,6 +279,9 @@ def records(s: Series, recent: int, min_gap_years: float, weight_all: float = 0.
         )
         values = _base_values(s, i)
         if j is None:
+            gap_years = _months_between(s.points[0][0], s.points[i][0]) / 12
+            if gap_years < min_gap_years:
+                continue
             prev = pick(range(i), key=lambda k: s.points[k][1])
             variant = f"record_{kind}_all"
             values |= {"record": kind, "all_time": True}
@@ -286,7 +290,6 @@ def records(s: Series, recent: int, min_gap_years: float, weight_all: float = 0.
                     "prev_record": s.points[prev][1],
                     "prev_record_period": _iso(s.points[prev][0]),
                 }
-            gap_years = _months_between(s.points[0][0], s.points[i][0]) / 12
         else:
             gap_years = _months_between(s.points[j][0], s.points[i][0]) / 12
             if gap_years < min_gap_years:
@@ -308,8 +311,9 @@ def records(s: Series, recent: int, min_gap_years: float, weight_all: float = 0.
             values=values,
             indicators=[s.indicator_id],
         )
-        # a record in a growing nominal series is common: weigh it below a ranking change
-        f.score_parts["magnitude"] = weight_all * (1.0 if j is None else min(1.0, gap_years / 10))
+        # a record in a growing nominal series is common: weigh it below a ranking change,
+        # and by how many years it reaches back
+        f.score_parts["magnitude"] = weight_all * min(1.0, gap_years / 10)
         f.score_parts["rarity"] = 1.0
         f.newest = s.points[-1][0]
         f.values = {"variant": variant, **f.values}
@@ -317,39 +321,83 @@ def records(s: Series, recent: int, min_gap_years: float, weight_all: float = 0.
     return out
 
 
-def yoy_moves(s: Series, z_min: float, min_history: int) -> list[Finding]:
-    """Year-over-year changes whose |z| against the earlier changes of the series is >= z_min."""
+def yoy_moves(
+    s: Series,
+    z_min: float,
+    min_history: int,
+    recent: int = 0,
+    since_min_years: float = 3.0,
+    since_min_pct: float = 5.0,
+) -> list[Finding]:
+    """Year-over-year changes that stand out, in either of two ways:
+
+    - ``|z| >= z_min`` against the series' earlier changes (mean and sd of ``changes[:k]``);
+    - in the newest ``recent`` periods: the largest rise (fall) for at least ``since_min_years``
+      (``since`` = the last earlier change at least as large in the same direction), of at
+      least ``since_min_pct`` percent — "the steepest drop since November 2021", which a
+      volatile history (2020) hides from the z-score."""
     out: list[Finding] = []
     changes = _yoy(s)
+    n_points = len(s.points)
     total = sumsq = 0.0
     for k in range(len(changes)):
         i, c = changes[k]
         if k > 0:
             total += changes[k - 1][1]
             sumsq += changes[k - 1][1] ** 2
-        if k < min_history:
-            continue
-        mean = total / k
-        sd = math.sqrt(max(0.0, sumsq / k - mean * mean))  # population sd of changes[:k]
-        if sd <= 0:
-            continue
-        z = (c - mean) / sd
-        if abs(z) < z_min:
+        z: float | None = None
+        if k >= min_history and k > 0:
+            mean = total / k
+            sd = math.sqrt(max(0.0, sumsq / k - mean * mean))  # population sd of changes[:k]
+            if sd > 0:
+                z = (c - mean) / sd
+        z_hit = z is not None and abs(z) >= z_min
+        since_hit = False
+        since: tuple[dt.date, float] | None = None
+        gap_years = 0.0
+        p = s.points[i][0]
+        if recent and i >= n_points - recent and abs(c) >= since_min_pct and k > 0:
+            prior = next(
+                (
+                    (s.points[j][0], x)
+                    for j, x in reversed(changes[:k])
+                    if (x >= c if c > 0 else x <= c)
+                ),
+                None,
+            )
+            if prior is None:
+                gap_years = _months_between(s.points[changes[0][0]][0], p) / 12
+            else:
+                since = prior
+                gap_years = _months_between(prior[0], p) / 12
+            since_hit = gap_years >= since_min_years
+        if not (z_hit or since_hit):
             continue
         hist = [x for _, x in changes[:k]]
-        p = s.points[i][0]
         prev_p = dt.date(p.year - 1, p.month, 1)
         prev_v = next(v for q, v in s.points if q == prev_p)
         values = _base_values(s, i) | {
             "previous": prev_v,
             "previous_period": _iso(prev_p),
             "change_pct": round(c, 6),
-            "z": round(z, 6),
-            "mean_pct": round(mean, 6),
-            "sd_pct": round(sd, 6),
             "history_n": len(hist),
         }
-        values["variant"] = "yoy_move_up" if c > 0 else "yoy_move_down"
+        direction = "up" if c > 0 else "down"
+        if z_hit and z is not None:
+            mean = total / k
+            values |= {
+                "z": round(z, 6),
+                "mean_pct": round(mean, 6),
+                "sd_pct": round(math.sqrt(max(0.0, sumsq / k - mean * mean)), 6),
+            }
+        if since_hit:
+            values["since_years"] = round(gap_years, 1)
+            if since is not None:
+                values |= {"since": _iso(since[0]), "since_change_pct": round(since[1], 6)}
+            else:
+                values["largest_in_series"] = True
+        suffix = ("_since" if since is not None else "_top") if since_hit else ""
+        values["variant"] = f"yoy_move_{direction}{suffix}"
         f = Finding(
             type="yoy_move",
             subject=_subject(s),
@@ -359,20 +407,27 @@ def yoy_moves(s: Series, z_min: float, min_history: int) -> list[Finding]:
             values=values,
             indicators=[s.indicator_id],
         )
-        bigger = sum(1 for x in hist if abs((x - mean) / sd) >= abs(z))
-        f.score_parts["magnitude"] = min(1.0, abs(z) / 4.0)
-        f.score_parts["rarity"] = 1.0 - bigger / len(hist)
+        magnitude = rarity = 0.0
+        if z_hit and z is not None:
+            sd = float(values["sd_pct"])  # type: ignore[arg-type]
+            mean = float(values["mean_pct"])  # type: ignore[arg-type]
+            bigger = sum(1 for x in hist if abs((x - mean) / sd) >= abs(z))
+            magnitude = min(1.0, abs(z) / 4.0)
+            rarity = 1.0 - bigger / len(hist)
+        if since_hit:  # size of the move (20% = full) and how far back it reaches
+            magnitude = max(magnitude, min(1.0, abs(c) / 20.0))
+            rarity = max(rarity, min(1.0, 0.5 + gap_years / 10.0))
+        f.score_parts["magnitude"] = magnitude
+        f.score_parts["rarity"] = rarity
         f.newest = s.points[-1][0]
         out.append(f)
     return out
 
 
-def streaks(s: Series, min_len: int) -> list[Finding]:
-    """Runs of >= ``min_len`` consecutive year-over-year rises (or falls), reported at their end."""
-    out: list[Finding] = []
-    changes = _yoy(s)
+def _runs(s: Series, changes: list[tuple[int, float]]) -> list[tuple[int, int, int]]:
+    """(start k, end k, sign) of the runs of same-sign, adjacent year-over-year changes."""
     step = STEP_MONTHS.get(s.freq, 1)
-    runs: list[tuple[int, int, int]] = []  # (start k, end k, sign)
+    runs: list[tuple[int, int, int]] = []
     k0 = 0
     for k in range(1, len(changes) + 1):
         brk = k == len(changes)
@@ -385,35 +440,68 @@ def streaks(s: Series, min_len: int) -> list[Finding]:
         if brk:
             runs.append((k0, k - 1, 1 if changes[k0][1] > 0 else -1))
             k0 = k
-    for idx, (a, b, sign) in enumerate(runs):
-        length = b - a + 1
-        if length < min_len or changes[a][1] == 0:
-            continue
-        i = changes[b][0]
-        values = _base_values(s, i) | {
-            "length": length,
-            "start": _iso(s.points[changes[a][0]][0]),
-            "direction": "up" if sign > 0 else "down",
-            "ongoing": b == len(changes) - 1,
-            "last_change_pct": round(changes[b][1], 6),
+    return runs
+
+
+def streaks(s: Series, min_len: int) -> list[Finding]:
+    """The series' latest run of >= ``min_len`` consecutive year-over-year rises (or falls) —
+    one story per series, not one per run: the current run when it is long enough, else the
+    most recent one that was; its values say whether it is the longest in the series (and
+    if not, which was). The id hashes the run's first period (``Finding.id_period``)."""
+    changes = _yoy(s)
+    if not changes:
+        return []
+    runs = _runs(s, changes)
+    long_runs = [
+        (idx, r)
+        for idx, r in enumerate(runs)
+        if r[1] - r[0] + 1 >= min_len and changes[r[0]][1] != 0
+    ]
+    if not long_runs:
+        return []
+    idx, (a, b, sign) = long_runs[-1]
+    length = b - a + 1
+    i = changes[b][0]
+    direction = "up" if sign > 0 else "down"
+    values = _base_values(s, i) | {
+        "length": length,
+        "start": _iso(s.points[changes[a][0]][0]),
+        "direction": direction,
+        "ongoing": b == len(changes) - 1,
+        "last_change_pct": round(changes[b][1], 6),
+        "changes_start": _iso(s.points[changes[0][0]][0]),
+    }
+    same_dir = [r for r in runs if r[2] == sign and r != runs[idx]]
+    longest = max(same_dir, key=lambda r: (r[1] - r[0], r[0]), default=None)
+    if longest is None or longest[1] - longest[0] + 1 < length:
+        values["is_longest"] = True
+    else:
+        values |= {
+            "is_longest": False,
+            "longest_length": longest[1] - longest[0] + 1,
+            "longest_start": _iso(s.points[changes[longest[0]][0]][0]),
+            "longest_end": _iso(s.points[changes[longest[1]][0]][0]),
         }
-        values["variant"] = "streak_up" if sign > 0 else "streak_down"
-        f = Finding(
-            type="streak",
-            subject=_subject(s) | {"direction": "up" if sign > 0 else "down"},
-            period=period_label(s.points[i][0], s.freq),
-            period_start=s.points[i][0],
-            freq=s.freq,
-            values=values,
-            indicators=[s.indicator_id],
-        )
-        prior = [r for r in runs[:idx] if r[2] == sign]
-        longer = sum(1 for r in prior if r[1] - r[0] + 1 >= length)
-        f.score_parts["magnitude"] = min(1.0, length / (2 * min_len))
-        f.score_parts["rarity"] = 1.0 - longer / len(prior) if prior else 1.0
-        f.newest = s.points[-1][0]
-        out.append(f)
-    return out
+    values["variant"] = f"streak_{direction}"
+    f = Finding(
+        type="streak",
+        subject=_subject(s) | {"direction": direction},
+        period=period_label(s.points[i][0], s.freq),
+        period_start=s.points[i][0],
+        freq=s.freq,
+        values=values,
+        indicators=[s.indicator_id],
+    )
+    prior = [r for r in runs[:idx] if r[2] == sign]
+    longer = sum(1 for r in prior if r[1] - r[0] + 1 >= length)
+    f.score_parts["magnitude"] = min(1.0, length / (2 * min_len))
+    # rare when few earlier runs were as long — and only as rare as the history before it is
+    # long (a streak in the third year of a series is not a long-run record)
+    before = _months_between(s.points[changes[0][0]][0], s.points[changes[a][0]][0]) / 12
+    rarity = 1.0 - longer / len(prior) if prior else 1.0
+    f.score_parts["rarity"] = min(rarity, 0.5 + before / 10)
+    f.newest = s.points[-1][0]
+    return [f]
 
 
 # -- target crossings --------------------------------------------------------------------------

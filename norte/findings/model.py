@@ -63,8 +63,18 @@ class Finding:
     newest: dt.date | None = field(default=None, compare=False)
 
     @property
+    def id_period(self) -> str:
+        """The period the id hashes: the finding's period, except for a streak, whose id hashes
+        the run's *first* period, so a still-running streak keeps its id as it extends (the
+        story is updated, not repeated); a run that breaks and restarts is a new story."""
+        start = self.values.get("start")
+        if self.type == "streak" and isinstance(start, str):
+            return period_label(dt.date.fromisoformat(start), self.freq)
+        return self.period
+
+    @property
     def id(self) -> str:
-        return finding_id(self.type, self.subject, self.period, self.indicators)
+        return finding_id(self.type, self.subject, self.id_period, self.indicators)
 
     @property
     def vintage(self) -> str:

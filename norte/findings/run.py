@@ -8,22 +8,25 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from norte.findings import detectors as det
 from norte.findings.data import (
+    Series,
     Vintages,
     evaluate_ranks,
     indicator_ids,
     partner_labels,
+    port_labels,
     read_series,
     stored_ranks,
 )
 from norte.findings.model import LANGS, Finding, period_end
 from norte.findings.targets import goal_targets
-from norte.findings.text import name_forms, render
+from norte.findings.text import AGREEMENT, PRONOUNS, name_forms, render
 from norte.indicators import Definition, load_catalog
 from norte.store.db import Store
 
@@ -58,6 +61,9 @@ class _Ctx:
     defs: dict[str, Definition]
     vint: Vintages
     labels: dict[str, dict[str, str]]
+    ports: dict[str, dict[str, str]] = field(default_factory=dict)
+    #: (indicator id, dims outside the breakdown) -> period -> sum over the breakdown members
+    totals: dict[tuple[Any, ...], dict[dt.date, float]] = field(default_factory=dict)
 
     def weight(self, partner: str | None) -> float:
         w = self.cfg["score"]["partner"]
@@ -86,7 +92,7 @@ def detect(
     ``targets``: for the target-crossing detector (default: :func:`goal_targets`)."""
     cfg = det.config()
     defs = {d.id: d for d in (catalog if catalog is not None else load_catalog())}
-    ctx = _Ctx(store, cfg, defs, Vintages(store), partner_labels(store))
+    ctx = _Ctx(store, cfg, defs, Vintages(store), partner_labels(store), port_labels(store))
     report = DetectReport()
     found: list[tuple[Finding, Mapping[str, Any] | None]] = []
 
@@ -100,13 +106,24 @@ def detect(
     ids = indicator_ids(store)
     dcfg = cfg["detect"]
     chosen = det.select_series_ids(ids, cfg)
-    for s in read_series(store, chosen):
+    level = read_series(store, chosen)
+    ctx.totals = _breakdown_totals(level, list(cfg["score"].get("breakdown", [])))
+    for s in level:
         recent = int(dcfg["record_recent"].get(s.freq, 2))
-        found += [(f, None) for f in det.records(s, recent, float(dcfg["record_min_gap_years"]))]
+        hits = det.records(s, recent, float(dcfg["record_min_gap_years"]))
         hist = int(dcfg["yoy_min_history_annual" if s.freq == "A" else "yoy_min_history"])
-        found += [(f, None) for f in det.yoy_moves(s, float(dcfg["yoy_z"]), hist)]
-        min_len = int(dcfg["streak_min"].get(s.freq, 12))
-        found += [(f, None) for f in det.streaks(s, min_len)]
+        hits += det.yoy_moves(
+            s,
+            float(dcfg["yoy_z"]),
+            hist,
+            recent=recent,
+            since_min_years=float(dcfg.get("yoy_since_min_years", 3.0)),
+            since_min_pct=float(dcfg.get("yoy_since_min_pct", 5.0)),
+        )
+        hits += det.streaks(s, int(dcfg["streak_min"].get(s.freq, 12)))
+        for f in hits:
+            _share(ctx, s, f)
+        found += [(f, None) for f in hits]
     report.notes.append(f"{len(chosen)} level indicator(s) scanned for records, moves, streaks")
 
     # target crossings
@@ -137,6 +154,62 @@ def detect(
         report.findings.append(f)
     report.findings.sort(key=lambda f: (-f.score, f.period_start, f.id))
     return report
+
+
+def _group_key(s: Series, breakdown: list[str]) -> tuple[Any, ...] | None:
+    """The aggregate a breakdown series belongs to (None when it breaks nothing down)."""
+    if not any(s.dims.get(d) for d in breakdown):
+        return None
+    rest = tuple(sorted((k, v) for k, v in s.dims.items() if k not in breakdown))
+    return (s.indicator_id, rest)
+
+
+def _breakdown_totals(
+    series: list[Series], breakdown: list[str]
+) -> dict[tuple[Any, ...], dict[dt.date, float]]:
+    """Per aggregate (indicator id + the dims outside the breakdown): period -> the sum over its
+    members (all ports, all modes, ...); aggregates of a single member are left out."""
+    members: dict[tuple[Any, ...], list[Series]] = {}
+    for s in series:
+        key = _group_key(s, breakdown)
+        if key is not None:
+            members.setdefault(key, []).append(s)
+    out: dict[tuple[Any, ...], dict[dt.date, float]] = {}
+    for key, group in members.items():
+        if len(group) < 2:
+            continue
+        tot: dict[dt.date, float] = {}
+        for s in group:
+            for p, v in s.points:
+                tot[p] = tot.get(p, 0.0) + v
+        out[key] = tot
+    return out
+
+
+def _share(ctx: _Ctx, s: Series, f: Finding) -> None:
+    """A breakdown series' share of its aggregate in the finding's period (``share_pct``, with
+    ``total``), and the share the score weighs by: for a year-over-year move the larger of the
+    period's and the year-earlier share (a big port's collapse counts as much as its surge)."""
+    key = _group_key(s, list(ctx.cfg["score"].get("breakdown", [])))
+    tot = ctx.totals.get(key) if key is not None else None
+    if not tot:
+        return
+    own = dict(s.points)
+
+    def share(p: dt.date) -> float | None:
+        t, v = tot.get(p), own.get(p)
+        return v / t if t and t > 0 and v is not None and v >= 0 else None
+
+    now = share(f.period_start)
+    if now is None:
+        return
+    f.values["share_pct"] = round(100 * now, 6)
+    f.values["total"] = tot[f.period_start]
+    weigh = now
+    prev = f.values.get("previous_period")
+    if f.type == "yoy_move" and isinstance(prev, str):
+        weigh = max(weigh, share(dt.date.fromisoformat(prev)) or 0.0)
+    f.score_parts["share"] = weigh
 
 
 def _rank_inputs(ctx: _Ctx, report: DetectReport) -> list[det.RankInputs]:
@@ -221,10 +294,15 @@ def _score(ctx: _Ctx, f: Finding) -> None:
         else:
             last = dt.date.fromisoformat(str(f.values["last_ahead"]))
             years = (f.period_start - last).days / 365.25
-            parts.setdefault("rarity", min(1.0, 0.5 + years / 10))
-    newest = f.newest or f.period_start
+            parts.setdefault("rarity", min(1.0, 0.6 + years / 10))
+    newest = period_end(f.newest or f.period_start, f.freq)
     end = period_end(f.period_start, f.freq)
     age = max(0, (newest.year - end.year) * 12 + newest.month - end.month) / 12
+    share = parts.pop("share", None)
+    if share is not None:  # a part of an aggregate: weighed by its share (docs/findings.md)
+        full = float(sc.get("share_full", 0.25))
+        parts["share_weight"] = math.sqrt(min(1.0, share / full))
+        importance *= parts["share_weight"]
     parts["importance"] = importance
     parts["recency"] = 0.5 ** (age / float(sc["half_life_years"]))
     score = 100 * importance * parts["magnitude"] * parts["rarity"] * parts["recency"]
@@ -232,25 +310,57 @@ def _score(ctx: _Ctx, f: Finding) -> None:
     f.score_parts = {k: round(v, 4) for k, v in parts.items()}
 
 
-def _what(ctx: _Ctx, f: Finding, lang: str) -> str:
-    iid = f.indicators[0]
-    base = iid.split(".")[0]
+def _phrase(ctx: _Ctx, f: Finding) -> Mapping[str, Any] | None:
+    """The ``[phrases]`` entry naming the finding's series (split by flow when it is)."""
+    entry = ctx.cfg.get("phrases", {}).get(f.indicators[0].split(".")[0])
+    if isinstance(entry, Mapping) and "en" not in entry:
+        entry = entry.get(f.subject.get("flow", ""))
+    return entry if isinstance(entry, Mapping) and "en" in entry else None
+
+
+def _fields(ctx: _Ctx, f: Finding, lang: str) -> dict[str, str]:
+    """The names a phrase may use: partner (French with its article), port, mode."""
     partner = f.subject.get("partner")
-    pname = ctx.name(partner, lang) if partner else ""
-    forms = name_forms(pname, lang)
-    phrase = ctx.cfg.get("phrases", {}).get(base, {}).get(lang)
-    if phrase:
-        text = str(phrase).format(partner=forms[""], partner_de=forms["de"])
-        return text.replace(" a el ", " al ").replace(" de el ", " del ") if lang == "es" else text
-    d = ctx.defs.get(base)
-    title = d.title.get(lang, d.id) if d else iid
-    title = title.replace("{partner_name}", pname).split(",")[0]
-    wrap = {
-        "en": "the figures for “{t}”",
-        "es": "las cifras de «{t}»",
-        "fr": "les valeurs de « {t} »",
+    forms = name_forms(ctx.name(partner, lang), lang, partner) if partner else {}
+    port = f.subject.get("geo_code", "")
+    mode = f.subject.get("mode", "")
+    mode_by = ctx.cfg.get("modes", {}).get(mode, {}).get(lang)
+    return {
+        "partner": forms.get("", ""),
+        "partner_de": forms.get("de", ""),
+        "port": ctx.ports.get(port, {}).get(lang, port),
+        "mode_by": str(mode_by) if mode_by else ctx.name(mode, lang),
     }
-    return wrap[lang].format(t=title)
+
+
+def _es_contract(text: str) -> str:
+    return text.replace(" a el ", " al ").replace(" de el ", " del ")
+
+
+def _what(ctx: _Ctx, f: Finding, lang: str) -> tuple[str, str, str]:
+    """(what, whole, gender): the series named in a sentence ("truck crossings into the U.S.
+    at Laredo, Texas"), the aggregate it is part of, and its grammatical gender."""
+    fields = _fields(ctx, f, lang)
+    entry = _phrase(ctx, f)
+    if entry is not None:
+        text = str(entry[lang]).format(**fields)
+        whole_tpl = entry.get("whole", {}).get(lang, "")
+        whole = str(whole_tpl).format(**fields)
+        if lang == "es":
+            text, whole = _es_contract(text), _es_contract(whole)
+        return text, whole, str(entry.get("gender", "fp"))
+    # no phrase: the catalog title up to the first comma, with every breakdown member named
+    base = f.indicators[0].split(".")[0]
+    d = ctx.defs.get(base)
+    title = d.title.get(lang, d.id) if d else f.indicators[0]
+    title = title.replace("{partner_name}", ctx.name(f.subject.get("partner", ""), lang))
+    title = title.split(",")[0]
+    named = [
+        fields["port"] if f.subject.get("geo_code") else "",
+        fields["mode_by"] if f.subject.get("mode") else "",
+    ]
+    extra = ", ".join(n for n in named if n)
+    return (f"{title} ({extra})" if extra else title), "", "fp"
 
 
 def _word(ctx: _Ctx, f: Finding, spec: Mapping[str, Any] | None) -> None:
@@ -260,17 +370,22 @@ def _word(ctx: _Ctx, f: Finding, spec: Mapping[str, Any] | None) -> None:
         for role, key in (("subject", "partner"), ("other", "other")):
             code = f.subject.get(key)
             if code and f.type in ("rank_change", "revision"):
-                forms = name_forms(ctx.name(code, lang), lang)
+                forms = name_forms(ctx.name(code, lang), lang, code)
                 lab[role] = forms[""]
                 lab[role.capitalize()] = forms["cap"]
                 lab[f"of_{role}"] = forms["de"]
+                lab[f"agr_{role}"] = forms["agr"]
         if spec is not None:
             place = int(str(f.values.get("place") or 1))
             lab["place"] = f"{PLACE_WORDS[lang][place - 1]} {spec['place'][lang]}"
             lab["valname"] = str(spec["value"][lang])
         else:
-            what = _what(ctx, f, lang)
+            what, whole, gender = _what(ctx, f, lang)
             lab["what"], lab["What"] = what, what[:1].upper() + what[1:]
+            lab["whole"] = whole
+            lab["agr"] = AGREEMENT[lang].get(gender, "")
+            lab["they"] = PRONOUNS[lang].get(gender, "")
+            lab["They"] = lab["they"][:1].upper() + lab["they"][1:]
         z = f.values.get("z")
         if isinstance(z, float):
             lab["side"] = SIDE[lang][0 if z > 0 else 1]

@@ -167,19 +167,65 @@ NAME_FORMS: dict[str, dict[str, tuple[str, str]]] = {
     "Total mondial": {"fr": ("le monde", "du monde")},
 }
 
+#: Agreement endings by grammatical gender (ms, fs, mp, fp): French and Spanish past participles
+#: ("classé{agr}" -> classée; "superad{agr}" -> superada); English has none.
+AGREEMENT: dict[str, dict[str, str]] = {
+    "fr": {"ms": "", "fs": "e", "mp": "s", "fp": "es"},
+    "es": {"ms": "o", "fs": "a", "mp": "os", "fp": "as"},
+    "en": {"ms": "", "fs": "", "mp": "", "fp": ""},
+}
+#: Subject pronouns by gender (French "où elles étaient"; Spanish and English need none).
+PRONOUNS: dict[str, dict[str, str]] = {
+    "fr": {"ms": "il", "fs": "elle", "mp": "ils", "fp": "elles"},
+    "es": {"ms": "", "fs": "", "mp": "", "fp": ""},
+    "en": {"ms": "it", "fs": "it", "mp": "they", "fp": "they"},
+}
 
-def name_forms(label: str, lang: str) -> dict[str, str]:
-    """The forms of a partner name a template may use: ``x``, ``X`` (sentence start), ``x_de``."""
+
+@cache
+def partner_names() -> dict[str, dict[str, str]]:
+    """``names.toml``: partner code -> French/Spanish forms and grammatical genders."""
+    text = resources.files(__package__).joinpath("names.toml").read_text(encoding="utf-8")
+    return {str(k): {str(a): str(b) for a, b in v.items()} for k, v in tomllib.loads(text).items()}
+
+
+def _fr_gender(with_article: str, name: str) -> str:
+    if with_article.startswith("les "):
+        return "mp"
+    if with_article.startswith("la "):
+        return "fs"
+    if with_article.startswith("l'"):
+        first = name.split()[0] if name else name
+        return "fs" if first.endswith("e") and first not in _FR_MASC_E else "ms"
+    return "ms"
+
+
+def name_forms(label: str, lang: str, code: str | None = None) -> dict[str, str]:
+    """The forms of a partner name a template may use: ``x``, ``X`` (sentence start), ``x_de``,
+    and the agreement ending ``agr`` of its grammatical gender (``names.toml``; French: else
+    from the article)."""
+    over = partner_names().get(code or "", {})
     special = NAME_FORMS.get(label, {}).get(lang)
+    gender = "ms"
     if special is not None:
         plain, de = special
     elif lang == "fr":
-        plain, de = fr_article(label), fr_article(label, "de")
+        plain = over.get("fr") or fr_article(label)
+        de = over.get("fr_de") or fr_article(label, "de")
+        gender = over.get("fr_gender") or _fr_gender(plain, label)
     elif lang == "es":
-        plain, de = label, f"de {label}"
+        plain = over.get("es") or label
+        de = f"de {plain}".replace("de el ", "del ")
+        gender = over.get("es_gender") or "ms"
     else:
         plain, de = label, f"{label}'s"
-    return {"": plain, "cap": plain[:1].upper() + plain[1:], "de": de}
+    return {
+        "": plain,
+        "cap": plain[:1].upper() + plain[1:],
+        "de": de,
+        "agr": AGREEMENT[lang][gender],
+        "gender": gender,
+    }
 
 
 # -- templates --------------------------------------------------------------------------------
@@ -188,6 +234,10 @@ def templates() -> dict[str, Any]:
     """``templates.toml``: ``[variant.lang]`` tables with ``headline`` and ``sentences``."""
     text = resources.files(__package__).joinpath("templates.toml").read_text(encoding="utf-8")
     return tomllib.loads(text)
+
+
+#: Labels that are legitimately empty (agreement endings, English has none).
+_MAY_BE_EMPTY = {"agr", "agr_subject", "agr_other"}
 
 
 def _fill(
@@ -201,6 +251,8 @@ def _fill(
         if kind is None:
             if key not in labels:
                 raise KeyError(f"template label {{{key}}} not provided")
+            if labels[key] == "" and key not in _MAY_BE_EMPTY:
+                missing = True  # a sentence naming something unnamed is dropped
             return labels[key]
         if values.get(key) is None:
             missing = True
