@@ -129,11 +129,18 @@ def prosperity_chart(ctx: PageContext) -> ch.Chart | None:
 
 
 def tile_grid(
-    ctx: PageContext, title: str, values: dict[str, float], legend: str
+    ctx: PageContext,
+    title: str,
+    values: dict[str, float],
+    legend: str,
+    us_values: dict[str, float] | None = None,
+    scale: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """One square per U.S. and Mexican state; Mexican states coloured by ``values``."""
+    """One square per U.S. and Mexican state: Mexican states coloured by ``values`` (ISO 3166-2
+    codes), U.S. states by ``us_values`` (USPS abbreviations) or grey when there are none."""
+    us_values = us_values or {}
     tiles = [
-        {"code": a, "abbr": a, "row": r, "col": c, "value": None}
+        {"code": a, "abbr": a, "row": r, "col": c, "value": us_values.get(a)}
         for a, (r, c) in geo.US_TILES.items()
     ] + [
         {"code": code, "abbr": code[3:], "row": r, "col": c, "value": values.get(code)}
@@ -159,7 +166,7 @@ def tile_grid(
                     "field": "value",
                     "type": "quantitative",
                     "title": legend,
-                    "scale": {"scheme": SPI_SCHEME},
+                    "scale": scale or {"scheme": SPI_SCHEME},
                 },
             },
         },
@@ -344,7 +351,8 @@ def transborder_states_chart(ctx: PageContext) -> ch.Chart | None:
     legend = ctx.t("axis_usd_bn")
     us_bn = {a: v / 1e9 for a, v in d["us"].items()}
     mx_bn = {c: v / 1e9 for c, v in d["mx"].items()}
-    color = {"type": "quantitative", "title": legend, "scale": {"scheme": "blues", "type": "sqrt"}}
+    scale: dict[str, Any] = {"scheme": "blues", "type": "sqrt"}
+    color = {"type": "quantitative", "title": legend, "scale": scale}
     g = geo.load(ctx.site.geo_dir)
     note = ctx.t("map_tb_note")
     if g.us_states is not None and g.mx_states is not None:
@@ -369,28 +377,7 @@ def transborder_states_chart(ctx: PageContext) -> ch.Chart | None:
         ]
         note += " " + ctx.t("map_geometry", origin=", ".join(sorted(set(g.origin.values()))))
     else:
-        tiles = [
-            {"abbr": a, "row": r, "col": c, "value": us_bn.get(a)}
-            for a, (r, c) in geo.US_TILES.items()
-        ] + [
-            {"abbr": code[3:], "row": r, "col": c, "value": mx_bn.get(code)}
-            for code, (r, c) in geo.MX_TILES.items()
-        ]
-        spec = ch.base(title, tiles, width=520, height=600)
-        pos = {
-            "x": {"field": "col", "type": "ordinal", "axis": None},
-            "y": {"field": "row", "type": "ordinal", "axis": None},
-        }
-        spec["layer"] = [
-            {
-                "mark": {"type": "rect", "stroke": "white", "strokeWidth": 2},
-                "encoding": {**pos, "color": {"field": "value", **color}},
-            },
-            {
-                "mark": {"type": "text", "fontSize": 9, "color": "#1d2330"},
-                "encoding": {**pos, "text": {"field": "abbr"}},
-            },
-        ]
+        spec = tile_grid(ctx, title, mx_bn, legend, us_values=us_bn, scale=scale)
         note += " " + ctx.t("map_tile_grid")
     csv_rows = [
         {"country": "USA", "state": f"US-{a}", "name": ctx.label("iso3166_2", f"US-{a}"),
