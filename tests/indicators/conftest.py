@@ -2,7 +2,7 @@
 
 - ``census_db``: the real Census files (tests that write take a private copy: ``census_store``);
 - ``sources_db``: the Census store plus a subset of every other source the catalog reads — the
-  TransBorder zips of 2022 and 2023, the BTS crossings file, the INEGI RAIAVL zip and the SPI
+  TransBorder zips of 2023 and of January-March 2022, the BTS crossings file, the INEGI RAIAVL zip and the SPI
   México LONG workbook — for the DuckDB-vs-Spark parity test and the hand checks;
 - compiled SQL is cached in a session folder (``NORTE_CACHE_DIR``), never in the user's home.
 """
@@ -24,7 +24,13 @@ from norte.store import Store
 
 #: What ``sources_db`` loads beside the Census files (read in place).
 SUBSET = ("bts", "inegi", "spi/mexico-states/00_IPS_COMPLETE_LONG.xlsx")
-TRANSBORDER_YEARS = (2022, 2023)
+#: TransBorder zips: all of 2023 and January-March 2022 (year-over-year for 2023 Q1)
+TRANSBORDER = (
+    "year_2023",
+    "year_2022/January2022.zip",
+    "year_2022/February2022.zip",
+    "year_2022/March2022.zip",
+)
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -64,7 +70,7 @@ def sources_db(census_db: Path, shared: Path, tmp_path_factory: pytest.TempPathF
     """The Census store plus the subset of the other sources (:data:`SUBSET`)."""
     path = tmp_path_factory.mktemp("ind") / "sources.duckdb"
     shutil.copy(census_db, path)
-    zips = [shared / "transborder" / "raw" / f"year_{y}" for y in TRANSBORDER_YEARS]
+    zips = [shared / "transborder" / "raw" / x for x in TRANSBORDER]
     with Store(path) as s:
         ingest(s, [*zips, *(shared / x for x in SUBSET)], out=io.StringIO())
     return path
