@@ -226,6 +226,91 @@ def rank_revisions(ri: RankInputs, vint: Vintages) -> list[Finding]:
     return out
 
 
+def lead_months(ri: RankInputs, vint: Vintages, partner: str, other: str) -> list[Finding]:
+    """Per calendar year, the months in which ``partner`` ranked ahead of ``other`` in a monthly
+    ranking, in the latest figures and in the earliest vintage in the store holding each month:
+    which months hold in both, which only in the earliest (reversed by a revision), and which
+    the earliest release did not yet cover."""
+    out: list[Finding] = []
+    for group, by_period in ri.values.items():
+        early = ri.earliest.get(group, {})
+        periods = sorted(by_period)
+        if not periods:
+            continue
+        years = sorted({p.year for p in periods})
+        lead_years: list[int] = []
+        for year in years:
+            months = [p for p in periods if p.year == year]
+            latest = [p for p in months if _leads(by_period[p], partner, other)]
+            earliest = [p for p in months if p in early and _leads(early[p][2], partner, other)]
+            if not latest:
+                if earliest:
+                    lead_years.append(year)
+                continue
+            both = [p for p in latest if p in earliest]
+            only_earliest = [p for p in earliest if p not in latest]
+            uncovered = [p for p in latest if p not in early]
+            gained = [p for p in latest if p in early and p not in earliest]
+            latest_v = max(
+                (v for p in latest if (v := _latest_vintage(vint, ri.sources, p, "M")) is not None),
+                default=None,
+            )
+            values: dict[str, Value] = {
+                "variant": "lead_months" if lead_years else "lead_months_first",
+                "period_start": _iso(dt.date(year, 1, 1)),
+                "freq": "A",
+                "unit": _value_unit(ri.defn),
+                "months": len(latest),
+                "months_both": len(both),
+                "months_only_earliest": len(only_earliest),
+                "months_uncovered": len(uncovered),
+                "months_gained": len(gained),
+                "latest_vintage": _iso(latest_v) if latest_v else None,
+                "earliest_vintage": _iso(min(early[p][0] for p in earliest + both))
+                if earliest
+                else (_iso(min(v for v, _, _ in early.values())) if early else None),
+                "first_year": not lead_years,
+                "last_lead_year": _iso(dt.date(max(lead_years), 1, 1)) if lead_years else None,
+                "series_start": _iso(periods[0]),
+            }
+            for k, p in enumerate(latest, 1):
+                values[f"month_{k}"] = _iso(p)
+                values[f"value_{k}"] = by_period[p][partner]
+                values[f"comparison_{k}"] = by_period[p][other]
+            for prefix, ms in (
+                ("both", both),
+                ("only_earliest", only_earliest),
+                ("uncovered", uncovered),
+                ("gained", gained),
+            ):
+                for k, p in enumerate(ms, 1):
+                    values[f"{prefix}_month_{k}"] = _iso(p)
+            f = Finding(
+                type="lead_months",
+                subject={"partner": partner, "other": other},
+                period=str(year),
+                period_start=dt.date(year, 1, 1),
+                freq="A",
+                values=values,
+                indicators=[ri.defn.id],
+            )
+            # the first year ever with such a month is the story; later years add months
+            f.score_parts["magnitude"] = (
+                1.0 if not lead_years else min(1.0, 0.6 + 0.1 * len(latest))
+            )
+            f.score_parts["rarity"] = (
+                1.0 if not lead_years else min(1.0, 0.5 + (year - max(lead_years)) / 10)
+            )
+            f.newest = dt.date(periods[-1].year, 1, 1)
+            out.append(f)
+            lead_years.append(year)
+    return out
+
+
+def _leads(values: Mapping[str, float], a: str, b: str) -> bool:
+    return a in values and b in values and values[a] > values[b]
+
+
 # -- level series: records, year-over-year moves, streaks ------------------------------------
 def _yoy(s: Series) -> list[tuple[int, float]]:
     """(index, percent change on the same period a year earlier) for every point that has one."""

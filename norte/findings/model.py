@@ -24,6 +24,7 @@ TYPES: tuple[str, ...] = (
     "streak",
     "target_crossing",
     "revision",
+    "lead_months",
 )
 
 #: A value in ``values``: a number, a date (ISO string), a flag, a code or a label.

@@ -13,6 +13,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from babel.dates import format_date
+
 from norte.findings import detectors as det
 from norte.findings.data import (
     Series,
@@ -26,7 +28,7 @@ from norte.findings.data import (
 )
 from norte.findings.model import LANGS, Finding, period_end
 from norte.findings.targets import goal_targets
-from norte.findings.text import AGREEMENT, PRONOUNS, name_forms, render
+from norte.findings.text import AGREEMENT, LOCALES, PRONOUNS, name_forms, render
 from norte.indicators import Definition, load_catalog
 from norte.store.db import Store
 
@@ -101,6 +103,12 @@ def detect(
     for ri in rank_inputs:
         found += [(f, ri.spec) for f in det.rank_changes(ri, ctx.vint, ctx.weight)]
         found += [(f, ri.spec) for f in det.rank_revisions(ri, ctx.vint)]
+    # months one partner led another in a monthly ranking, per year, in both vintages
+    for lm in cfg.get("lead_months", []):
+        for ri in rank_inputs:
+            if ri.defn.id == lm["indicator"]:
+                hits = det.lead_months(ri, ctx.vint, str(lm["partner"]), str(lm["other"]))
+                found += [(f, ri.spec) for f in hits]
 
     # level series
     ids = indicator_ids(store)
@@ -128,7 +136,7 @@ def detect(
 
     # target crossings
     if targets is None:
-        tlist, note = goal_targets()
+        tlist, note = goal_targets(store.con)
     else:
         tlist = list(targets)
         note = f"{len(tlist)} target(s) given"
@@ -363,18 +371,42 @@ def _what(ctx: _Ctx, f: Finding, lang: str) -> tuple[str, str, str]:
     return (f"{title} ({extra})" if extra else title), "", "fp"
 
 
+_AND = {"en": "and", "es": "y", "fr": "et"}
+
+
+def _month_list(f: Finding, which: str, lang: str) -> str:
+    """The names of the months of a ``lead_months`` finding ("July and August"): every month
+    (``which=""``: keys ``month_<k>``) or one group (``both``, ``only_earliest``, ``uncovered``,
+    ``gained``: keys ``<group>_month_<k>``)."""
+    prefix = f"{which}_month_" if which else "month_"
+    chosen = sorted(
+        str(v) for k, v in f.values.items() if k.startswith(prefix) and isinstance(v, str)
+    )
+    names = [
+        str(format_date(dt.date.fromisoformat(m), format="LLLL", locale=LOCALES[lang]))
+        for m in chosen
+    ]
+    if len(names) <= 1:
+        return "".join(names)
+    return f"{', '.join(names[:-1])} {_AND[lang]} {names[-1]}"
+
+
 def _word(ctx: _Ctx, f: Finding, spec: Mapping[str, Any] | None) -> None:
     labels: dict[str, dict[str, str]] = {}
     for lang in LANGS:
         lab: dict[str, str] = {}
         for role, key in (("subject", "partner"), ("other", "other")):
             code = f.subject.get(key)
-            if code and f.type in ("rank_change", "revision"):
+            if code and f.type in ("rank_change", "revision", "lead_months"):
                 forms = name_forms(ctx.name(code, lang), lang, code)
                 lab[role] = forms[""]
                 lab[role.capitalize()] = forms["cap"]
                 lab[f"of_{role}"] = forms["de"]
                 lab[f"agr_{role}"] = forms["agr"]
+        if f.type == "lead_months":
+            lab["months_list"] = _month_list(f, "", lang)
+            for key in ("both", "only_earliest", "uncovered", "gained"):
+                lab[f"months_{key}_list"] = _month_list(f, key, lang)
         if spec is not None:
             place = int(str(f.values.get("place") or 1))
             lab["place"] = f"{PLACE_WORDS[lang][place - 1]} {spec['place'][lang]}"

@@ -10,7 +10,8 @@ no-op and says why (``DetectReport.notes``).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 from norte.findings.detectors import Target
 
@@ -27,18 +28,41 @@ def parse_target_date(text: str) -> dt.date:
     return dt.date.fromisoformat(text)
 
 
-def goal_targets() -> tuple[list[Target], str]:
-    """(targets, note): every dated target on an indicator in the shared goals catalog.
+def goal_targets(con: Any = None) -> tuple[list[Target], str]:
+    """(targets, note): every dated target on an indicator in the shared goals catalog and,
+    given a store connection, in the stakeholder goals stored there (``norte goals add``).
 
     The note says where the targets came from, or why there are none."""
     try:
-        from norte.goals import load_shared
+        from norte.goals import load_shared, stakeholder_goals
     except ImportError as e:  # pragma: no cover - goals ship with norte
         return [], f"no goals module ({e}); target crossings skipped"
+    notes: list[str] = []
+    out: list[Target] = []
     try:
-        goals = load_shared()
+        shared = _targets(load_shared())
+        out += shared
+        notes.append(f"{len(shared)} from the shared goals catalog")
     except Exception as e:  # a broken goals catalog must not stop the findings
-        return [], f"goals catalog could not be read ({e}); target crossings skipped"
+        notes.append(f"goals catalog could not be read ({e})")
+    if con is not None:
+        try:
+            own = _targets(stakeholder_goals(con))
+            out += own
+            notes.append(f"{len(own)} from stakeholder goals in the store")
+        except Exception as e:  # a broken stored goal must not stop the findings
+            notes.append(f"stakeholder goals could not be read ({e})")
+    if not out:
+        return (
+            [],
+            "no dated target on an indicator in the goals ("
+            + "; ".join(notes)
+            + "); target crossings skipped",
+        )
+    return out, f"{len(out)} target(s): " + "; ".join(notes)
+
+
+def _targets(goals: Iterable[Any]) -> list[Target]:
     out: list[Target] = []
     for g in goals:
         for t in g.targets:
@@ -54,12 +78,7 @@ def goal_targets() -> tuple[list[Target], str]:
                     select=tuple(sorted(_select(t.select).items())),
                 )
             )
-    if not out:
-        return (
-            [],
-            "the goals catalog sets no dated target on an indicator; target crossings skipped",
-        )
-    return out, f"{len(out)} target(s) from the shared goals catalog"
+    return out
 
 
 def _select(sel: Mapping[str, str]) -> dict[str, str]:

@@ -43,3 +43,33 @@ def built(shared: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Bu
     write(store, latest)
     yield Built(store, path, first, latest)
     store.close()
+
+
+@dataclass
+class Subset:
+    """A store loaded with a subset of every shared source: the Census files (both vintages),
+    the BTS border-crossing file, the INEGI RAIAVL zip and the 2023 TransBorder zips."""
+
+    store: Store
+    findings: list[Finding]
+
+
+@pytest.fixture(scope="session")
+def subset(shared: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Subset]:
+    path = tmp_path_factory.mktemp("findings-subset") / "norte.duckdb"
+    store = Store(path)
+    census = shared / "census"
+    ingest(store, [census / "country.xlsx"])
+    ingest(
+        store,
+        [
+            census / "api" / "exports-country-2013-2024.json.gz",
+            census / "api" / "imports-country-2013-2024.json.gz",
+        ],
+    )
+    ingest(store, [shared / "bts" / "border_crossing_entry_data.csv.gz"])
+    ingest(store, [shared / "inegi" / "conjunto_de_datos_raiavl_mensual_exportacion_csv.zip"])
+    ingest(store, sorted((shared / "transborder" / "raw" / "year_2023").glob("*.zip")))
+    compute(store)
+    yield Subset(store, detect(store).findings)
+    store.close()

@@ -12,7 +12,7 @@ from babel.numbers import parse_decimal
 from norte.findings import Finding
 from norte.findings.model import LANGS
 from norte.findings.text import LOCALES, fmt
-from tests.findings.conftest import Built
+from tests.findings.conftest import Built, Subset
 
 NUMBER = re.compile(r"\d[\d.,\u00a0\u202f]*\d|\d")
 
@@ -53,22 +53,35 @@ def test_parse_locale_numbers() -> None:
 
 def test_an_unsupported_number_is_caught(built: Built) -> None:
     """The checker fails a sentence whose number is not in values (so the main test can fail)."""
-    f = built.latest[0]
+    f = next(x for x in built.latest if "value" in x.values)
     assert not supported(Decimal("123.4"), "123.4", "en", f)
     bad = f.text["en"].replace(fmt(f.values, "value", "amount", "en"), "US$1.1 billion")
     assert bad != f.text["en"]
     assert not all(supported(x, t, "en", f) for t, x in numbers(bad, "en"))
 
 
-def test_every_number_in_every_sentence(built: Built) -> None:
+def _check_all(findings: list[Finding]) -> int:
     checked = 0
-    for f in built.latest + built.first:
+    for f in findings:
         for lang in LANGS:
             for text in (f.headline[lang], f.text[lang]):
                 for token, x in numbers(text, lang):
                     assert supported(x, token, lang, f), (f.id, lang, token, text, f.values)
                     checked += 1
-    assert checked > 1000
+    return checked
+
+
+def test_every_number_in_every_sentence(built: Built) -> None:
+    assert _check_all(built.latest + built.first) > 1000
+
+
+def test_every_number_in_every_sentence_all_sources(subset: Subset) -> None:
+    """The same over every source's findings: ports, modes, INEGI, months ahead."""
+    types = {f.type for f in subset.findings}
+    assert {"lead_months", "yoy_move", "streak", "record", "rank_change"} <= types
+    assert any("geo_code" in f.subject for f in subset.findings)
+    assert any(f.indicators[0].startswith("mx-vehicle") for f in subset.findings)
+    assert _check_all(subset.findings) > 1000
 
 
 @pytest.mark.parametrize("lang", LANGS)
@@ -82,4 +95,12 @@ def test_claims_follow_flags(built: Built, lang: str) -> None:
             leader_is_subject = f.values["leader"] == f.subject["partner"]
             assert (float(f.values["value"]) > float(f.values["comparison"])) == leader_is_subject  # type: ignore[arg-type]
         if f.type == "yoy_move":
-            assert (float(f.values["change_pct"]) > 0) == (f.values["variant"] == "yoy_move_up")  # type: ignore[arg-type]
+            up = str(f.values["variant"]).startswith("yoy_move_up")
+            assert (float(f.values["change_pct"]) > 0) == up  # type: ignore[arg-type]
+        if f.type == "lead_months":
+            said = {"en": "first time", "es": "primera vez", "fr": "une première"}[lang] in (
+                f.headline[lang]
+            )
+            assert said == bool(f.values["first_year"]), f.headline[lang]
+            for k in range(1, int(f.values["months"]) + 1):  # type: ignore[arg-type]
+                assert float(f.values[f"value_{k}"]) > float(f.values[f"comparison_{k}"])  # type: ignore[arg-type]

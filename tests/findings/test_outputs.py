@@ -5,16 +5,21 @@ from __future__ import annotations
 import datetime as dt
 import json
 import xml.etree.ElementTree as ET
+from pathlib import Path
 
 import jsonschema
 import pytest
 
 from norte.cli import main
-from norte.findings import Target
+from norte.findings import Target, detect
 from norte.findings.data import read_series
 from norte.findings.detectors import target_crossings
 from norte.findings.feed import json_schema, tag_uri
 from norte.findings.targets import goal_targets
+from norte.goals import add_file
+from norte.indicators import compute
+from norte.ingest import ingest
+from norte.store import Store
 from tests.findings.conftest import Built
 
 A = "{http://www.w3.org/2005/Atom}"
@@ -94,7 +99,8 @@ def test_target_crossing_through_the_interface(built: Built) -> None:
     (series,) = read_series(built.store, ["us-exports-annual.mex"])
     hits = target_crossings(series, [t])
     assert [f.period_start for f in hits] == [first_year]
-    assert hits[0].values["target"] == target and hits[0].values["value"] >= target
+    assert hits[0].values["target"] == target
+    assert float(hits[0].values["value"]) >= target  # type: ignore[arg-type]
 
 
 def test_no_targets_is_a_no_op_with_a_reason() -> None:
@@ -102,3 +108,49 @@ def test_no_targets_is_a_no_op_with_a_reason() -> None:
     assert isinstance(note, str) and note
     if not targets:
         assert "skipped" in note
+
+
+GOAL = """
+[[goals]]
+id = "acme-mx-exports"
+owner = "ACME Trade Association"
+parent = 3
+title = { en = "U.S. exports to Mexico", es = "Exportaciones de EE. UU. a México", fr = "Exportations des États-Unis vers le Mexique" }
+indicators = ["us-exports-annual.mex"]
+
+[[goals.targets]]
+indicator = "us-exports-annual.mex"
+value = 3.0e11
+date = "2030"
+direction = "higher_is_better"
+baseline = "2019"
+rationale = "ACME's members plan for it"
+citation = "ACME board resolution 2025-03"
+"""
+
+
+def test_stakeholder_targets_in_the_store_are_read(shared: Path, tmp_path: Path) -> None:
+    """A stakeholder goal added with 'norte goals add' gives a target crossing, without any
+    target passed to detect()."""
+    store = Store(tmp_path / "goals.duckdb")
+    try:
+        ingest(store, [shared / "census" / "country.xlsx"])
+        compute(store)
+        assert not [f for f in detect(store).findings if f.type == "target_crossing"]
+        goal = tmp_path / "acme.toml"
+        goal.write_text(GOAL, encoding="utf-8")
+        add_file(store, goal)
+        targets, note = goal_targets(store.con)
+        assert "stakeholder goals in the store" in note
+        assert any(t.goal == "acme-mx-exports" for t in targets)
+        hits = [f for f in detect(store).findings if f.type == "target_crossing"]
+        rows = store.con.execute(
+            "SELECT period, value FROM indicator_values_latest WHERE indicator_id = "
+            "'us-exports-annual.mex' ORDER BY period"
+        ).fetchall()
+        first_year = next(p for p, v in rows if v >= 3.0e11)
+        (f,) = [h for h in hits if h.values["goal"] == "acme-mx-exports"]
+        assert f.period_start == first_year and f.values["target"] == 3.0e11
+        assert "US$300.0 billion" in f.headline["en"]
+    finally:
+        store.close()
