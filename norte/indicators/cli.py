@@ -126,6 +126,9 @@ def run(args: argparse.Namespace, db: Path) -> int:
                 "seconds": round(report.seconds, 3),
                 "computed": report.computed,
                 "rows": report.rows,
+                "phases": {k: round(v, 3) for k, v in report.phases.items()},
+                "sql_cached": report.cached,
+                "sql_compiled": report.compiled,
                 "runs": [
                     {
                         "id": r.base_id,
@@ -140,10 +143,13 @@ def run(args: argparse.Namespace, db: Path) -> int:
             print(json.dumps(out, default=_json_default, indent=2))
         else:
             for r in report.runs:
-                print(f"{r.base_id:36} {r.status:10} {r.rows:>8,} rows  {r.seconds:6.2f}s")
+                print(f"{r.base_id:36} {r.status:10} {r.rows:>8,} rows")
+            phases = ", ".join(f"{k} {v:.2f}s" for k, v in report.phases.items())
             print(
                 f"norte: {report.computed} of {len(report.runs)} indicator definitions computed "
-                f"on {report.engine}, {report.rows:,} values in {report.seconds:.1f}s — store {db}",
+                f"on {report.engine} in one query, {report.rows:,} values in "
+                f"{report.seconds:.1f}s ({phases}; SQL of {report.cached} definitions from the "
+                f"cache, {report.compiled} compiled) — store {db}",
                 file=sys.stderr,
             )
         return 0
