@@ -115,7 +115,9 @@ def detect(
     dcfg = cfg["detect"]
     chosen = det.select_series_ids(ids, cfg)
     level = read_series(store, chosen)
-    ctx.totals = _breakdown_totals(level, list(cfg["score"].get("breakdown", [])))
+    ctx.totals = _breakdown_totals(
+        level, list(cfg["score"].get("breakdown", [])), dict(cfg["score"].get("aggregate", {}))
+    )
     for s in level:
         recent = int(dcfg["record_recent"].get(s.freq, 2))
         hits = det.records(s, recent, float(dcfg["record_min_gap_years"]))
@@ -173,18 +175,37 @@ def _group_key(s: Series, breakdown: list[str]) -> tuple[Any, ...] | None:
 
 
 def _breakdown_totals(
-    series: list[Series], breakdown: list[str]
+    series: list[Series], breakdown: list[str], aggregate: Mapping[str, str] | None = None
 ) -> dict[tuple[Any, ...], dict[dt.date, float]]:
-    """Per aggregate (indicator id + the dims outside the breakdown): period -> the sum over its
-    members (all ports, all modes, ...); aggregates of a single member are left out."""
+    """Per aggregate (indicator id + the dims outside the breakdown): period -> its total.
+
+    The total is the aggregate's own indicator when ``aggregate`` names one for the base id
+    (``truck-crossings-port-annual`` -> ``truck-crossings``, monthly values summed over complete
+    years): a port with an incomplete year has no annual value but its trucks are in the total.
+    Otherwise it is the sum over the members (all modes, ...). Aggregates of a single member are
+    left out."""
     members: dict[tuple[Any, ...], list[Series]] = {}
     for s in series:
         key = _group_key(s, breakdown)
         if key is not None:
             members.setdefault(key, []).append(s)
+    by_id: dict[tuple[Any, ...], Series] = {
+        (s.indicator_id, tuple(sorted((k, v) for k, v in s.dims.items() if k not in breakdown))): s
+        for s in series
+    }
     out: dict[tuple[Any, ...], dict[dt.date, float]] = {}
     for key, group in members.items():
         if len(group) < 2:
+            continue
+        iid, rest = key
+        base, _, suffix = str(iid).partition(".")
+        agg_base = (aggregate or {}).get(base)
+        agg = None
+        if agg_base:
+            agg_id = f"{agg_base}.{suffix}" if suffix else agg_base
+            agg = by_id.get((agg_id, rest))
+        if agg is not None:
+            out[key] = _as_freq(agg, group[0].freq)
             continue
         tot: dict[dt.date, float] = {}
         for s in group:
@@ -192,6 +213,18 @@ def _breakdown_totals(
                 tot[p] = tot.get(p, 0.0) + v
         out[key] = tot
     return out
+
+
+def _as_freq(s: Series, freq: str) -> dict[dt.date, float]:
+    """A series' values at ``freq``: as is, or monthly values summed over complete years."""
+    if freq == s.freq:
+        return dict(s.points)
+    if freq != "A" or s.freq != "M":
+        return {}
+    sums: dict[int, list[float]] = {}
+    for p, v in s.points:
+        sums.setdefault(p.year, []).append(v)
+    return {dt.date(y, 1, 1): sum(vs) for y, vs in sums.items() if len(vs) == 12}
 
 
 def _share(ctx: _Ctx, s: Series, f: Finding) -> None:
