@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install build test check lint format bench bench-census bench-indicators bench-site screenshots geo clean
+.PHONY: install sysdeps build test check lint format bench bench-census bench-indicators bench-site screenshots geo clean
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -14,12 +14,16 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+## System packages for the Spark, browser and PDF tests (Debian; installed only when missing)
+sysdeps:
+	@bash scripts/system-deps.sh
+
 ## The main job: ingest what norte.toml names, then write the static site to ./site
 build: $(STAMP)
 	$(BIN)/norte build
 
 ## The whole test suite (what CI runs)
-test: $(STAMP)
+test: $(STAMP) sysdeps
 	$(BIN)/python -m pytest -q
 
 lint: $(STAMP)
