@@ -341,7 +341,9 @@ process high-water mark reset before each part.
 
 Ratio pandas / norte, median of {len(runs)} runs: **{ratio:.2f}** (target >= 5). Values
 compared (last run): {compared:,}; differing by more than 1e-9 relative: {bad}. Peak RSS
-(median run): norte {norte_peak:,.0f} MB, pandas {pandas_peak:,.0f} MB.
+(median run): norte {norte_peak:,.0f} MB, pandas {pandas_peak:,.0f} MB (a warm norte run
+follows a pandas run in the same process, so its peak includes memory the process kept from
+it; the cold run below comes first).
 
 Where norte's time goes (median run, {norte_s:.2f} s): {_phases(report)}. The compiled SQL
 comes from the cache (`$NORTE_CACHE_DIR/indicator-sql`, keyed by dialect, definition checksum
