@@ -56,8 +56,9 @@ Any other code not in the lists fails the load: the error names the file (zip an
 the line, the column, the code and the fix; the store is unchanged.
 
 Duplicates: the real monthly files hold no two rows with the same codes (checked for all 45
-zips). A repeated key is an error, not summed: the store checks the load's keys (a fast
-hash-count check, exact GROUP BY only when it fails).
+zips). A repeated key is an error, not summed: the load checks the decoded keys of its raw rows
+(a fast hash-count check, exact GROUP BY only when it fails; one raw row's measures never share
+a key, so unique raw keys mean unique observation keys).
 
 Vintage: the files carry no release date. BTS publishes a month's TransBorder data about seven
 to eight weeks after the month ends (BTS's TransBorder page of September 2016 showed June 2016
@@ -65,11 +66,14 @@ as the newest month and announced the next release for 2016-09-22), so the vinta
 estimated as the last day of the newest month in the file + 55 days (annual-only file:
 31 December + 55 days). ``--vintage`` overrides it.
 
-Speed: inner CSVs are extracted to a temporary folder and read by DuckDB ``read_csv`` with
-explicit column types; decoding is SQL (joins to the code lists, ``error()`` on an unknown
-code) and rows go straight into ``observations`` through the store's streaming path
-(:attr:`norte.store.db.StageInfo.stream`): one pass, no Python loop over rows. Only when DuckDB
-rejects a file does a Python scan of that file find the first bad line for the error message.
+Speed (issue #3; figures in docs/benchmarks.md): per zip, inner CSVs are extracted to a
+temporary folder and read by one DuckDB statement (``read_csv``, explicit column types; every
+code column typed as an ENUM of its known codes, so an unknown code fails the read) into the
+temporary wide table ``_tb_wide`` (one row per raw row, codes decoded once by ENUM position);
+one aggregate over it finds empty required fields and proves the keys unique; one INSERT writes
+the long rows through the store's streaming path (:attr:`norte.store.db.StageInfo.stream`). No
+Python loop over rows: only when DuckDB rejects a file (or the check finds an empty field) does
+a Python scan of that file name the first bad line, column and code.
 """
 
 from __future__ import annotations
@@ -90,7 +94,7 @@ from pathlib import Path
 
 import duckdb
 
-from norte.errors import InputError, UnknownCodeError
+from norte.errors import InputError, NorteError, UnknownCodeError
 from norte.store.db import StageContext, StageInfo
 
 SOURCE = "transborder"
@@ -368,83 +372,122 @@ def _collect(path: Path, tmp: Path, notes: list[str]) -> list[DataFile]:
 
 # -- SQL ------------------------------------------------------------------------------------
 
+#: The per-load temporary wide table: one row per raw row, codes decoded, measures side by side.
+WIDE_TABLE = "_tb_wide"
+#: Its columns that, with the measure, make an observation's key (the rest are constants).
+_WIDE_KEY = ("dataset", "flow", "partner", "product_code", "mode", "geo_code", "detail", "period")
+
 
 def _sql_str(s: str) -> str:
     return "'" + s.replace("'", "''") + "'"
 
 
-def _values(mapping: dict[str, str]) -> str:
-    return ", ".join(f"({_sql_str(k)}, {_sql_str(v)})" for k, v in sorted(mapping.items()))
+@lru_cache(maxsize=1)
+def _codes() -> dict[str, list[str]]:
+    """The BTS codes of each code column, in the order of its ENUM type."""
+    return {col: sorted(m) for col, m in code_maps().items()}
 
 
-def _select(f: DataFile) -> str:
-    """A SELECT yielding the file's observations in the staging columns' order."""
-    maps = code_maps()
-    cols = set(f.header)
-    spec = "{" + ", ".join(f"{_sql_str(c)}: {_sql_str(TYPES[c])}" for c in f.header) + "}"
-    src = (
+def _enum(col: str) -> str:
+    """The column's type in ``read_csv``: an ENUM of its known codes, so DuckDB rejects an
+    unknown code while reading (the Python scan then names the line) and decoding is a
+    list lookup by the code's position."""
+    return "ENUM(" + ", ".join(_sql_str(c) for c in _codes()[col]) + ")"
+
+
+def _lookup(col: str, prefix: str = "") -> str:
+    """``r.col`` decoded (optionally as ``prefix`` + the stored code): a constant list indexed
+    by the ENUM position; NULL stays NULL."""
+    mapping = code_maps()[col]
+    items = ", ".join(_sql_str(prefix + mapping[c]) for c in _codes()[col])
+    return f"[{items}][enum_code(r.{col}) + 1]"
+
+
+def _source(f: DataFile) -> str:
+    types = {c: (_enum(c) if c in SCHEMES else TYPES[c]) for c in f.header}
+    spec = "{" + ", ".join(f"{_sql_str(c)}: {_sql_str(t)}" for c, t in types.items()) + "}"
+    return (
         f"read_csv({_sql_str(str(f.csv_path))}, header = true, auto_detect = false, "
         f"delim = ',', quote = '\"', columns = {spec})"
     )
-    joins = []
-    decoded: dict[str, str] = {}
-    for col in CODE_COLUMNS:
-        if col not in cols:
-            continue
-        alias = f"c_{col.lower()}"
-        joins.append(
-            f"LEFT JOIN (VALUES {_values(maps[col])}) {alias}(code, norte) ON {alias}.code = r.{col}"
-        )
-        # error() aborts the statement on an unknown code; the Python scan then names the line.
-        decoded[col] = (
-            f"CASE WHEN r.{col} IS NOT NULL AND {alias}.norte IS NULL "
-            f"THEN error('unknown {col} code ' || r.{col}) ELSE {alias}.norte END"
-        )
-    checks = [f"CASE WHEN r.{c} IS NULL THEN error('empty {c}') END" for c in REQUIRED if c in cols]
-    geo = (
-        ("'us_port'", decoded["DEPE"])
-        if f.table == "dot3"
-        else ("'iso3166_2'", decoded["USASTATE"])
-    )
-    product = ("'HS2'", decoded["COMMODITY2"]) if "COMMODITY2" in cols else ("NULL", "NULL")
+
+
+def _wide(f: DataFile, file_no: int) -> str:
+    """A SELECT of the file's rows, one per raw row: decoded keys, measures, and whether a
+    required field is empty."""
+    cols = set(f.header)
+    geo = ("'us_port'", "r.DEPE::VARCHAR")
+    if f.table != "dot3":
+        geo = ("'iso3166_2'", _lookup("USASTATE"))
+    product = ("'HS2'", "r.COMMODITY2::VARCHAR") if "COMMODITY2" in cols else ("NULL", "NULL")
     parts = []
     if "CANPROV" in cols:
-        parts.append(f"'canprov=' || ({decoded['CANPROV']})")
-    parts.append(f"'contcode=' || ({decoded['CONTCODE']})")
-    parts.append(f"'df=' || ({decoded['DF']})")
+        parts.append(_lookup("CANPROV", "canprov="))
+    parts.append(_lookup("CONTCODE", "contcode="))
+    parts.append(_lookup("DF", "df="))
     if "MEXSTATE" in cols:
-        parts.append(f"'mexstate=' || ({decoded['MEXSTATE']})")
+        parts.append(_lookup("MEXSTATE", "mexstate="))
     if f.table == "dot1":
-        parts.append(f"'port=' || ({decoded['DEPE']})")
+        parts.append(_lookup("DEPE", "port="))
     detail = f"nullif(concat_ws(';', {', '.join(parts)}), '')"
-    month = "12" if f.annual else "r.MONTH"
+    # make_date rejects a MONTH outside 1..12 (the Python scan then names the line).
     period = "make_date(r.YEAR, 1, 1)" if f.annual else "make_date(r.YEAR, r.MONTH, 1)"
-    freq = "'A'" if f.annual else "'M'"
-    # One row per measure: unnest a list of structs (cheaper than a LATERAL join); weight and
-    # freight only where non-zero (0 = not collected, see the module docstring).
-    measures = ", ".join(
-        f"{{'measure': {_sql_str(name)}, 'unit': {_sql_str(unit)}, 'v': r.{col}}}"
-        for col, name, unit in MEASURES
-    )
-    check_expr = f"coalesce({', '.join(checks)}, 0)" if checks else "0"
+    required = [f"r.{c} IS NULL" for c in REQUIRED if c in cols]
     return f"""
-SELECT source, dataset, flow, reporter, partner, product_scheme, product_code, mode, geo_scheme,
-       geo_code, detail, m.measure, m.unit, period, freq, m.v AS value, NULL::DATE AS vintage,
-       NULL AS status
-FROM (
-SELECT {_sql_str(SOURCE)} AS source, {_sql_str(f.dataset)} AS dataset,
-       {decoded["TRDTYPE"]} AS flow, 'USA' AS reporter, {decoded["COUNTRY"]} AS partner,
-       {product[0]} AS product_scheme, {product[1]} AS product_code,
-       {decoded["DISAGMOT"]} AS mode, {geo[0]} AS geo_scheme, {geo[1]} AS geo_code,
-       {detail} AS detail,
-       CASE WHEN {month} BETWEEN 1 AND 12 THEN {period}
-            ELSE error('bad MONTH') END AS period,
-       {freq} AS freq,
-       unnest(list_filter([{measures}], lambda x: x.measure = 'value' OR x.v <> 0)) AS m
-FROM {src} r
-{chr(10).join(joins)}
-WHERE {check_expr} = 0
-)"""  # noqa: S608
+SELECT {file_no} AS file_no, {_sql_str(f.dataset)} AS dataset, {_lookup("TRDTYPE")} AS flow,
+       {_lookup("COUNTRY")} AS partner, {product[0]} AS product_scheme,
+       {product[1]} AS product_code, {_lookup("DISAGMOT")} AS mode, {geo[0]} AS geo_scheme,
+       {geo[1]} AS geo_code, {detail} AS detail, {period} AS period,
+       {"'A'" if f.annual else "'M'"} AS freq, r.VALUE, r.SHIPWT, r.FREIGHT_CHARGES,
+       ({" OR ".join(required)}) AS missing
+FROM {_source(f)} r"""  # noqa: S608
+
+
+def _long() -> str:
+    """The observations of ``_tb_wide`` in the staging columns' order: one row per measure;
+    weight and freight only where non-zero (0 = not collected, see the module docstring)."""
+    branches = []
+    for col, name, unit in MEASURES:
+        where = "" if name == "value" else f" WHERE {col} <> 0"
+        branches.append(
+            f"SELECT {_sql_str(SOURCE)} AS source, dataset, flow, 'USA' AS reporter, partner, "  # noqa: S608
+            f"product_scheme, product_code, mode, geo_scheme, geo_code, detail, "
+            f"{_sql_str(name)} AS measure, {_sql_str(unit)} AS unit, period, freq, "
+            f"{col} AS value, NULL::DATE AS vintage, NULL AS status FROM {WIDE_TABLE}{where}"
+        )
+    return "\nUNION ALL\n".join(branches)
+
+
+def _check(con: duckdb.DuckDBPyConnection, label: str) -> tuple[list[int], NorteError | None]:
+    """(files with an empty required field, a repeated key) of the load, from one scan of
+    ``_tb_wide`` (unknown codes never get this far: the ENUM types reject them).
+
+    Keys: two raw rows with the same decoded key would make two observations with one key.
+    Fast path: the count of distinct key hashes equals the row count; only when it differs
+    the exact GROUP BY runs and names the key (same rule and message as the store's check).
+    """
+    keys = ", ".join(_WIDE_KEY)
+    rows = con.execute(
+        f"SELECT count(*), count(DISTINCT hash({keys})), "  # noqa: S608
+        f"list(DISTINCT file_no) FILTER (WHERE missing) FROM {WIDE_TABLE}"
+    ).fetchall()
+    total, distinct, missing = rows[0]
+    if missing:
+        return sorted(int(i) for i in missing), None
+    if total == distinct:
+        return [], None
+    dup = con.execute(
+        f"SELECT {keys}, count(*) AS n FROM {WIDE_TABLE} "  # noqa: S608
+        f"GROUP BY {keys} HAVING count(*) > 1 LIMIT 1"
+    ).fetchall()
+    if not dup:
+        return [], None  # a hash collision, not a repeat
+    *key, n = dup[0]
+    desc = ", ".join(f"{k}={v}" for k, v in zip(_WIDE_KEY, key, strict=True) if v)
+    return [], NorteError(
+        f"{label}: the file holds {n} rows for the same observation (source={SOURCE}, {desc}) "
+        "— two source codes may map to one norte code; check the source's code table"
+    )
 
 
 # -- diagnosis of a rejected file ---------------------------------------------------------
@@ -548,20 +591,33 @@ def stage(con: duckdb.DuckDBPyConnection, path: Path, ctx: StageContext) -> Stag
     if any(f.annual for f in files):
         notes.append("annual files stored as freq A in transborder_dotN_annual datasets")
 
+    def rejected(e: BaseException, suspects: list[DataFile]) -> NorteError:
+        for f in suspects:
+            found = _diagnose(f)
+            if found is not None:
+                return found
+        names = ", ".join(f.name for f in suspects)
+        return InputError(path, "", f"DuckDB rejected {names}: {e}", hint="download it again")
+
     def stream(emit: Callable[[str], int]) -> None:
-        # One statement for the whole zip: DuckDB reads the files in parallel.
+        # 1. One statement reads every file of the zip into one wide table (one row per raw
+        #    row; an unknown code fails the read; codes decoded once). 2. One aggregate finds
+        #    empty required fields and proves the keys unique. 3. One INSERT: the long rows.
         try:
             try:
-                emit("\nUNION ALL\n".join(_select(f) for f in files))
+                con.execute(
+                    f"CREATE OR REPLACE TEMP TABLE {WIDE_TABLE} AS "  # noqa: S608
+                    + "\nUNION ALL\n".join(_wide(f, i) for i, f in enumerate(files))
+                )
             except duckdb.Error as e:
-                for f in files:
-                    found = _diagnose(f)
-                    if found is not None:
-                        raise found from e
-                names = ", ".join(f.name for f in files)
-                raise InputError(
-                    path, "", f"DuckDB rejected {names}: {e}", hint="download it again"
-                ) from e
+                raise rejected(e, files) from e
+            missing, repeated = _check(con, str(path))
+            if missing:
+                raise rejected(ValueError("an empty required field"), [files[i] for i in missing])
+            if repeated is not None:
+                raise repeated
+            emit(_long())
+            con.execute(f"DROP TABLE {WIDE_TABLE}")
         finally:
             tmpdir.cleanup()
 
@@ -571,5 +627,6 @@ def stage(con: duckdb.DuckDBPyConnection, path: Path, ctx: StageContext) -> Stag
         vintage_from=vintage_from,
         notes=notes,
         stream=stream,
+        check_unique=False,  # checked on the wide rows above
         datasets=tuple(sorted({f.dataset for f in files})),
     )

@@ -475,9 +475,11 @@ class Store:
 
     def close(self) -> None:
         if self._streamed:
-            # The checkpoint on close merges and recompresses the row groups the streamed
-            # loads appended; unbounded, it holds them all in memory (about 2 GB for every
-            # TransBorder zip). A 1 GB buffer limit lets DuckDB evict instead.
+            # The checkpoint on close merges the partly filled row groups the streamed loads
+            # left (each load ends with some; DuckDB's vacuum rewrites them). Unbounded, it
+            # holds them in memory (about 1.9 GB for every TransBorder zip); a 1 GB buffer
+            # limit lets DuckDB evict instead. Switching the vacuum off (max_vacuum_tasks = 0)
+            # only moves this cost to the next writer's checkpoint (measured), so it stays on.
             self._streamed = False
             self.con.execute("SET memory_limit = '1GB'")
         self.con.close()

@@ -360,3 +360,63 @@ def test_every_code_in_the_real_files_is_known_including_documented_gaps() -> No
     assert maps["USASTATE"]["DU"] == "US-UNKNOWN" and maps["CANPROV"]["OT"] == "CA-UNKNOWN"
     assert maps["CONTCODE"]["1"] == "1"
     assert maps["DISAGMOT"] == MODE
+
+
+def test_unknown_state_province_and_country_codes_are_reported(
+    shared: Path, loaded: Store, tmp_path: Path
+) -> None:
+    """Codes are checked while DuckDB reads the file (ENUM types): the Python scan names the
+    first bad line; nothing is stored."""
+    before = counts(loaded)
+    src = raw_dir(shared) / "year_2023" / "Jan2023.zip"
+    for name, line, column, code in (
+        ("dot1_0123.csv", 1234, "USASTATE", "QQ"),
+        ("dot2_0123.csv", 40, "CANPROV", "XZ"),
+        ("dot3_0123.csv", 17000, "COUNTRY", "3000"),
+        ("dot2_0123.csv", 900, "COMMODITY2", "00"),
+    ):
+        bad = tmp_path / f"bad_{column}.zip"
+        rewrite_zip(src, bad, name, lambda t, ln=line, c=column, v=code: edit_field(t, ln, c, v))
+        with pytest.raises(UnknownCodeError) as e:
+            loaded.load_file(bad, transborder)
+        assert (e.value.code, e.value.place) == (code, f"line {line}, column {column}")
+        assert f"inner file {name}" in e.value.path and "codes_all.xls" in str(e.value)
+        assert counts(loaded) == before
+
+
+def test_empty_required_field_and_bad_month_are_reported(
+    shared: Path, loaded: Store, tmp_path: Path
+) -> None:
+    """An empty required field passes the read (NULL) and is caught by the load's one check
+    query; a MONTH outside 1..12 fails the read. Both name the line; nothing is stored."""
+    before = counts(loaded)
+    src = raw_dir(shared) / "year_2023" / "Jan2023.zip"
+    for name, line, column, value, message in (
+        ("dot3_0123.csv", 321, "DISAGMOT", "", "empty"),
+        ("dot1_0123.csv", 22, "USASTATE", "", "empty"),
+        ("dot2_0123.csv", 60000, "MONTH", "13", "'13' is not a valid MONTH"),
+    ):
+        bad = tmp_path / f"bad_{column}.zip"
+        rewrite_zip(src, bad, name, lambda t, ln=line, c=column, v=value: edit_field(t, ln, c, v))
+        with pytest.raises(InputError) as e:
+            loaded.load_file(bad, transborder)
+        assert e.value.place == f"line {line}, column {column}"
+        assert f"inner file {name}" in e.value.path and message in str(e.value)
+        assert counts(loaded) == before
+
+
+def test_decoding_sql_matches_the_code_lists() -> None:
+    """The ENUM position lookup gives, for every code of every list, the code norte stores."""
+    import duckdb
+
+    con = duckdb.connect()
+    maps = transborder.code_maps()
+    for col in transborder.CODE_COLUMNS:
+        enum = transborder._enum(col)
+        got = dict(
+            con.execute(
+                f"SELECT r.{col}::VARCHAR, {transborder._lookup(col)} "  # noqa: S608
+                f"FROM (SELECT unnest(enum_range(NULL::{enum}))::{enum} AS {col}) r"
+            ).fetchall()
+        )
+        assert got == maps[col], col
