@@ -16,7 +16,6 @@ Quirks, as published at ``census.gov/foreign-trade/balance/country.xlsx``:
 from __future__ import annotations
 
 import datetime as dt
-import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +24,7 @@ import python_calamine as calamine
 
 from norte.errors import InputError
 from norte.sources.census_codes import PartnerMapper
-from norte.sources.common import estimated_census_release, stage_columns
+from norte.sources.common import estimated_census_release, stage_columns, xlsx_first_row
 from norte.store.db import StageContext, StageInfo
 
 SOURCE = "census"
@@ -38,16 +37,8 @@ REQUIRED = ("year", "CTY_CODE", *(f"{f}{m}" for f in "IE" for m in MONTHS))
 
 
 def detect(path: Path) -> bool:
-    if path.suffix.lower() != ".xlsx" or not zipfile.is_zipfile(path):
-        return False
-    try:
-        wb = calamine.CalamineWorkbook.from_path(str(path))
-        if SHEET not in wb.sheet_names:
-            return False
-        head = wb.get_sheet_by_name(SHEET).to_python(nrows=1)
-    except Exception:
-        return False
-    return bool(head) and "CTY_CODE" in [str(c) for c in head[0]]
+    head = xlsx_first_row(path, SHEET)
+    return head is not None and "CTY_CODE" in head
 
 
 def _open(path: Path) -> list[list[Any]]:

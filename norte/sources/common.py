@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import gzip
+import zipfile
 from pathlib import Path
 from typing import Any
 
 import duckdb
 import pyarrow as pa
+import python_calamine as calamine
 
 from norte.store.db import STAGE_TABLE
 from norte.store.schema import STAGE_COLUMNS
@@ -62,6 +64,21 @@ def peek(path: Path, n: int = 4096) -> bytes:
             return b""
     with open(path, "rb") as f:
         return f.read(n)
+
+
+def xlsx_first_row(path: Path, sheet: str) -> list[str] | None:
+    """The first row of ``sheet`` in an .xlsx workbook as strings, or None when ``path`` is not
+    a readable workbook with that sheet (cheap: used by ``detect``)."""
+    if path.suffix.lower() != ".xlsx" or not zipfile.is_zipfile(path):
+        return None
+    try:
+        wb = calamine.CalamineWorkbook.from_path(str(path))
+        if sheet not in wb.sheet_names:
+            return None
+        head = wb.get_sheet_by_name(sheet).to_python(nrows=1)
+    except Exception:
+        return None
+    return [str(c) for c in head[0]] if head else None
 
 
 def month_start(year: int, month: int) -> dt.date:

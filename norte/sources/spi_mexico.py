@@ -42,7 +42,7 @@ import duckdb
 import python_calamine as calamine
 
 from norte.errors import InputError, UnknownCodeError
-from norte.sources.common import stage_columns
+from norte.sources.common import stage_columns, xlsx_first_row
 from norte.store.db import StageContext, StageInfo
 
 SOURCE = "spi"
@@ -81,16 +81,8 @@ def component_measure(code: str) -> str | None:
 
 
 def detect(path: Path) -> bool:
-    if path.suffix.lower() != ".xlsx" or not zipfile.is_zipfile(path):
-        return False
-    try:
-        wb = calamine.CalamineWorkbook.from_path(str(path))
-        if SHEET_DIM not in wb.sheet_names:
-            return False
-        head = wb.get_sheet_by_name(SHEET_DIM).to_python(nrows=1)
-    except Exception:
-        return False
-    return bool(head) and [str(c) for c in head[0][:2]] == list(ID_COLUMNS)
+    head = xlsx_first_row(path, SHEET_DIM)
+    return head is not None and head[:2] == list(ID_COLUMNS)
 
 
 def _sheet(path: Path, wb: Any, name: str) -> list[list[Any]]:
