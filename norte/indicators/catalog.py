@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from norte.errors import NorteError
+from norte.store.schema import KEY_COLUMNS
 
 LANGS = ("en", "es", "fr")
 GOALS = {
@@ -49,21 +50,9 @@ DIMS: tuple[str, ...] = (
 #: Filters a series may set: the ``observations`` columns plus ``partner_kind`` (``codes.kind``
 #: of the partner: ``country`` keeps countries only, never groupings such as WORLD or EU).
 SERIES_FIELDS: tuple[str, ...] = (
-    "source",
-    "dataset",
-    "flow",
-    "reporter",
-    "partner",
+    *KEY_COLUMNS[: KEY_COLUMNS.index("partner") + 1],
     "partner_kind",
-    "product_scheme",
-    "product_code",
-    "mode",
-    "geo_scheme",
-    "geo_code",
-    "detail",
-    "measure",
-    "unit",
-    "freq",
+    *(c for c in KEY_COLUMNS[KEY_COLUMNS.index("partner") + 1 :] if c != "period"),
 )
 
 _STR = "string"

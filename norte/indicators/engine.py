@@ -38,7 +38,7 @@ import pyarrow.compute as pc
 
 from norte.errors import NorteError
 from norte.indicators import transforms as _transforms_module
-from norte.indicators.catalog import DIMS, Definition, load_catalog
+from norte.indicators.catalog import DIMS, SERIES_FIELDS, Definition, load_catalog
 from norte.indicators.transforms import OPS, Frame
 from norte.store.db import Store
 from norte.store.schema import KEY_COLUMNS
@@ -49,25 +49,7 @@ ENGINES = ("duckdb", "spark")
 DIALECTS = {"duckdb": "duckdb", "spark": "pyspark"}
 
 #: Columns of the input slice (the filters' columns, the dimensions, period and value).
-INPUT_COLUMNS = (
-    "source",
-    "dataset",
-    "flow",
-    "reporter",
-    "partner",
-    "partner_kind",
-    "product_scheme",
-    "product_code",
-    "mode",
-    "geo_scheme",
-    "geo_code",
-    "detail",
-    "measure",
-    "unit",
-    "period",
-    "freq",
-    "value",
-)
+INPUT_COLUMNS = (*(c for c in SERIES_FIELDS if c != "freq"), "period", "freq", "value")
 #: The input slice's schema (strings but ``period`` and ``value``).
 INPUT_SCHEMA = ibis.schema(
     {
