@@ -96,6 +96,7 @@ import duckdb
 
 from norte.errors import InputError, NorteError, UnknownCodeError
 from norte.store.db import StageContext, StageInfo
+from norte.store.schema import TRANSBORDER_KEY, TRANSBORDER_TABLE
 
 SOURCE = "transborder"
 FORMAT = "transborder"
@@ -372,10 +373,10 @@ def _collect(path: Path, tmp: Path, notes: list[str]) -> list[DataFile]:
 
 # -- SQL ------------------------------------------------------------------------------------
 
-#: The per-load temporary wide table: one row per raw row, codes decoded, measures side by side.
-WIDE_TABLE = "_tb_wide"
+#: The store's wide table: one row per raw row, codes decoded, measures side by side.
+WIDE_TABLE = TRANSBORDER_TABLE
 #: Its columns that, with the measure, make an observation's key (the rest are constants).
-_WIDE_KEY = ("dataset", "flow", "partner", "product_code", "mode", "geo_code", "detail", "period")
+_WIDE_KEY = TRANSBORDER_KEY
 
 
 def _sql_str(s: str) -> str:
@@ -412,9 +413,10 @@ def _source(f: DataFile) -> str:
     )
 
 
-def _wide(f: DataFile, file_no: int) -> str:
-    """A SELECT of the file's rows, one per raw row: decoded keys, measures, and whether a
-    required field is empty."""
+def _wide(f: DataFile) -> str:
+    """A SELECT of the file's rows, one per raw row, in the columns of ``transborder_wide``
+    (but vintage and load_id): decoded keys and the measures; ``flow`` is NULL when a
+    required field is empty (the load's check then fails)."""
     cols = set(f.header)
     geo = ("'us_port'", "r.DEPE::VARCHAR")
     if f.table != "dot3":
@@ -434,33 +436,22 @@ def _wide(f: DataFile, file_no: int) -> str:
     period = "make_date(r.YEAR, 1, 1)" if f.annual else "make_date(r.YEAR, r.MONTH, 1)"
     required = [f"r.{c} IS NULL" for c in REQUIRED if c in cols]
     return f"""
-SELECT {file_no} AS file_no, {_sql_str(f.dataset)} AS dataset, {_lookup("TRDTYPE")} AS flow,
+SELECT {_sql_str(f.dataset)} AS dataset,
+       CASE WHEN {" OR ".join(required)} THEN NULL ELSE {_lookup("TRDTYPE")} END AS flow,
        {_lookup("COUNTRY")} AS partner, {product[0]} AS product_scheme,
        {product[1]} AS product_code, {_lookup("DISAGMOT")} AS mode, {geo[0]} AS geo_scheme,
        {geo[1]} AS geo_code, {detail} AS detail, {period} AS period,
-       {"'A'" if f.annual else "'M'"} AS freq, r.VALUE, r.SHIPWT, r.FREIGHT_CHARGES,
-       ({" OR ".join(required)}) AS missing
+       {"'A'" if f.annual else "'M'"} AS freq, r.VALUE AS value, r.SHIPWT AS shipping_weight,
+       r.FREIGHT_CHARGES AS freight_charges
 FROM {_source(f)} r"""  # noqa: S608
 
 
-def _long() -> str:
-    """The observations of ``_tb_wide`` in the staging columns' order: one row per measure;
-    weight and freight only where non-zero (0 = not collected, see the module docstring)."""
-    branches = []
-    for col, name, unit in MEASURES:
-        where = "" if name == "value" else f" WHERE {col} <> 0"
-        branches.append(
-            f"SELECT {_sql_str(SOURCE)} AS source, dataset, flow, 'USA' AS reporter, partner, "  # noqa: S608
-            f"product_scheme, product_code, mode, geo_scheme, geo_code, detail, "
-            f"{_sql_str(name)} AS measure, {_sql_str(unit)} AS unit, period, freq, "
-            f"{col} AS value, NULL::DATE AS vintage, NULL AS status FROM {WIDE_TABLE}{where}"
-        )
-    return "\nUNION ALL\n".join(branches)
-
-
-def _check(con: duckdb.DuckDBPyConnection, label: str) -> tuple[list[int], NorteError | None]:
-    """(files with an empty required field, a repeated key) of the load, from one scan of
-    ``_tb_wide`` (unknown codes never get this far: the ENUM types reject them).
+def _check(
+    con: duckdb.DuckDBPyConnection, label: str, load_id: int
+) -> tuple[bool, NorteError | None]:
+    """(whether a required field is empty, a repeated key) of the load's rows of
+    ``transborder_wide``, from one scan (unknown codes never get this far: the ENUM types
+    reject them; an empty required field leaves ``flow`` NULL).
 
     Keys: two raw rows with the same decoded key would make two observations with one key.
     Fast path: the count of distinct key hashes equals the row count; only when it differs
@@ -469,22 +460,24 @@ def _check(con: duckdb.DuckDBPyConnection, label: str) -> tuple[list[int], Norte
     keys = ", ".join(_WIDE_KEY)
     rows = con.execute(
         f"SELECT count(*), count(DISTINCT hash({keys})), "  # noqa: S608
-        f"list(DISTINCT file_no) FILTER (WHERE missing) FROM {WIDE_TABLE}"
+        f"count(*) FILTER (WHERE flow IS NULL) FROM {WIDE_TABLE} WHERE load_id = ?",
+        [load_id],
     ).fetchall()
     total, distinct, missing = rows[0]
     if missing:
-        return sorted(int(i) for i in missing), None
+        return True, None
     if total == distinct:
-        return [], None
+        return False, None
     dup = con.execute(
-        f"SELECT {keys}, count(*) AS n FROM {WIDE_TABLE} "  # noqa: S608
-        f"GROUP BY {keys} HAVING count(*) > 1 LIMIT 1"
+        f"SELECT {keys}, count(*) AS n FROM {WIDE_TABLE} WHERE load_id = ? "  # noqa: S608
+        f"GROUP BY {keys} HAVING count(*) > 1 LIMIT 1",
+        [load_id],
     ).fetchall()
     if not dup:
-        return [], None  # a hash collision, not a repeat
+        return False, None  # a hash collision, not a repeat
     *key, n = dup[0]
     desc = ", ".join(f"{k}={v}" for k, v in zip(_WIDE_KEY, key, strict=True) if v)
-    return [], NorteError(
+    return False, NorteError(
         f"{label}: the file holds {n} rows for the same observation (source={SOURCE}, {desc}) "
         "— two source codes may map to one norte code; check the source's code table"
     )
@@ -600,24 +593,21 @@ def stage(con: duckdb.DuckDBPyConnection, path: Path, ctx: StageContext) -> Stag
         return InputError(path, "", f"DuckDB rejected {names}: {e}", hint="download it again")
 
     def stream(emit: Callable[[str], int]) -> None:
-        # 1. One statement reads every file of the zip into one wide table (one row per raw
-        #    row; an unknown code fails the read; codes decoded once). 2. One aggregate finds
-        #    empty required fields and proves the keys unique. 3. One INSERT: the long rows.
+        # 1. One INSERT reads every file of the zip into the store's wide table (one row per
+        #    raw row; an unknown code fails the read; codes decoded once). 2. One aggregate
+        #    over the load's rows finds empty required fields and proves the keys unique (an
+        #    error rolls the whole load back).
         try:
             try:
-                con.execute(
-                    f"CREATE OR REPLACE TEMP TABLE {WIDE_TABLE} AS "  # noqa: S608
-                    + "\nUNION ALL\n".join(_wide(f, i) for i, f in enumerate(files))
-                )
+                emit("\nUNION ALL\n".join(_wide(f) for f in files))
             except duckdb.Error as e:
                 raise rejected(e, files) from e
-            missing, repeated = _check(con, str(path))
+            assert ctx.load_id is not None
+            missing, repeated = _check(con, str(path), ctx.load_id)
             if missing:
-                raise rejected(ValueError("an empty required field"), [files[i] for i in missing])
+                raise rejected(ValueError("an empty required field"), files)
             if repeated is not None:
                 raise repeated
-            emit(_long())
-            con.execute(f"DROP TABLE {WIDE_TABLE}")
         finally:
             tmpdir.cleanup()
 
@@ -627,6 +617,7 @@ def stage(con: duckdb.DuckDBPyConnection, path: Path, ctx: StageContext) -> Stag
         vintage_from=vintage_from,
         notes=notes,
         stream=stream,
+        wide=True,
         check_unique=False,  # checked on the wide rows above
         datasets=tuple(sorted({f.dataset for f in files})),
     )

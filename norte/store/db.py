@@ -25,7 +25,17 @@ import duckdb
 import pyarrow as pa
 
 from norte.errors import NorteError, StoreError
-from norte.store.schema import DDL, KEY_COLUMNS, SCHEMA_VERSION, STAGE_COLUMNS
+from norte.store.schema import (
+    DDL,
+    KEY_COLUMNS,
+    LONG_TABLE,
+    SCHEMA_VERSION,
+    STAGE_COLUMNS,
+    TRANSBORDER_COLUMNS,
+    TRANSBORDER_KEY,
+    TRANSBORDER_MEASURES,
+    TRANSBORDER_TABLE,
+)
 
 STAGE_TABLE = "_stage"
 
@@ -59,6 +69,11 @@ class StageInfo:
     #: The ``observations.dataset`` values the load writes; required with ``stream`` (the store
     #: then skips the overlap check when no stored row of these datasets has the vintage).
     datasets: tuple[str, ...] | None = None
+    #: Streaming into the wide TransBorder table (``transborder_wide``) instead of the long
+    #: one: ``select_sql`` then yields that table's columns but ``vintage`` and ``load_id``,
+    #: and ``emit`` returns the observations (long rows) the inserted rows stand for. The
+    #: source checks its rows itself (``StageContext.load_id`` names them).
+    wide: bool = False
 
 
 @dataclass
@@ -118,6 +133,17 @@ class Store:
         con = self.con
         con.execute("BEGIN TRANSACTION")
         try:
+            # A store of another schema version (e.g. 1: ``observations`` was a table) is
+            # refused before any DDL touches it.
+            if first(
+                con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'meta'")
+            ) != (0,):
+                old = first(con.execute("SELECT value FROM meta WHERE key = 'schema_version'"))
+                if old is not None and int(old[0]) != SCHEMA_VERSION:
+                    raise StoreError(
+                        f"store {self.path} has schema version {old[0]}, this norte expects "
+                        f"{SCHEMA_VERSION} — use a new --db path or the matching norte version"
+                    )
             for stmt in DDL:
                 con.execute(stmt)
             row = first(con.execute("SELECT value FROM meta WHERE key = 'schema_version'"))
@@ -188,7 +214,7 @@ class Store:
 
     # -- queries ------------------------------------------------------------------------------
     def count(self, table: str = "observations") -> int:
-        if table not in {"observations", "loads", "codes", "observations_latest"}:
+        if table not in {"observations", "loads", "codes", "observations_latest", LONG_TABLE}:
             raise ValueError(table)
         row = first(self.con.execute(f"SELECT count(*) FROM {table}"))  # noqa: S608
         return int(row[0]) if row else 0
@@ -289,7 +315,12 @@ class Store:
                 row = first(con.execute("SELECT coalesce(max(load_id), 0) + 1 FROM loads"))
                 load_id = int(row[0]) if row else 1
                 inserted, skipped = self._insert_stage(load_id, final_vintage, source.SOURCE)
-                if info.stream is not None:
+                ctx.load_id = load_id
+                if info.stream is not None and info.wide:
+                    s_ins, s_skip = self._insert_wide(load_id, final_vintage, info)
+                    inserted += s_ins
+                    skipped += s_skip
+                elif info.stream is not None:
                     s_ins, s_skip = self._insert_stream(
                         path, load_id, final_vintage, source.SOURCE, info
                     )
@@ -382,7 +413,7 @@ class Store:
             params = [vintage, source, *datasets]
         row = first(
             self.con.execute(
-                f"SELECT count(*) FROM (SELECT 1 FROM observations o "  # noqa: S608
+                f"SELECT count(*) FROM (SELECT 1 FROM {LONG_TABLE} o "  # noqa: S608
                 f"WHERE o.vintage = ? AND {cond} LIMIT 1)",
                 params,
             )
@@ -407,8 +438,8 @@ class Store:
             cond = " AND ".join(f"o.{k} IS NOT DISTINCT FROM s.{k}" for k in KEY_COLUMNS)
             res = first(
                 con.execute(
-                    f"INSERT INTO observations SELECT {select}, ? "  # noqa: S608
-                    f"FROM {STAGE_TABLE} s WHERE NOT EXISTS (SELECT 1 FROM observations o "
+                    f"INSERT INTO {LONG_TABLE} SELECT {select}, ? "  # noqa: S608
+                    f"FROM {STAGE_TABLE} s WHERE NOT EXISTS (SELECT 1 FROM {LONG_TABLE} o "
                     f"WHERE o.vintage = ? AND {cond})",
                     [vintage, load_id, vintage],
                 )
@@ -416,7 +447,7 @@ class Store:
         else:
             res = first(
                 con.execute(
-                    f"INSERT INTO observations SELECT {select}, ? "  # noqa: S608
+                    f"INSERT INTO {LONG_TABLE} SELECT {select}, ? "  # noqa: S608
                     f"FROM {STAGE_TABLE} s",
                     [vintage, load_id],
                 )
@@ -427,7 +458,7 @@ class Store:
     def _insert_stream(
         self, path: Path, load_id: int, vintage: dt.date, source: str, info: StageInfo
     ) -> tuple[int, int]:
-        """Run a streaming source: each ``emit(sql)`` inserts straight into ``observations``."""
+        """Run a streaming source: each ``emit(sql)`` inserts straight into the long table."""
         assert info.stream is not None
         con = self.con
         select = self._select_list()
@@ -442,8 +473,8 @@ class Store:
                 offered = first(con.execute(f"SELECT count(*) FROM ({sql})"))  # noqa: S608
                 res = first(
                     con.execute(
-                        f"INSERT INTO observations SELECT {select}, ? FROM ({sql}) s "  # noqa: S608
-                        f"WHERE NOT EXISTS (SELECT 1 FROM observations o WHERE o.vintage = ? "
+                        f"INSERT INTO {LONG_TABLE} SELECT {select}, ? FROM ({sql}) s "  # noqa: S608
+                        f"WHERE NOT EXISTS (SELECT 1 FROM {LONG_TABLE} o WHERE o.vintage = ? "
                         f"AND o.load_id <> ? AND {cond})",
                         [vintage, load_id, vintage, load_id],
                     )
@@ -453,7 +484,7 @@ class Store:
             else:
                 res = first(
                     con.execute(
-                        f"INSERT INTO observations SELECT {select}, ? FROM ({sql}) s",  # noqa: S608
+                        f"INSERT INTO {LONG_TABLE} SELECT {select}, ? FROM ({sql}) s",  # noqa: S608
                         [vintage, load_id],
                     )
                 )
@@ -470,7 +501,88 @@ class Store:
         info.stream(emit)
         if info.check_unique and totals[0]:
             # Repeats inside this load (between emitted files, or with rows from ``_stage``).
-            self._check_unique(path, "observations", "WHERE load_id = ?", [load_id])
+            self._check_unique(path, LONG_TABLE, "WHERE load_id = ?", [load_id])
+        return totals[0], totals[1] - totals[0]
+
+    def _insert_wide(self, load_id: int, vintage: dt.date, info: StageInfo) -> tuple[int, int]:
+        """Run a wide streaming source: each ``emit(sql)`` inserts the raw rows into
+        ``transborder_wide``; counts are of observations (long rows), as for every load."""
+        assert info.stream is not None
+        con = self.con
+        table = TRANSBORDER_TABLE
+        names = [n for n, _ in TRANSBORDER_COLUMNS if n not in {"vintage", "load_id"}]
+        present = " + ".join(f"count(*) FILTER (WHERE {cond})" for *_, cond in TRANSBORDER_MEASURES)
+        datasets = info.datasets or ()
+        marks = ", ".join("?" for _ in datasets)
+        overlap = bool(datasets) and bool(
+            first(
+                con.execute(
+                    f"SELECT count(*) FROM (SELECT 1 FROM {table} "  # noqa: S608
+                    f"WHERE vintage = ? AND dataset IN ({marks}) LIMIT 1)",
+                    [vintage, *datasets],
+                )
+            )
+            != (0,)
+        )
+        totals = [0, 0]  # observations inserted, offered
+
+        def emit(sql: str) -> int:
+            if overlap:
+                # Slow path (a file of the same vintage was loaded before under other bytes):
+                # a measure already stored for the key and vintage becomes NULL (not stored
+                # again); rows left with no measure are not inserted. Same rule as the long
+                # table's anti-join, one observation at a time.
+                keys = ", ".join(TRANSBORDER_KEY)
+                cond = " AND ".join(f"o.{k} IS NOT DISTINCT FROM s.{k}" for k in TRANSBORDER_KEY)
+                have = ", ".join(
+                    f"coalesce(bool_or({c}), false) AS has_{m}"
+                    for m, _, _, c in TRANSBORDER_MEASURES
+                )
+                cols = ", ".join(
+                    f"CASE WHEN o.has_{n} THEN NULL ELSE s.{n} END AS {n}"
+                    if n in {m for m, *_ in TRANSBORDER_MEASURES}
+                    else f"s.{n}"
+                    for n in names
+                )
+                offered = first(
+                    con.execute(f"SELECT {present} FROM ({sql})")  # noqa: S608
+                )
+                totals[1] += int(offered[0]) if offered else 0
+                res = first(
+                    con.execute(
+                        f"INSERT INTO {table} SELECT *, ?, ? FROM ("  # noqa: S608
+                        f"SELECT {cols} FROM ({sql}) s LEFT JOIN (SELECT {keys}, {have} "
+                        f"FROM {table} WHERE vintage = ? AND load_id <> ? GROUP BY ALL) o "
+                        f"ON {cond}) WHERE "
+                        + " OR ".join(f"({c})" for *_, c in TRANSBORDER_MEASURES),
+                        [vintage, load_id, vintage, load_id],
+                    )
+                )
+            else:
+                res = first(
+                    con.execute(
+                        f"INSERT INTO {table} SELECT *, ?, ? FROM ({sql})",  # noqa: S608
+                        [vintage, load_id],
+                    )
+                )
+            if not res or not res[0]:
+                return 0
+            row = first(
+                con.execute(
+                    f"SELECT {present} FROM {table} WHERE load_id = ?",  # noqa: S608
+                    [load_id],
+                )
+            )
+            n = (int(row[0]) if row else 0) - totals[0]
+            if not overlap:
+                totals[1] += n
+            totals[0] += n
+            return n
+
+        con.execute("SET preserve_insertion_order = false")
+        self._stream_settings = True
+        self._streamed = True
+        info.stream(emit)
         return totals[0], totals[1] - totals[0]
 
     def close(self) -> None:
@@ -498,6 +610,8 @@ class StageContext:
     path: Path
     vintage: dt.date | None
     options: dict[str, Any]
+    #: The load's id, set by the store before a streaming source's ``stream`` runs.
+    load_id: int | None = None
 
 
 def _fault_injection_point() -> None:

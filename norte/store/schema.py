@@ -6,7 +6,7 @@ Bump :data:`SCHEMA_VERSION` on any incompatible change.
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 #: Columns that identify one observed number (a series point), vintage excluded.
 KEY_COLUMNS: tuple[str, ...] = (
@@ -53,6 +53,64 @@ OBSERVATION_COLUMNS: tuple[tuple[str, str], ...] = (
 #: What a source writes into the staging table: everything but ``load_id``.
 STAGE_COLUMNS = tuple(c for c in OBSERVATION_COLUMNS if c[0] != "load_id")
 
+#: The physical long table: the rows of every source but TransBorder (same columns as
+#: ``observations``).
+LONG_TABLE = "observations_long"
+
+#: The physical wide table of BTS TransBorder: one row per raw row, codes decoded, the three
+#: measures side by side (``NULL`` = no observation of that measure). ``observations`` shows
+#: each row as up to three long rows (see :data:`TRANSBORDER_MEASURES`).
+TRANSBORDER_TABLE = "transborder_wide"
+#: Its columns that, with the measure, make an observation's key (source, reporter and unit
+#: are constants of the source).
+TRANSBORDER_KEY: tuple[str, ...] = (
+    "dataset",
+    "flow",
+    "partner",
+    "product_scheme",
+    "product_code",
+    "mode",
+    "geo_scheme",
+    "geo_code",
+    "detail",
+    "period",
+    "freq",
+)
+#: (column of ``transborder_wide``, ``observations.measure``, unit, when the row holds it):
+#: ``value`` always; weight and freight only where non-zero (0 = not collected by BTS).
+TRANSBORDER_MEASURES: tuple[tuple[str, str, str, str], ...] = (
+    ("value", "value", "USD", "value IS NOT NULL"),
+    ("shipping_weight", "shipping_weight", "kg", "shipping_weight <> 0"),
+    ("freight_charges", "freight_charges", "USD", "freight_charges <> 0"),
+)
+_TYPES = dict(OBSERVATION_COLUMNS)
+TRANSBORDER_COLUMNS: tuple[tuple[str, str], ...] = (
+    *((k, _TYPES[k]) for k in TRANSBORDER_KEY),
+    *((m, "DOUBLE") for m, _, _, _ in TRANSBORDER_MEASURES),
+    ("vintage", "DATE NOT NULL"),
+    ("load_id", "BIGINT NOT NULL"),
+)
+#: What a wide source's SELECT yields, in order: everything but ``vintage`` and ``load_id``.
+TRANSBORDER_INSERT_COLUMNS = tuple(c for c, _ in TRANSBORDER_COLUMNS[:-2])
+
+
+def _observation_select(col: str, measure: str, unit: str, cond: str) -> str:
+    """One measure of ``transborder_wide`` as rows of ``observations`` (columns in order)."""
+    exprs = {
+        "source": "'transborder'",
+        "reporter": "'USA'",
+        "measure": f"'{measure}'",
+        "unit": f"'{unit}'",
+        "value": col,
+        "status": "NULL",
+    }
+    cols = ", ".join(
+        f"{exprs[n]}::{t.replace(' NOT NULL', '')} AS {n}" if n in exprs else n
+        for n, t in OBSERVATION_COLUMNS
+    )
+    return f"SELECT {cols} FROM {TRANSBORDER_TABLE} WHERE {cond}"  # noqa: S608
+
+
 _PARTITION = ", ".join(KEY_COLUMNS)
 
 
@@ -62,10 +120,19 @@ def _cols(cols: tuple[tuple[str, str], ...]) -> str:
 
 DDL: tuple[str, ...] = (
     """CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR)""",
-    f"""CREATE TABLE IF NOT EXISTS observations (
+    f"""CREATE TABLE IF NOT EXISTS {LONG_TABLE} (
     {_cols(OBSERVATION_COLUMNS)},
     CHECK (freq IN ('M', 'Q', 'A'))
 )""",
+    f"""CREATE TABLE IF NOT EXISTS {TRANSBORDER_TABLE} (
+    {_cols(TRANSBORDER_COLUMNS)},
+    CHECK (freq IN ('M', 'A'))
+)""",
+    # What analysts query: one row per observed number per vintage, whatever the physical table.
+    "CREATE OR REPLACE VIEW observations AS\n"
+    + "\nUNION ALL\n".join(
+        [f"SELECT * FROM {LONG_TABLE}"] + [_observation_select(*m) for m in TRANSBORDER_MEASURES]
+    ),
     """CREATE TABLE IF NOT EXISTS loads (
     load_id BIGINT PRIMARY KEY,
     source VARCHAR NOT NULL,
