@@ -66,14 +66,17 @@ as the newest month and announced the next release for 2016-09-22), so the vinta
 estimated as the last day of the newest month in the file + 55 days (annual-only file:
 31 December + 55 days). ``--vintage`` overrides it.
 
-Speed (issue #3; figures in docs/benchmarks.md): per zip, inner CSVs are extracted to a
-temporary folder and read by one DuckDB statement (``read_csv``, explicit column types; every
-code column typed as an ENUM of its known codes, so an unknown code fails the read) into the
-temporary wide table ``_tb_wide`` (one row per raw row, codes decoded once by ENUM position);
-one aggregate over it finds empty required fields and proves the keys unique; one INSERT writes
-the long rows through the store's streaming path (:attr:`norte.store.db.StageInfo.stream`). No
-Python loop over rows: only when DuckDB rejects a file (or the check finds an empty field) does
-a Python scan of that file name the first bad line, column and code.
+Storage and speed (issue #3; figures in docs/benchmarks.md): the rows are stored WIDE, one per
+raw row, in the store's ``transborder_wide`` table (codes decoded, the three measures side by
+side); the ``observations`` view shows them as the long rows described above (one per measure,
+weight and freight only where non-zero). Per zip, inner CSVs are extracted to a temporary
+folder and read by one DuckDB statement (``read_csv``, explicit column types; every code column
+typed as an ENUM of its known codes, so an unknown code fails the read) that inserts them into
+``transborder_wide`` through the store's streaming path (:attr:`norte.store.db.StageInfo.stream`
+with ``wide=True``); one aggregate over the load's rows finds empty required fields and proves
+the keys unique (an error rolls the load back). No Python loop over rows: only when DuckDB
+rejects a file (or the check finds an empty field) does a Python scan of the zip's files name
+the first bad line, column and code.
 """
 
 from __future__ import annotations

@@ -62,7 +62,7 @@ class StageInfo:
     #: returns a function the store calls once the vintage and load id are known. It receives
     #: ``emit(select_sql)``: ``select_sql`` yields rows with the columns of ``_stage`` in order
     #: (``vintage`` may be NULL: the load's vintage is used), which the store inserts straight
-    #: into ``observations`` (one write, no staging table); ``emit`` returns the rows inserted.
+    #: into ``observations_long`` (one write, no staging table); ``emit`` returns the rows inserted.
     #: The store checks the load's rows for repeated keys after the inserts (same rule as
     #: ``_stage``), inside the same transaction.
     stream: Callable[[Callable[[str], int]], None] | None = None
@@ -493,7 +493,7 @@ class Store:
             totals[0] += n
             return n
 
-        # Row order inside observations carries no meaning: let DuckDB write in parallel
+        # Row order inside the table carries no meaning: let DuckDB write in parallel
         # (reset by load_file after COMMIT or ROLLBACK).
         con.execute("SET preserve_insertion_order = false")
         self._stream_settings = True
