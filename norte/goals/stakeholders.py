@@ -267,7 +267,11 @@ def lights(
         for r in g.indicators:
             if r.id in targeted:
                 continue
-            st = Status("no_target", "no_target", indicator_id=r.id)
+            st = (
+                _untargeted(con, r.id, dict(r.select), vintage)
+                if has_values
+                else Status("no_target", "no_target", indicator_id=r.id)
+            )
             title = titles.get(r.id, dict.fromkeys(("en", "es", "fr"), r.id))
             out.append(
                 Light(
@@ -284,6 +288,28 @@ def lights(
                 )
             )
     return out
+
+
+def _untargeted(
+    con: duckdb.DuckDBPyConnection,
+    indicator_id: str,
+    select: dict[str, str],
+    vintage: dt.date | None,
+) -> Status:
+    """No target: no color, but the latest value and period of the series when it is stored
+    and unambiguous (one series after ``select``)."""
+    from norte.goals.status import series, vintages
+
+    known = [v for v in vintages(con, indicator_id) if vintage is None or v <= vintage]
+    st = Status("no_target", "no_target", indicator_id=indicator_id)
+    if not known:
+        return st
+    rows, freq, varying = series(con, indicator_id, select, known[-1])
+    if rows and not varying:
+        st.input_vintage = known[-1]
+        st.freq = freq
+        st.latest_period, st.latest_value = rows[-1]
+    return st
 
 
 _STATUS_COLS = (

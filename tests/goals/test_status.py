@@ -259,3 +259,17 @@ def test_history_one_light_per_vintage_as_known_then(real: Store, tmp_path: Path
     # recording again replaces, never duplicates
     record(real, [g])
     assert real.con.execute("SELECT count(*) FROM goal_status").fetchall()[0][0] == 2
+
+
+def test_an_untargeted_indicator_shows_its_latest_value_without_a_color(real: Store) -> None:
+    from norte.goals import load_shared
+    from norte.goals.stakeholders import lights
+
+    got = {lt.id: lt.status for lt in lights(real.con, load_shared()) if lt.kind == "indicator"}
+    st = got["us-total-trade-annual.mex"]
+    assert st.status == "no_target"
+    want = real.con.execute(
+        "SELECT period, value FROM indicator_values_latest WHERE indicator_id = "
+        "'us-total-trade-annual.mex' AND flow = 'total' ORDER BY period DESC LIMIT 1"
+    ).fetchall()[0]
+    assert (st.latest_period, st.latest_value) == (want[0], pytest.approx(want[1]))
