@@ -212,7 +212,7 @@ def pandas_indicator(data: pd.DataFrame, d: Definition) -> pd.DataFrame:
             df = (g.max() - g.min()).rename("value").reset_index()
             df[p["dim"]] = p.get("label")
         else:
-            raise NotImplementedError(t.op)
+            raise ValueError(f"the pandas baseline has no {t.op!r} transform: add it here")
     if d.partners:
         df = df[df["partner"].isin(d.partners)]
     return df[df["value"].notna()][[*KEYS, "value"]]
