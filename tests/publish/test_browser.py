@@ -29,16 +29,9 @@ if not Path(CHROMIUM).exists():
     )
 sync_api = pytest.importorskip("playwright.sync_api")
 
-FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-dev-shm-usage",
-]
+from norte.publish.pdf import CHROMIUM_FLAGS  # noqa: E402
+
+FLAGS = [f for f in CHROMIUM_FLAGS if f != "--headless"]  # the launch sets headless
 
 
 class _Quiet(http.server.SimpleHTTPRequestHandler):

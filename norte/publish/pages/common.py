@@ -22,3 +22,17 @@ def source_refs(ctx: PageContext, prov: list[dict[str, Any]]) -> list[SourceRef]
         )
         for p in prov
     ]
+
+
+def spi_summary(ctx: PageContext, rows: list[dict[str, Any]]) -> str:
+    """Alt-text summary of SPI scores by state: how many, the best and the worst."""
+    hi = max(rows, key=lambda r: r["spi_overall"])
+    lo = min(rows, key=lambda r: r["spi_overall"])
+    return ctx.t(
+        "alt_spi",
+        n=len(rows),
+        hi=hi["state"],
+        hi_v=ctx.tr.num(hi["spi_overall"], 1),
+        lo=lo["state"],
+        lo_v=ctx.tr.num(lo["spi_overall"], 1),
+    )

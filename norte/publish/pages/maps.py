@@ -11,7 +11,7 @@ from norte.publish import geo
 from norte.publish import queries as q
 from norte.publish.context import NavItem, PageContext, SiteContext
 from norte.publish.pages import PageFamily
-from norte.publish.pages.common import source_refs
+from norte.publish.pages.common import source_refs, spi_summary
 
 PAGE = "prosperity-map.html"
 GREY = "#c9cdd3"
@@ -108,19 +108,10 @@ def prosperity_chart(ctx: PageContext) -> ch.Chart | None:
     chart = ch.make(
         "prosperity-map", title, note, spec, ch.to_csv(csv_rows, list(csv_rows[0])), ctx.tr.d3
     )
-    hi = max(csv_rows, key=lambda r: r["spi_overall"])
-    lo = min(csv_rows, key=lambda r: r["spi_overall"])
     chart.alt = ctx.t(
         "alt_map",
         title=title,
-        summary=ctx.t(
-            "alt_spi",
-            n=len(csv_rows),
-            hi=hi["state"],
-            hi_v=ctx.tr.num(hi["spi_overall"], 1),
-            lo=lo["state"],
-            lo_v=ctx.tr.num(lo["spi_overall"], 1),
-        )
+        summary=spi_summary(ctx, csv_rows)
         + " "
         + (ctx.t("map_us_no_spi") if not d["us_rows"] else ""),
     )

@@ -11,7 +11,7 @@ from norte.publish import charts as ch
 from norte.publish import queries as q
 from norte.publish.context import NavItem, PageContext, SiteContext
 from norte.publish.pages import PageFamily
-from norte.publish.pages.common import source_refs
+from norte.publish.pages.common import source_refs, spi_summary
 
 
 @dataclass(frozen=True)
@@ -123,20 +123,7 @@ def spi_chart(ctx: PageContext) -> ch.Chart | None:
         horizontal=True,
         locale=ctx.tr.d3,
     )
-    hi = max(rows, key=lambda r: r["spi_overall"])
-    lo = min(rows, key=lambda r: r["spi_overall"])
-    chart.alt = ctx.t(
-        "alt_ranked",
-        title=title,
-        summary=ctx.t(
-            "alt_spi",
-            n=len(rows),
-            hi=hi["state"],
-            hi_v=ctx.tr.num(hi["spi_overall"], 1),
-            lo=lo["state"],
-            lo_v=ctx.tr.num(lo["spi_overall"], 1),
-        ),
-    )
+    chart.alt = ctx.t("alt_ranked", title=title, summary=spi_summary(ctx, rows))
     chart.sources = source_refs(ctx, d["sources"])
     return ctx.publish_chart(chart)
 
