@@ -60,28 +60,32 @@ def ingest(
     options: dict[str, Any] | None = None,
     out: TextIO = sys.stderr,
 ) -> IngestSummary:
-    """Load every file under ``paths``; stop at the first bad file (earlier files stay loaded,
-    the bad one leaves nothing behind)."""
+    """Load every file under ``paths`` in one transaction: a bad file stops the command and
+    leaves the store as it was before it (files loaded by earlier commands stay)."""
     t0 = time.perf_counter()
     todo, skipped = plan(paths, fmt)
     summary = IngestSummary(skipped_files=skipped)
     n = len(todo)
-    for i, (path, module) in enumerate(todo, start=1):
-        result = store.load_file(path, module, vintage=vintage, options=options)
+
+    def report(result: LoadResult) -> None:
+        i = len(summary.results) + 1
         summary.results.append(result)
+        name = Path(result.location).name
         if result.outcome == "loaded":
             msg = (
-                f"[{i}/{n}] {path.name}: {result.rows:,} rows"
+                f"[{i}/{n}] {name}: {result.rows:,} rows"
                 f" ({result.format}, vintage {result.vintage}, load #{result.load_id})"
                 f" in {result.seconds:.1f}s"
             )
             if result.rows_skipped:
                 msg += f", {result.rows_skipped:,} already stored"
         else:
-            msg = f"[{i}/{n}] {path.name}: already loaded (load #{result.load_id}), nothing added"
+            msg = f"[{i}/{n}] {name}: already loaded (load #{result.load_id}), nothing added"
         print(msg, file=out, flush=True)
         for w in result.warnings:
             print(f"    warning: {w}", file=out)
+
+    store.load_many(todo, vintage=vintage, options=options, report=report)
     if skipped:
         print(f"skipped {len(skipped)} file(s) no source reads, e.g. {skipped[0]}", file=out)
     summary.seconds = time.perf_counter() - t0

@@ -11,8 +11,26 @@ the JSON schema, the score and the CLI.
 >>> write(store, report.findings)           # doctest: +SKIP
 """
 
-from norte.findings.detectors import Target
+from typing import Any
+
 from norte.findings.model import Finding, finding_id
-from norte.findings.run import DetectReport, detect, read, write
+
+# The detectors and the run (which load the indicator engine, i.e. Ibis) import on first use.
+_LAZY = {
+    "Target": "detectors",
+    "DetectReport": "run",
+    "detect": "run",
+    "read": "run",
+    "write": "run",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(f"norte.findings.{_LAZY[name]}"), name)
+    raise AttributeError(f"module 'norte.findings' has no attribute {name!r}")
+
 
 __all__ = ["DetectReport", "Finding", "Target", "detect", "finding_id", "read", "write"]

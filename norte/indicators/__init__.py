@@ -5,6 +5,8 @@
 >>> compute(store, engine="duckdb")            # writes indicator_values  # doctest: +SKIP
 """
 
+from typing import Any
+
 from norte.indicators.catalog import (
     CatalogError,
     Definition,
@@ -12,7 +14,19 @@ from norte.indicators.catalog import (
     indicators,
     load_catalog,
 )
-from norte.indicators.engine import ComputeReport, compute, evaluate, expression
+
+# The engine (Ibis: ~0.25 s to import) loads on first use, so commands that never compute
+# (``norte ingest``, ``norte --help``) do not pay for it.
+_ENGINE_NAMES = ("ComputeReport", "compute", "evaluate", "expression")
+
+
+def __getattr__(name: str) -> Any:
+    if name in _ENGINE_NAMES:
+        from norte.indicators import engine
+
+        return getattr(engine, name)
+    raise AttributeError(f"module 'norte.indicators' has no attribute {name!r}")
+
 
 __all__ = [
     "CatalogError",

@@ -27,6 +27,9 @@ from norte.errors import NorteError
 from norte.store.schema import KEY_COLUMNS
 
 LANGS = ("en", "es", "fr")
+#: The engines that compute the catalog (:mod:`norte.indicators.engine`).
+ENGINES = ("duckdb", "spark")
+
 GOALS = {
     1: "shared prosperity and jobs",
     2: "economic growth",

@@ -10,8 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from norte.errors import NorteError
-from norte.indicators.catalog import GOALS, Indicator, indicators, load_catalog
-from norte.indicators.engine import ENGINES, compute
+from norte.indicators.catalog import ENGINES, GOALS, Indicator, indicators, load_catalog
 from norte.store import Store
 
 
@@ -117,6 +116,8 @@ def run(args: argparse.Namespace, db: Path) -> int:
         return 0
     if cmd == "compute":
         with Store(db) as store:
+            from norte.indicators.engine import compute
+
             report = compute(
                 store, engine=args.engine, only=args.only, as_of=args.as_of, force=args.force
             )

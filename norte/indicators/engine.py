@@ -38,13 +38,12 @@ import pyarrow.compute as pc
 
 from norte.errors import NorteError
 from norte.indicators import transforms as _transforms_module
-from norte.indicators.catalog import DIMS, SERIES_FIELDS, Definition, load_catalog
+from norte.indicators.catalog import DIMS, ENGINES, SERIES_FIELDS, Definition, load_catalog
 from norte.indicators.transforms import OPS, Frame
 from norte.store.db import Store
 from norte.store.schema import KEY_COLUMNS
 
 INPUT_TABLE = "_norte_ind_input"
-ENGINES = ("duckdb", "spark")
 #: SQL dialect of each engine (``ibis.to_sql``).
 DIALECTS = {"duckdb": "duckdb", "spark": "pyspark"}
 

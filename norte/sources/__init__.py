@@ -3,7 +3,9 @@
 A source module exposes ``SOURCE`` (the ``observations.source`` value), ``FORMAT`` (unique,
 used by ``norte ingest --format``), ``DESCRIPTION``, ``detect(path) -> bool`` (cheap: looks at
 the name and the first bytes) and ``stage(con, path, ctx) -> StageInfo`` (writes the file's
-rows into the staging table inside the store's transaction). Adding a source is one module,
+rows into the staging table inside the store's transaction); optionally ``stage_many(con,
+paths, ctxs) -> BatchStage`` to load many files of the source with a few multi-file statements
+(see :class:`norte.store.db.BatchStage`). Adding a source is one module,
 one line in :data:`REGISTRY`, its tests and one row of the docs' source table.
 """
 

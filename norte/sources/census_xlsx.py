@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
-import python_calamine as calamine
 
 from norte.errors import InputError
 from norte.sources.census_codes import PartnerMapper
@@ -43,6 +42,8 @@ def detect(path: Path) -> bool:
 
 def _open(path: Path) -> list[list[Any]]:
     try:
+        import python_calamine as calamine  # imported on use
+
         wb = calamine.CalamineWorkbook.from_path(str(path))
     except Exception as e:
         raise InputError(

@@ -9,13 +9,9 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
-import pyarrow as pa
-import python_calamine as calamine
 
 from norte.store.db import STAGE_TABLE
 from norte.store.schema import STAGE_COLUMNS
-
-_ARROW_TYPES = {"VARCHAR": pa.string(), "DATE": pa.date32(), "DOUBLE": pa.float64()}
 
 
 def stage_columns(con: duckdb.DuckDBPyConnection, columns: dict[str, Any]) -> int:
@@ -24,11 +20,14 @@ def stage_columns(con: duckdb.DuckDBPyConnection, columns: dict[str, Any]) -> in
     Columns missing from ``columns`` are NULL; a scalar column value is repeated.
     Returns the number of rows staged.
     """
+    import pyarrow as pa  # imported on use: ``norte ingest`` of TransBorder never needs it
+
+    arrow_types = {"VARCHAR": pa.string(), "DATE": pa.date32(), "DOUBLE": pa.float64()}
     n = max((len(v) for v in columns.values() if isinstance(v, list)), default=0)
     arrays = []
     names = []
     for name, typ in STAGE_COLUMNS:
-        atype = _ARROW_TYPES[typ.split()[0]]
+        atype = arrow_types[typ.split()[0]]
         val = columns.get(name)
         if isinstance(val, list):
             arrays.append(pa.array(val, type=atype))
@@ -72,6 +71,8 @@ def xlsx_first_row(path: Path, sheet: str) -> list[str] | None:
     if path.suffix.lower() != ".xlsx" or not zipfile.is_zipfile(path):
         return None
     try:
+        import python_calamine as calamine
+
         wb = calamine.CalamineWorkbook.from_path(str(path))
         if sheet not in wb.sheet_names:
             return None

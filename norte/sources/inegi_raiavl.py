@@ -42,13 +42,15 @@ import zlib
 from functools import cache
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
-import pyarrow as pa
-import pyarrow.csv as pacsv
 
 from norte.errors import InputError, UnknownCodeError
 from norte.store.db import STAGE_TABLE, StageContext, StageInfo, first
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 SOURCE = "inegi"
 FORMAT = "inegi-raiavl"
@@ -156,6 +158,9 @@ def _vintage(z: zipfile.ZipFile, notes: list[str]) -> dt.date | None:
 
 
 def _read_year(path: Path, z: zipfile.ZipFile, member: str, notes: list[str]) -> pa.Table:
+    import pyarrow as pa  # imported on use: other sources' loads never need it
+    import pyarrow.csv as pacsv
+
     text = _decode(_read_member(path, z, member), member, notes)
     head = next(csv.reader(io.StringIO(text.split("\n", 1)[0])), [])
     missing = [c for c in REQUIRED if c not in head]
@@ -190,6 +195,8 @@ def _read_year(path: Path, z: zipfile.ZipFile, member: str, notes: list[str]) ->
 
 
 def stage(con: duckdb.DuckDBPyConnection, path: Path, ctx: StageContext) -> StageInfo:
+    import pyarrow as pa
+
     notes: list[str] = []
     try:
         z = zipfile.ZipFile(path)

@@ -39,7 +39,6 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
-import python_calamine as calamine
 
 from norte.errors import InputError, UnknownCodeError
 from norte.sources.common import stage_columns, xlsx_first_row
@@ -255,6 +254,8 @@ class _Reader:
 
 def stage(con: duckdb.DuckDBPyConnection, path: Path, ctx: StageContext) -> StageInfo:
     try:
+        import python_calamine as calamine  # imported on use
+
         wb = calamine.CalamineWorkbook.from_path(str(path))
     except Exception as e:
         raise InputError(

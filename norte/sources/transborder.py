@@ -3,7 +3,7 @@
 What a load reads
 - A zip (``https://www.bts.gov/sites/bts.dot.gov/files/transborder-raw/YYYY/<Month>.zip``, one
   per month) holding ``dot1_MMYY.csv``, ``dot2_MMYY.csv``, ``dot3_MMYY.csv``; or one of those
-  CSVs unzipped. One file = one load (one sha256, one transaction).
+  CSVs unzipped. One file = one load (one sha256, one ``loads`` row).
 - Zip names are inconsistent in the wild (``January2020``, ``Jan2023``, ``sept2023``): the
   period of every row comes from its ``YEAR``/``MONTH`` columns, never from a file name.
 - Every inner CSV is recognised by its **header**, never by position: dot1 (U.S. state × port)
@@ -69,14 +69,17 @@ estimated as the last day of the newest month in the file + 55 days (annual-only
 Storage and speed (issue #3; figures in docs/benchmarks.md): the rows are stored WIDE, one per
 raw row, in the store's ``transborder_wide`` table (codes decoded, the three measures side by
 side); the ``observations`` view shows them as the long rows described above (one per measure,
-weight and freight only where non-zero). Per zip, inner CSVs are extracted to a temporary
-folder and read by one DuckDB statement (``read_csv``, explicit column types; every code column
-typed as an ENUM of its known codes, so an unknown code fails the read) that inserts them into
-``transborder_wide`` through the store's streaming path (:attr:`norte.store.db.StageInfo.stream`
-with ``wide=True``); one aggregate over the load's rows finds empty required fields and proves
-the keys unique (an error rolls the load back). No Python loop over rows: only when DuckDB
-rejects a file (or the check finds an empty field) does a Python scan of the zip's files name
-the first bad line, column and code.
+weight and freight only where non-zero). All the files of a command are one batch
+(:func:`stage_many`): every zip is extracted to a temporary folder (two at a time), then one
+statement per table layout reads all files of that layout with a multi-file DuckDB
+``read_csv`` (explicit column types; every code column typed as an ENUM of its known codes, so
+an unknown code fails the read), decodes the codes, tags each row with its file's load id and
+vintage, and inserts into ``transborder_wide``; one aggregate over the batch's rows finds empty
+required fields and proves the keys unique (an error rolls the command back). No Python loop
+over rows: only when DuckDB rejects a statement (or the check finds an empty field) are the
+files re-read one by one and the bad one scanned in Python to name the line, column and code.
+:func:`stage` loads one file alone: the store's path for files whose dataset and vintage are
+already stored (the never-twice anti-join).
 """
 
 from __future__ import annotations
@@ -90,6 +93,7 @@ import tempfile
 import zipfile
 import zlib
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -98,7 +102,7 @@ from pathlib import Path
 import duckdb
 
 from norte.errors import InputError, NorteError, UnknownCodeError
-from norte.store.db import StageContext, StageInfo
+from norte.store.db import BatchStage, StageContext, StageInfo
 from norte.store.schema import TRANSBORDER_KEY, TRANSBORDER_TABLE
 
 SOURCE = "transborder"
@@ -407,19 +411,25 @@ def _lookup(col: str, prefix: str = "") -> str:
     return f"[{items}][enum_code(r.{col}) + 1]"
 
 
-def _source(f: DataFile) -> str:
+def _source(group: list[DataFile], filename: bool = False) -> str:
+    """``read_csv`` of files sharing one header (DuckDB reads several files in parallel)."""
+    f = group[0]
     types = {c: (_enum(c) if c in SCHEMES else TYPES[c]) for c in f.header}
     spec = "{" + ", ".join(f"{_sql_str(c)}: {_sql_str(t)}" for c, t in types.items()) + "}"
+    paths = "[" + ", ".join(_sql_str(str(g.csv_path)) for g in group) + "]"
     return (
-        f"read_csv({_sql_str(str(f.csv_path))}, header = true, auto_detect = false, "
-        f"delim = ',', quote = '\"', columns = {spec})"
+        f"read_csv({paths}, header = true, auto_detect = false, delim = ',', quote = '\"', "
+        f"columns = {spec}{', filename = true' if filename else ''})"
     )
 
 
-def _wide(f: DataFile) -> str:
-    """A SELECT of the file's rows, one per raw row, in the columns of ``transborder_wide``
-    (but vintage and load_id): decoded keys and the measures; ``flow`` is NULL when a
-    required field is empty (the load's check then fails)."""
+def _wide(group: list[DataFile], targets: list[tuple[int, dt.date]] | None = None) -> str:
+    """A SELECT of the rows of ``group`` (files of one table with one header), one per raw
+    row, in the columns of ``transborder_wide``: decoded keys and the measures; ``flow`` is
+    NULL when a required field is empty (the load's check then fails). With ``targets`` (the
+    (load_id, vintage) of each file) it also yields ``vintage`` and ``load_id``, by file name;
+    a file name that matched nothing would leave ``load_id`` NULL, which the table refuses."""
+    f = group[0]
     cols = set(f.header)
     geo = ("'us_port'", "r.DEPE::VARCHAR")
     if f.table != "dot3":
@@ -438,6 +448,14 @@ def _wide(f: DataFile) -> str:
     # make_date rejects a MONTH outside 1..12 (the Python scan then names the line).
     period = "make_date(r.YEAR, 1, 1)" if f.annual else "make_date(r.YEAR, r.MONTH, 1)"
     required = [f"r.{c} IS NULL" for c in REQUIRED if c in cols]
+    ids, join = "", ""
+    if targets is not None:
+        values = ", ".join(
+            f"({_sql_str(str(g.csv_path))}, DATE '{v.isoformat()}', {int(load_id)})"
+            for g, (load_id, v) in zip(group, targets, strict=True)
+        )
+        ids = ", m.vintage, m.load_id"
+        join = f" LEFT JOIN (VALUES {values}) m(fname, vintage, load_id) ON r.filename = m.fname"
     return f"""
 SELECT {_sql_str(f.dataset)} AS dataset,
        CASE WHEN {" OR ".join(required)} THEN NULL ELSE {_lookup("TRDTYPE")} END AS flow,
@@ -445,44 +463,50 @@ SELECT {_sql_str(f.dataset)} AS dataset,
        {product[1]} AS product_code, {_lookup("DISAGMOT")} AS mode, {geo[0]} AS geo_scheme,
        {geo[1]} AS geo_code, {detail} AS detail, {period} AS period,
        {"'A'" if f.annual else "'M'"} AS freq, r.VALUE AS value, r.SHIPWT AS shipping_weight,
-       r.FREIGHT_CHARGES AS freight_charges
-FROM {_source(f)} r"""  # noqa: S608
+       r.FREIGHT_CHARGES AS freight_charges{ids}
+FROM {_source(group, filename=targets is not None)} r{join}"""  # noqa: S608
 
 
 def _check(
-    con: duckdb.DuckDBPyConnection, label: str, load_id: int
-) -> tuple[bool, NorteError | None]:
-    """(whether a required field is empty, a repeated key) of the load's rows of
-    ``transborder_wide``, from one scan (unknown codes never get this far: the ENUM types
-    reject them; an empty required field leaves ``flow`` NULL).
+    con: duckdb.DuckDBPyConnection, first_id: int, last_id: int
+) -> tuple[int | None, tuple[int, NorteError] | None]:
+    """(the first load with an empty required field, (load, error) for a repeated key) among
+    the rows of loads ``first_id``..``last_id`` of ``transborder_wide``, from one scan
+    (unknown codes never get this far: the ENUM types reject them; an empty required field
+    leaves ``flow`` NULL).
 
-    Keys: two raw rows with the same decoded key would make two observations with one key.
+    Keys: two raw rows with the same decoded key and vintage would make two observations with
+    one key (files of one batch never share a dataset and vintage: the store checks that).
     Fast path: the count of distinct key hashes equals the row count; only when it differs
     the exact GROUP BY runs and names the key (same rule and message as the store's check).
     """
-    keys = ", ".join(_WIDE_KEY)
+    keys = ", ".join(("vintage", *_WIDE_KEY))
+    where = "WHERE load_id BETWEEN ? AND ?"
     rows = con.execute(
         f"SELECT count(*), count(DISTINCT hash({keys})), "  # noqa: S608
-        f"count(*) FILTER (WHERE flow IS NULL) FROM {WIDE_TABLE} WHERE load_id = ?",
-        [load_id],
+        f"min(load_id) FILTER (WHERE flow IS NULL) FROM {WIDE_TABLE} {where}",
+        [first_id, last_id],
     ).fetchall()
     total, distinct, missing = rows[0]
-    if missing:
-        return True, None
+    if missing is not None:
+        return int(missing), None
     if total == distinct:
-        return False, None
+        return None, None
     dup = con.execute(
-        f"SELECT {keys}, count(*) AS n FROM {WIDE_TABLE} WHERE load_id = ? "  # noqa: S608
+        f"SELECT {keys}, count(*) AS n, min(load_id) FROM {WIDE_TABLE} {where} "  # noqa: S608
         f"GROUP BY {keys} HAVING count(*) > 1 LIMIT 1",
-        [load_id],
+        [first_id, last_id],
     ).fetchall()
     if not dup:
-        return False, None  # a hash collision, not a repeat
-    *key, n = dup[0]
+        return None, None  # a hash collision, not a repeat
+    _, *key, n, load_id = dup[0]
     desc = ", ".join(f"{k}={v}" for k, v in zip(_WIDE_KEY, key, strict=True) if v)
-    return False, NorteError(
-        f"{label}: the file holds {n} rows for the same observation (source={SOURCE}, {desc}) "
-        "— two source codes may map to one norte code; check the source's code table"
+    return None, (
+        int(load_id),
+        NorteError(
+            f"the file holds {n} rows for the same observation (source={SOURCE}, {desc}) "
+            "— two source codes may map to one norte code; check the source's code table"
+        ),
     )
 
 
@@ -562,65 +586,144 @@ def _vintage(files: list[DataFile]) -> tuple[dt.date, str]:
     )
 
 
-def stage(con: duckdb.DuckDBPyConnection, path: Path, ctx: StageContext) -> StageInfo:
-    tmpdir = tempfile.TemporaryDirectory(prefix="norte-transborder-")
-    tmp = Path(tmpdir.name)
-    notes: list[str] = []
-    try:
-        files = _collect(path, tmp, notes)
-    except BaseException:
-        tmpdir.cleanup()
-        raise
+def _plan(path: Path, files: list[DataFile], notes: list[str]) -> tuple[StageInfo, list[DataFile]]:
+    """The load's StageInfo (no ``stream``) and the files to read (none for a YTD-only CSV)."""
     if not files:
-        tmpdir.cleanup()
         raise InputError(
             path, "zip directory", "only year-to-date files inside", expected="dotN_MMYY.csv"
         )
     vintage, vintage_from = _vintage(files)
     if len(files) == 1 and files[0].csv_path == path and _YTD.search(path.name):
-        tmpdir.cleanup()
         notes.append(f"skipped {path.name} (year-to-date file: repeats monthly rows)")
-        return StageInfo(FORMAT, vintage, vintage_from, notes=notes, datasets=())
+        return StageInfo(FORMAT, vintage, vintage_from, notes=notes, datasets=()), []
     for f in files:
         kind = "annual (freq A)" if f.annual else f"{f.year}-{f.month:02d}"
         notes.append(f"{f.name}: {f.table} {kind} -> {f.dataset}")
     if any(f.annual for f in files):
         notes.append("annual files stored as freq A in transborder_dotN_annual datasets")
-
-    def rejected(e: BaseException, suspects: list[DataFile]) -> NorteError:
-        for f in suspects:
-            found = _diagnose(f)
-            if found is not None:
-                return found
-        names = ", ".join(f.name for f in suspects)
-        return InputError(path, "", f"DuckDB rejected {names}: {e}", hint="download it again")
-
-    def stream(emit: Callable[[str], int]) -> None:
-        # 1. One INSERT reads every file of the zip into the store's wide table (one row per
-        #    raw row; an unknown code fails the read; codes decoded once). 2. One aggregate
-        #    over the load's rows finds empty required fields and proves the keys unique (an
-        #    error rolls the whole load back).
-        try:
-            try:
-                emit("\nUNION ALL\n".join(_wide(f) for f in files))
-            except duckdb.Error as e:
-                raise rejected(e, files) from e
-            assert ctx.load_id is not None
-            missing, repeated = _check(con, str(path), ctx.load_id)
-            if missing:
-                raise rejected(ValueError("an empty required field"), files)
-            if repeated is not None:
-                raise repeated
-        finally:
-            tmpdir.cleanup()
-
-    return StageInfo(
+    info = StageInfo(
         format=FORMAT,
         vintage=vintage,
         vintage_from=vintage_from,
         notes=notes,
-        stream=stream,
         wide=True,
-        check_unique=False,  # checked on the wide rows above
+        check_unique=False,  # checked on the wide rows (see _check)
         datasets=tuple(sorted({f.dataset for f in files})),
     )
+    return info, files
+
+
+def _rejected(path: Path | str, e: BaseException, suspects: list[DataFile]) -> NorteError:
+    """The error for rows DuckDB rejected (or an empty required field) in ``suspects``:
+    each file is read again on its own by an in-memory DuckDB (fast) until one fails, then a
+    Python scan of that file names the line, column and code."""
+    probe = duckdb.connect()
+    try:
+        for f in suspects:
+            if len(suspects) > 1:
+                try:
+                    rows = probe.execute(
+                        f"SELECT count(*) - count(flow), min(period) FROM ({_wide([f])})"  # noqa: S608
+                    ).fetchall()
+                    if rows[0][0] == 0:
+                        continue  # DuckDB reads this file cleanly, with no empty field
+                except duckdb.Error:
+                    pass
+            found = _diagnose(f)
+            if found is not None:
+                return found
+    finally:
+        probe.close()
+    names = ", ".join(f.name for f in suspects)
+    return InputError(path, "", f"DuckDB rejected {names}: {e}", hint="download it again")
+
+
+def _extract_all(paths: list[Path], tmp: Path) -> list[tuple[list[DataFile], list[str]]]:
+    """``_collect`` of every path into its own folder of ``tmp``, two zips at a time (zlib
+    inflates without the GIL); errors come in path order."""
+
+    def one(k: int) -> tuple[list[DataFile], list[str]]:
+        notes: list[str] = []
+        sub = tmp / str(k)
+        sub.mkdir()
+        return _collect(paths[k], sub, notes), notes
+
+    if len(paths) == 1:
+        return [one(0)]
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        return list(pool.map(one, range(len(paths))))
+
+
+def stage_many(
+    con: duckdb.DuckDBPyConnection, paths: list[Path], ctxs: list[StageContext]
+) -> BatchStage:
+    """Several zips/CSVs as one batch: all their files of one table and header are read by one
+    multi-file ``read_csv`` (DuckDB reads them in parallel), each row tagged with its file's
+    load id and vintage."""
+    tmpdir = tempfile.TemporaryDirectory(prefix="norte-transborder-")
+    try:
+        planned = [
+            _plan(p, files, notes)
+            for p, (files, notes) in zip(paths, _extract_all(paths, Path(tmpdir.name)), strict=True)
+        ]
+    except BaseException:
+        tmpdir.cleanup()
+        raise
+
+    def insert(targets: list[tuple[int, dt.date]], emit: Callable[[str], None]) -> None:
+        groups: dict[tuple[str, bool, tuple[str, ...]], list[tuple[DataFile, int]]] = {}
+        for k, (_, files) in enumerate(planned):
+            for f in files:
+                groups.setdefault((f.table, f.annual, tuple(f.header)), []).append((f, k))
+        for members in groups.values():
+            group = [f for f, _ in members]
+            try:
+                emit(_wide(group, [targets[k] for _, k in members]))
+            except duckdb.Error as e:
+                bad = _rejected(paths[members[0][1]], e, group)
+                raise bad from e
+        first_id, last_id = targets[0][0], targets[-1][0]
+        index = {load_id: k for k, (load_id, _) in enumerate(targets)}
+        missing, repeated = _check(con, first_id, last_id)
+        if missing is not None:
+            k = index[missing]
+            raise _rejected(paths[k], ValueError("an empty required field"), planned[k][1])
+        if repeated is not None:
+            load_id, error = repeated
+            raise NorteError(f"{paths[index[load_id]]}: {error}")
+
+    return BatchStage(infos=[info for info, _ in planned], insert=insert, cleanup=tmpdir.cleanup)
+
+
+def stage(con: duckdb.DuckDBPyConnection, path: Path, ctx: StageContext) -> StageInfo:
+    """One file on its own (the store uses this when a file's rows overlap rows of the same
+    dataset and vintage already stored: the never-twice anti-join runs per observation)."""
+    tmpdir = tempfile.TemporaryDirectory(prefix="norte-transborder-")
+    try:
+        info, files = _plan(path, *_extract_all([path], Path(tmpdir.name))[0])
+    except BaseException:
+        tmpdir.cleanup()
+        raise
+    if not files:
+        tmpdir.cleanup()
+        return info
+
+    def stream(emit: Callable[[str], int]) -> None:
+        # One INSERT reads every file of the zip into the store's wide table, then one
+        # aggregate finds empty required fields and proves the keys unique.
+        try:
+            try:
+                emit("\nUNION ALL\n".join(_wide([f]) for f in files))
+            except duckdb.Error as e:
+                raise _rejected(path, e, files) from e
+            assert ctx.load_id is not None
+            missing, repeated = _check(con, ctx.load_id, ctx.load_id)
+            if missing is not None:
+                raise _rejected(path, ValueError("an empty required field"), files)
+            if repeated is not None:
+                raise NorteError(f"{path}: {repeated[1]}")
+        finally:
+            tmpdir.cleanup()
+
+    info.stream = stream
+    return info

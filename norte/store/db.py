@@ -1,10 +1,11 @@
 """The vintage-aware DuckDB store.
 
 One file (default ``./norte.duckdb``) holds every observation of every release. A load is one
-file: it runs in a single DuckDB transaction (an error or a ``kill -9`` leaves the store as it
-was), is idempotent (a file whose sha256 is already loaded adds nothing, and rows already stored
-with the same key and vintage are never inserted twice) and never overwrites: a revised release
-adds rows with a newer vintage.
+file (one ``loads`` row); :meth:`Store.load_many` (``norte ingest``) runs all the loads of a
+command in a single DuckDB transaction, :meth:`Store.load_file` one load (an error or a
+``kill -9`` leaves the store as it was). Loads are idempotent (a file whose sha256 is already
+loaded adds nothing, and rows already stored with the same key and vintage are never inserted
+twice) and never overwrite: a revised release adds rows with a newer vintage.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import hashlib
 import os
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from importlib import resources
@@ -22,7 +24,6 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
-import pyarrow as pa
 
 from norte.errors import NorteError, StoreError
 from norte.store.schema import (
@@ -77,6 +78,24 @@ class StageInfo:
 
 
 @dataclass
+class BatchStage:
+    """What a batch source (``stage_many``) returns for several files (TransBorder).
+
+    ``infos`` has one :class:`StageInfo` per file (format, vintage, notes, ``datasets``).
+    ``insert(targets, emit)`` writes the rows: ``targets[i] = (load_id, vintage)`` of file
+    ``i`` (the store assigns them) and ``emit(select_sql)`` inserts the rows of a SELECT
+    yielding every column of ``transborder_wide`` in order; the source then checks the rows
+    (``load_id`` between the first and last target) and raises on bad input (the store's
+    transaction rolls everything back). ``cleanup()`` removes temporary files and may be
+    called more than once.
+    """
+
+    infos: list[StageInfo]
+    insert: Callable[[list[tuple[int, dt.date]], Callable[[str], None]], None]
+    cleanup: Callable[[], None]
+
+
+@dataclass
 class LoadResult:
     """The outcome of loading one file."""
 
@@ -102,6 +121,40 @@ def sha256_of(path: Path) -> str:
     return h.hexdigest()
 
 
+def _sha256_many(paths: list[Path]) -> list[str]:
+    """Checksums of several files, two at a time (hashlib releases the GIL on big blocks)."""
+    if len(paths) < 2:
+        return [sha256_of(p) for p in paths]
+    with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 2)) as pool:
+        return list(pool.map(sha256_of, paths))
+
+
+def _already_loaded(
+    path: Path, source: Any, earlier: int, vintage: dt.date | None, seconds: float
+) -> LoadResult:
+    return LoadResult(
+        location=str(path),
+        source=source.SOURCE,
+        format="",
+        load_id=earlier,
+        rows=0,
+        rows_skipped=0,
+        vintage=vintage,
+        seconds=seconds,
+        outcome="already-loaded",
+        notes=[f"same bytes already loaded as load #{earlier}; nothing added"],
+    )
+
+
+class _Single:
+    """A batch source seen as a one-file-at-a-time source (its ``stage``): the path for files
+    whose rows overlap rows of the same dataset and vintage (never stored twice)."""
+
+    def __init__(self, source: Any) -> None:
+        self.SOURCE = source.SOURCE
+        self.stage = source.stage
+
+
 def _codes_files() -> list[Any]:
     root = resources.files("norte") / "data" / "codes"
     return sorted((p for p in root.iterdir() if p.name.endswith(".csv")), key=lambda p: p.name)
@@ -115,6 +168,7 @@ class Store:
         self.read_only = read_only
         self._stream_settings = False
         self._streamed = False
+        self._tx_depth = 0
         if read_only and not self.path.exists():
             raise StoreError(
                 f"store {self.path} does not exist — run 'norte ingest FILE' or 'norte build' first"
@@ -195,6 +249,8 @@ class Store:
                     )
         # One bulk insert (executemany runs one statement per row: seconds for ~2,000 codes).
         # A later row with the same (scheme, code) wins, as with row-by-row INSERT OR REPLACE.
+        import pyarrow as pa  # imported on use (a fresh store, or changed code lists)
+
         unique = list({(r[0], r[1]): r for r in rows}.values())
         names = ("scheme", "code", "label_en", "label_es", "label_fr", "kind", "parent", "note")
         table = pa.Table.from_arrays(  # noqa: F841 - read by DuckDB below
@@ -240,14 +296,31 @@ class Store:
     # -- loading ------------------------------------------------------------------------------
     @contextmanager
     def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """One DuckDB transaction; nested uses join the outer one (DuckDB has no savepoints),
+        so a load inside :meth:`load_many` commits or rolls back with the whole command."""
+        if self._tx_depth:
+            self._tx_depth += 1
+            try:
+                yield self.con
+            finally:
+                self._tx_depth -= 1
+            return
         self.con.execute("BEGIN TRANSACTION")
+        self._tx_depth = 1
         try:
             yield self.con
         except BaseException:
+            self._tx_depth = 0
             self.con.execute("ROLLBACK")
             raise
         else:
+            self._tx_depth = 0
             self.con.execute("COMMIT")
+        finally:
+            if self._stream_settings:
+                # A SET survives a ROLLBACK: restore the default whatever the outcome.
+                self._stream_settings = False
+                self.con.execute("RESET preserve_insertion_order")
 
     def load_file(
         self,
@@ -261,32 +334,190 @@ class Store:
         ``source`` is a module or object with ``NAME`` and ``stage(con, path, ctx)``; see
         :mod:`norte.sources`. ``vintage`` overrides the vintage the source would infer.
         """
+        if hasattr(source, "stage_many"):
+            # A batch source: a single file is a batch of one (same code path).
+            return self.load_many([(path, source)], vintage=vintage, options=options)[0]
         t0 = time.perf_counter()
         started = dt.datetime.now(dt.UTC).replace(tzinfo=None)
         digest = sha256_of(path)
         earlier = self.find_load(digest, vintage)
         if earlier is not None:
-            return LoadResult(
-                location=str(path),
-                source=source.SOURCE,
-                format="",
-                load_id=earlier,
-                rows=0,
-                rows_skipped=0,
-                vintage=vintage,
-                seconds=time.perf_counter() - t0,
-                outcome="already-loaded",
-                notes=[f"same bytes already loaded as load #{earlier}; nothing added"],
-            )
+            return _already_loaded(path, source, earlier, vintage, time.perf_counter() - t0)
         ctx = StageContext(path=path, vintage=vintage, options=options or {})
+        return self._load_in_transaction(path, source, vintage, ctx, digest, started, t0)
+
+    def load_many(
+        self,
+        items: list[tuple[Path, Any]],
+        vintage: dt.date | None = None,
+        options: dict[str, Any] | None = None,
+        report: Callable[[LoadResult], None] | None = None,
+    ) -> list[LoadResult]:
+        """Load ``(file, source)`` pairs in ONE transaction: the command is atomic (a bad file
+        rolls back every load of the command; the store is as it was before it).
+
+        Each file is still its own load (a ``loads`` row with its sha256, vintage and rows;
+        bytes already loaded are skipped). Consecutive files of a source with
+        ``stage_many`` (TransBorder) are read together by a few multi-file statements instead
+        of one statement per file; ``report`` is called with each result as it is known.
+        """
+        results: list[LoadResult] = []
+        say = report or (lambda r: None)
+        with self.transaction():
+            i = 0
+            while i < len(items):
+                path, source = items[i]
+                if not hasattr(source, "stage_many"):
+                    results.append(self.load_file(path, source, vintage=vintage, options=options))
+                    say(results[-1])
+                    i += 1
+                    continue
+                j = i
+                while j < len(items) and items[j][1] is source:
+                    j += 1
+                batch = [p for p, _ in items[i:j]]
+                for r in self._load_batch(batch, source, vintage, options or {}):
+                    results.append(r)
+                    say(r)
+                i = j
+            if self._tx_depth == 1:
+                _fault_injection_point()
+        return results
+
+    def _load_batch(
+        self, paths: list[Path], source: Any, vintage: dt.date | None, options: dict[str, Any]
+    ) -> list[LoadResult]:
+        """Load files of one batch source (inside the caller's transaction); results in order."""
+        t0 = time.perf_counter()
+        started = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+        digests = _sha256_many(paths)
+        results: dict[int, LoadResult] = {}
+        todo: list[int] = []
+        seen: dict[str, int] = {}
+        twins: dict[int, int] = {}
+        for k, (path, digest) in enumerate(zip(paths, digests, strict=True)):
+            earlier = self.find_load(digest, vintage)
+            if earlier is not None:
+                results[k] = _already_loaded(path, source, earlier, vintage, 0.0)
+            elif digest in seen:  # the same bytes twice in this batch: the first one loads
+                twins[k] = seen[digest]
+            else:
+                seen[digest] = k
+                todo.append(k)
+        if todo:
+            self._load_new(paths, digests, todo, source, vintage, options, results, started, t0)
+        for k, twin in twins.items():
+            results[k] = _already_loaded(paths[k], source, results[twin].load_id or 0, vintage, 0.0)
+        return [results[k] for k in range(len(paths))]
+
+    def _load_new(
+        self,
+        paths: list[Path],
+        digests: list[str],
+        todo: list[int],
+        source: Any,
+        vintage: dt.date | None,
+        options: dict[str, Any],
+        results: dict[int, LoadResult],
+        started: dt.datetime,
+        t0: float,
+    ) -> None:
+        """Stage and insert ``paths[k]`` for ``k`` in ``todo``; fill ``results[k]``."""
         con = self.con
+        ctxs = [StageContext(path=paths[k], vintage=vintage, options=options) for k in todo]
+        batch: BatchStage = source.stage_many(con, [paths[k] for k in todo], ctxs)
         try:
-            return self._load_in_transaction(path, source, vintage, ctx, digest, started, t0)
+            vintages: list[dt.date] = []
+            for k, info in zip(todo, batch.infos, strict=True):
+                v = vintage or info.vintage
+                if v is None:
+                    raise NorteError(
+                        f"{paths[k]}: no vintage could be inferred — pass --vintage YYYY-MM-DD "
+                        "(the release date of this file)"
+                    )
+                vintages.append(v)
+            if self._batch_overlaps(batch.infos, vintages):
+                # Rows of the same dataset and vintage in two files of the batch, or already
+                # stored: one file at a time, through the never-twice anti-join.
+                batch.cleanup()
+                for k in todo:
+                    results[k] = self.load_file(paths[k], _Single(source), vintage, options)
+                return
+            row = first(con.execute("SELECT coalesce(max(load_id), 0) + 1 FROM loads"))
+            first_id = int(row[0]) if row else 1
+            targets = [(first_id + n, v) for n, v in enumerate(vintages)]
+            con.execute("SET preserve_insertion_order = false")
+            self._stream_settings = True
+            self._streamed = True
+
+            def emit(sql: str) -> None:
+                con.execute(f"INSERT INTO {TRANSBORDER_TABLE} {sql}").fetchall()
+
+            batch.insert(targets, emit)
         finally:
-            if self._stream_settings:
-                # A SET survives a ROLLBACK: restore the default whatever the outcome.
-                self._stream_settings = False
-                con.execute("RESET preserve_insertion_order")
+            batch.cleanup()
+        present = " + ".join(f"count(*) FILTER (WHERE {c})" for *_, c in TRANSBORDER_MEASURES)
+        counts = dict(
+            con.execute(
+                f"SELECT load_id, {present} FROM {TRANSBORDER_TABLE} "  # noqa: S608
+                "WHERE load_id BETWEEN ? AND ? GROUP BY load_id",
+                [first_id, first_id + len(todo) - 1],
+            ).fetchall()
+        )
+        finished = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+        seconds = (time.perf_counter() - t0) / len(todo)
+        for (load_id, v), k, info in zip(targets, todo, batch.infos, strict=True):
+            n = int(counts.get(load_id, 0))
+            con.execute(
+                "INSERT INTO loads VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    load_id,
+                    source.SOURCE,
+                    str(paths[k].resolve()),
+                    digests[k],
+                    info.format,
+                    n,
+                    0,
+                    v,
+                    "option" if vintage else info.vintage_from,
+                    started,
+                    finished,
+                    "loaded",
+                    "; ".join(info.notes + info.warnings) or None,
+                ],
+            )
+            results[k] = LoadResult(
+                location=str(paths[k]),
+                source=source.SOURCE,
+                format=info.format,
+                load_id=load_id,
+                rows=n,
+                rows_skipped=0,
+                vintage=v,
+                seconds=seconds,
+                outcome="loaded",
+                warnings=info.warnings,
+                notes=info.notes,
+            )
+
+    def _batch_overlaps(self, infos: list[StageInfo], vintages: list[dt.date]) -> bool:
+        """Whether two files of a batch share a (dataset, vintage), or one is already stored."""
+        pairs = [
+            (d, v) for info, v in zip(infos, vintages, strict=True) for d in info.datasets or ()
+        ]
+        if len(set(pairs)) < len(pairs):
+            return True
+        if not pairs:
+            return False
+        cond = " OR ".join("(dataset = ? AND vintage = ?)" for _ in pairs)
+        row = first(
+            self.con.execute(
+                f"SELECT count(*) FROM (SELECT 1 FROM {TRANSBORDER_TABLE} "  # noqa: S608
+                f"WHERE {cond} LIMIT 1)",
+                [x for pair in pairs for x in pair],
+            )
+        )
+        return bool(row and row[0])
 
     def _load_in_transaction(
         self,
@@ -345,7 +576,8 @@ class Store:
                         "; ".join(info.notes + info.warnings) or None,
                     ],
                 )
-                _fault_injection_point()
+                if self._tx_depth == 1:
+                    _fault_injection_point()
             finally:
                 try:
                     con.execute(f"DROP TABLE IF EXISTS {STAGE_TABLE}")

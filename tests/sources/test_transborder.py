@@ -420,3 +420,114 @@ def test_decoding_sql_matches_the_code_lists() -> None:
             ).fetchall()
         )
         assert got == maps[col], col
+
+
+# -- one command, one transaction: the batch path ------------------------------------------
+
+
+def _wide_rows(store: Store) -> list[tuple[object, ...]]:
+    """Every stored TransBorder row but its load id, sorted (a load-order-free fingerprint)."""
+    return store.con.execute(
+        "SELECT * EXCLUDE (load_id) FROM transborder_wide ORDER BY ALL"
+    ).fetchall()
+
+
+def test_batch_of_zips_stores_what_one_zip_at_a_time_stores(
+    shared: Path, store: Store, tmp_path: Path
+) -> None:
+    """A folder read as one batch (multi-file reads, rows tagged with their file's load id
+    and vintage) stores exactly the rows of separate loads, and one loads row per zip."""
+    zips = [raw_dir(shared) / "year_2021" / n for n in ("December2021.zip", "November2021.zip")]
+    zips.append(raw_dir(shared) / "year_2020" / "March2020.zip")  # holds ytd files
+    folder = tmp_path / "zips"
+    folder.mkdir()
+    for z in zips:
+        shutil.copy(z, folder / z.name)
+    summary = ingest(store, [folder], out=io.StringIO())
+    assert summary.loaded == 3
+    batch = _wide_rows(store)
+    loads = store.con.execute(
+        "SELECT location, rows, vintage::VARCHAR FROM loads ORDER BY load_id"
+    ).fetchall()
+    per_zip = {
+        Path(loc).name: (n, vintage) for loc, n, vintage in loads
+    }  # one row per zip, with its own vintage and observation count
+    one_by_one = Store(tmp_path / "separate.duckdb")
+    try:
+        for z in zips:
+            r = one_by_one.load_file(z, transborder)
+            assert per_zip[z.name] == (r.rows, str(r.vintage))
+        assert _wide_rows(one_by_one) == batch
+    finally:
+        one_by_one.close()
+    ids = store.con.execute(
+        "SELECT l.location, count(*) FROM transborder_wide w JOIN loads l USING (load_id) "
+        "WHERE w.period = DATE '2021-12-01' GROUP BY 1"
+    ).fetchall()
+    assert [Path(loc).name for loc, _ in ids] == ["December2021.zip"]  # rows tagged by file
+
+
+def test_bad_zip_in_a_folder_rolls_back_the_whole_command(
+    shared: Path, loaded: Store, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Zips before the bad one in the same command are not kept either: the store is as it
+    was before the command (earlier commands' loads stay); the error names file and line."""
+    before = counts(loaded)
+    folder = tmp_path / "zips"
+    folder.mkdir()
+    shutil.copy(raw_dir(shared) / "year_2023" / "Feb2023.zip", folder / "a_Feb2023.zip")
+    rewrite_zip(
+        raw_dir(shared) / "year_2023" / "March2023.zip",
+        folder / "b_Mar2023.zip",
+        "dot2_0323.csv",
+        lambda t: edit_field(t, 777, "DISAGMOT", "2"),
+    )
+    shutil.copy(raw_dir(shared) / "year_2023" / "April2023.zip", folder / "c_Apr2023.zip")
+    with pytest.raises(UnknownCodeError) as e:
+        ingest(loaded, [folder], out=io.StringIO())
+    assert (e.value.code, e.value.place) == ("2", "line 777, column DISAGMOT")
+    assert "b_Mar2023.zip, inner file dot2_0323.csv" in e.value.path
+    assert counts(loaded) == before
+    # An empty required field is found after the insert, by the batch's check query.
+    shutil.copy(raw_dir(shared) / "year_2023" / "March2023.zip", folder / "b_Mar2023.zip")
+    rewrite_zip(
+        raw_dir(shared) / "year_2023" / "April2023.zip",
+        folder / "c_Apr2023.zip",
+        "dot1_0423.csv",
+        lambda t: edit_field(t, 4321, "COUNTRY", ""),
+    )
+    with pytest.raises(InputError) as e2:
+        ingest(loaded, [folder], out=io.StringIO())
+    assert e2.value.place == "line 4321, column COUNTRY"
+    assert "c_Apr2023.zip, inner file dot1_0423.csv" in e2.value.path
+    assert counts(loaded) == before
+    loaded.close()
+    err = _cli_fails(loaded.path, folder, capsys)
+    assert "c_Apr2023.zip" in err and "line 4321, column COUNTRY" in err
+    assert counts(Store(loaded.path)) == before
+
+
+def test_overlapping_files_in_one_command_are_stored_once(
+    shared: Path, store: Store, tmp_path: Path
+) -> None:
+    """The same month twice in one command (the zip and its unzipped dot3 CSV; the same zip
+    under two names): stored once, as when loaded by separate commands."""
+    z = raw_dir(shared) / "year_2023" / "Feb2023.zip"
+    folder = tmp_path / "in"
+    (folder / "copy").mkdir(parents=True)
+    shutil.copy(z, folder / "Feb2023.zip")
+    shutil.copy(z, folder / "copy" / "February.zip")
+    (folder / "dot3_0223.csv").write_bytes(zipfile.ZipFile(z).read("dot3_0223.csv"))
+    summary = ingest(store, [folder], out=io.StringIO())
+    outcomes = sorted((Path(r.location).name, r.outcome, r.rows) for r in summary.results)
+    alone = Store(tmp_path / "alone.duckdb")
+    try:
+        n = alone.load_file(z, transborder).rows
+        assert _wide_rows(alone) == _wide_rows(store)
+    finally:
+        alone.close()
+    assert outcomes == [
+        ("Feb2023.zip", "loaded", n),
+        ("February.zip", "already-loaded", 0),
+        ("dot3_0223.csv", "loaded", 0),  # every key and vintage already stored
+    ]
