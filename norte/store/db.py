@@ -179,6 +179,9 @@ class Store:
             raise StoreError(
                 f"cannot open store {self.path}: {e} — is another norte process using it?"
             ) from e
+        # DuckDB draws a progress bar on stdout for statements over 2 s (a batch of TransBorder
+        # zips); norte reports progress itself on stderr and keeps stdout for results.
+        self.con.execute("SET enable_progress_bar = false")
         if not read_only:
             self._ensure_schema()
 
@@ -247,22 +250,17 @@ class Store:
                             )
                         )
                     )
-        # One bulk insert (executemany runs one statement per row: seconds for ~2,000 codes).
-        # A later row with the same (scheme, code) wins, as with row-by-row INSERT OR REPLACE.
-        import pyarrow as pa  # imported on use (a fresh store, or changed code lists)
-
+        # One bulk insert (executemany runs one statement per row: seconds for ~2,000 codes):
+        # one list parameter per column, zipped back into rows by unnest (no pyarrow/pandas
+        # import, ~0.4 s). A later row with the same (scheme, code) wins, as with row-by-row
+        # INSERT OR REPLACE.
         unique = list({(r[0], r[1]): r for r in rows}.values())
-        names = ("scheme", "code", "label_en", "label_es", "label_fr", "kind", "parent", "note")
-        table = pa.Table.from_arrays(  # noqa: F841 - read by DuckDB below
-            [pa.array([r[i] for r in unique], type=pa.string()) for i in range(len(names))],
-            names=list(names),
-        )
+        columns = [[r[i] for r in unique] for i in range(8)]
         self.con.execute("DELETE FROM codes")
-        self.con.register("_codes_arrow", table)
-        try:
-            self.con.execute("INSERT INTO codes SELECT * FROM _codes_arrow")
-        finally:
-            self.con.unregister("_codes_arrow")
+        self.con.execute(
+            "INSERT INTO codes SELECT " + ", ".join("unnest(?::VARCHAR[])" for _ in columns),
+            columns,
+        )
         self.con.execute(
             "INSERT OR REPLACE INTO meta VALUES ('codes_sha256', ?)",
             [digest],
