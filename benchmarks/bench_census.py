@@ -70,7 +70,7 @@ Command: `make bench-census` (runs `benchmarks/bench_census.py`). Machine: {mach
 {table([a, b])}
 
 Ratio pandas / norte: **{b.seconds / a.seconds:.2f}x** (norte also maps every code, checks keys,
-records vintages and loads in one transaction per file). Rows: {rows:,} observations stored by (a).
+records vintages and loads, all in one transaction). Rows: {rows:,} observations stored by (a).
 """
     write_section("Census ingest", body)
     print(body)

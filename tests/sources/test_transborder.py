@@ -531,3 +531,24 @@ def test_overlapping_files_in_one_command_are_stored_once(
         ("February.zip", "already-loaded", 0),
         ("dot3_0223.csv", "loaded", 0),  # every key and vintage already stored
     ]
+
+
+def test_damaged_member_is_reported_as_damage(shared: Path, loaded: Store, tmp_path: Path) -> None:
+    """A zip whose directory is intact but whose compressed data was damaged: DuckDB reads
+    members still compressed (see _deflated_as_gzip), so the diagnosis checks the member's
+    CRC-32 and reports damage (not a made-up code error); nothing is stored."""
+    before = counts(loaded)
+    src = raw_dir(shared) / "year_2023" / "Jan2023.zip"
+    data = bytearray(src.read_bytes())
+    with zipfile.ZipFile(src) as z:
+        info = z.getinfo("dot2_0123.csv")
+    start = info.header_offset + 30 + len(info.filename.encode()) + len(info.extra)
+    for i in range(start + info.compress_size // 2, start + info.compress_size // 2 + 64):
+        data[i] ^= 0x5A
+    bad = tmp_path / "Jan2023.zip"
+    bad.write_bytes(bytes(data))
+    with pytest.raises(InputError) as e:
+        ingest(loaded, [bad], out=io.StringIO())
+    assert "inner file dot2_0123.csv" in e.value.path
+    assert "damaged" in str(e.value) and "download the zip again" in str(e.value)
+    assert counts(loaded) == before
