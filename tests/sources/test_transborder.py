@@ -552,3 +552,29 @@ def test_damaged_member_is_reported_as_damage(shared: Path, loaded: Store, tmp_p
     assert "inner file dot2_0123.csv" in e.value.path
     assert "damaged" in str(e.value) and "download the zip again" in str(e.value)
     assert counts(loaded) == before
+
+
+def test_paths_with_glob_characters_load(shared: Path, store: Store, tmp_path: Path) -> None:
+    """Folder and file names with glob characters (``[``, ``*``, ``?``; DuckDB's read_csv
+    accepts globs) load like any other: a zip and a CSV given directly."""
+    folder = tmp_path / "bts [2023] *"
+    folder.mkdir()
+    z = raw_dir(shared) / "year_2023" / "Feb2023.zip"
+    shutil.copy(z, folder / "Feb[2023]?.zip")
+    (folder / "dot3_0323 [copy].csv").write_bytes(
+        zipfile.ZipFile(raw_dir(shared) / "year_2023" / "March2023.zip").read("dot3_0323.csv")
+    )
+    summary = ingest(store, [folder], out=io.StringIO())
+    assert summary.loaded == 2
+    periods = store.con.execute(
+        "SELECT dataset, period::VARCHAR, count(*) FROM transborder_wide GROUP BY ALL ORDER BY ALL"
+    ).fetchall()
+    assert [(d, p) for d, p, _ in periods] == [
+        ("transborder_dot1", "2023-02-01"),
+        ("transborder_dot2", "2023-02-01"),
+        ("transborder_dot3", "2023-02-01"),
+        ("transborder_dot3", "2023-03-01"),
+    ]
+    assert periods[3][2] == len(
+        inner_rows(raw_dir(shared) / "year_2023" / "March2023.zip", "dot3_0323.csv")
+    )
