@@ -279,6 +279,11 @@ class DataFile:
     month: int  # 12 for annual files
 
     @property
+    def period(self) -> dt.date:
+        """The period of the file's rows (read from its first data row)."""
+        return dt.date(self.year, 1 if self.annual else self.month, 1)
+
+    @property
     def dataset(self) -> str:
         return f"transborder_{self.table}" + ("_annual" if self.annual else "")
 
@@ -518,16 +523,16 @@ FROM {_source(group, filename=targets is not None)} r{join}"""  # noqa: S608
 
 def _check(
     con: duckdb.DuckDBPyConnection, first_id: int, last_id: int
-) -> tuple[int | None, tuple[int, NorteError] | None]:
-    """(the first load with an empty required field, (load, error) for a repeated key) among
-    the rows of loads ``first_id``..``last_id`` of ``transborder_wide``, from one scan
-    (unknown codes never get this far: the ENUM types reject them; an empty required field
-    leaves ``flow`` NULL).
+) -> tuple[int | None, tuple[int, int, int, str] | None]:
+    """(the first load with an empty required field, a repeated key as (load, other load,
+    rows, key description)) among the rows of loads ``first_id``..``last_id`` of
+    ``transborder_wide``, from one scan (unknown codes never get this far: the ENUM types
+    reject them; an empty required field leaves ``flow`` NULL).
 
     Keys: two raw rows with the same decoded key and vintage would make two observations with
-    one key (files of one batch never share a dataset and vintage: the store checks that).
-    Fast path: the count of distinct key hashes equals the row count; only when it differs
-    the exact GROUP BY runs and names the key (same rule and message as the store's check).
+    one key. Fast path: the count of distinct key hashes equals the row count; only when it
+    differs the exact GROUP BY runs and names the key (and the two loads, when a repeat spans
+    two files of one batch).
     """
     keys = ", ".join(("vintage", *_WIDE_KEY))
     where = "WHERE load_id BETWEEN ? AND ?"
@@ -542,20 +547,27 @@ def _check(
     if total == distinct:
         return None, None
     dup = con.execute(
-        f"SELECT {keys}, count(*) AS n, min(load_id) FROM {WIDE_TABLE} {where} "  # noqa: S608
-        f"GROUP BY {keys} HAVING count(*) > 1 LIMIT 1",
+        f"SELECT {keys}, count(*) AS n, min(load_id), max(load_id) "  # noqa: S608
+        f"FROM {WIDE_TABLE} {where} GROUP BY {keys} HAVING count(*) > 1 LIMIT 1",
         [first_id, last_id],
     ).fetchall()
     if not dup:
         return None, None  # a hash collision, not a repeat
-    _, *key, n, load_id = dup[0]
+    _, *key, n, load_id, other = dup[0]
     desc = ", ".join(f"{k}={v}" for k, v in zip(_WIDE_KEY, key, strict=True) if v)
-    return None, (
-        int(load_id),
-        NorteError(
-            f"the file holds {n} rows for the same observation (source={SOURCE}, {desc}) "
-            "— two source codes may map to one norte code; check the source's code table"
-        ),
+    return None, (int(load_id), int(other), int(n), f"source={SOURCE}, {desc}")
+
+
+def _repeat_error(label: Path | str, other: Path | str | None, n: int, desc: str) -> NorteError:
+    if other is not None:
+        return NorteError(
+            f"{label} and {other} hold the same observation with the same vintage ({desc}) — "
+            "the files repeat each other: load one of them, or give them their own --vintage "
+            "in separate commands"
+        )
+    return NorteError(
+        f"{label}: the file holds {n} rows for the same observation ({desc}) — two source "
+        "codes may map to one norte code; check the source's code table"
     )
 
 
@@ -677,6 +689,7 @@ def _plan(path: Path, files: list[DataFile], notes: list[str]) -> tuple[StageInf
         wide=True,
         check_unique=False,  # checked on the wide rows (see _check)
         datasets=tuple(sorted({f.dataset for f in files})),
+        slices=tuple(sorted({(f.dataset, f.period) for f in files})),
     )
     return info, files
 
@@ -757,8 +770,9 @@ def stage_many(
             k = index[missing]
             raise _rejected(paths[k], ValueError("an empty required field"), planned[k][1])
         if repeated is not None:
-            load_id, error = repeated
-            raise NorteError(f"{paths[index[load_id]]}: {error}")
+            load_id, other, n, desc = repeated
+            twin = paths[index[other]] if other != load_id else None
+            raise _repeat_error(paths[index[load_id]], twin, n, desc)
 
     return BatchStage(infos=[info for info, _ in planned], insert=insert, cleanup=tmpdir.cleanup)
 
@@ -789,7 +803,7 @@ def stage(con: duckdb.DuckDBPyConnection, path: Path, ctx: StageContext) -> Stag
             if missing is not None:
                 raise _rejected(path, ValueError("an empty required field"), files)
             if repeated is not None:
-                raise NorteError(f"{path}: {repeated[1]}")
+                raise _repeat_error(path, None, repeated[2], repeated[3])
         finally:
             tmpdir.cleanup()
 

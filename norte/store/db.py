@@ -70,6 +70,11 @@ class StageInfo:
     #: The ``observations.dataset`` values the load writes; required with ``stream`` (the store
     #: then skips the overlap check when no stored row of these datasets has the vintage).
     datasets: tuple[str, ...] | None = None
+    #: The (dataset, period) pairs the file holds, when the source knows them cheaply (batch
+    #: sources): files of one batch with the same vintage (``--vintage``) but other periods
+    #: then still load together; only a shared (dataset, period, vintage) sends the batch
+    #: through the one-file-at-a-time anti-join.
+    slices: tuple[tuple[str, dt.date], ...] | None = None
     #: Streaming into the wide TransBorder table (``transborder_wide``) instead of the long
     #: one: ``select_sql`` then yields that table's columns but ``vintage`` and ``load_id``,
     #: and ``emit`` returns the observations (long rows) the inserted rows stand for. The
@@ -465,46 +470,37 @@ class Store:
         finished = dt.datetime.now(dt.UTC).replace(tzinfo=None)
         seconds = (time.perf_counter() - t0) / len(todo)
         for (load_id, v), k, info in zip(targets, todo, batch.infos, strict=True):
-            n = int(counts.get(load_id, 0))
-            con.execute(
-                "INSERT INTO loads VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [
-                    load_id,
-                    source.SOURCE,
-                    str(paths[k].resolve()),
-                    digests[k],
-                    info.format,
-                    n,
-                    0,
-                    v,
-                    "option" if vintage else info.vintage_from,
-                    started,
-                    finished,
-                    "loaded",
-                    "; ".join(info.notes + info.warnings) or None,
-                ],
-            )
-            results[k] = LoadResult(
-                location=str(paths[k]),
-                source=source.SOURCE,
-                format=info.format,
-                load_id=load_id,
-                rows=n,
-                rows_skipped=0,
-                vintage=v,
-                seconds=seconds,
-                outcome="loaded",
-                warnings=info.warnings,
-                notes=info.notes,
+            results[k] = self._record_load(
+                load_id,
+                source,
+                paths[k],
+                digests[k],
+                info,
+                (int(counts.get(load_id, 0)), 0),
+                v,
+                "option" if vintage else info.vintage_from,
+                (started, finished, seconds),
             )
 
     def _batch_overlaps(self, infos: list[StageInfo], vintages: list[dt.date]) -> bool:
-        """Whether two files of a batch share a (dataset, vintage), or one is already stored."""
-        pairs = [
-            (d, v) for info, v in zip(infos, vintages, strict=True) for d in info.datasets or ()
-        ]
-        if len(set(pairs)) < len(pairs):
+        """Whether rows of a batch may repeat a key and vintage: two of its files share a
+        (dataset, period, vintage) (by (dataset, vintage) where the periods are not known), or
+        rows of one of its (dataset, vintage) are already stored. Rows that repeat one
+        another anyway (a file holding more periods than its ``slices`` say) fail the
+        source's key check, naming both files."""
+        keys: list[tuple[str, dt.date, dt.date | None]] = []
+        for info, v in zip(infos, vintages, strict=True):
+            if info.slices is not None:
+                keys.extend((d, v, period) for d, period in info.slices)
+            else:
+                keys.extend((d, v, None) for d in info.datasets or ())
+        if len(set(keys)) < len(keys):
             return True
+        pairs = sorted({(d, v) for d, v, _ in keys})
+        if len(pairs) < len({(d, v) for d, v, p in keys if p is None}) + len(
+            {(d, v) for d, v, p in keys if p is not None}
+        ):
+            return True  # a file of unknown periods shares a dataset and vintage with another
         if not pairs:
             return False
         cond = " OR ".join("(dataset = ? AND vintage = ?)" for _ in pairs)
@@ -556,23 +552,16 @@ class Store:
                     inserted += s_ins
                     skipped += s_skip
                 finished = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-                con.execute(
-                    "INSERT INTO loads VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    [
-                        load_id,
-                        source.SOURCE,
-                        str(path.resolve()),
-                        digest,
-                        info.format,
-                        inserted,
-                        skipped,
-                        final_vintage,
-                        vintage_from,
-                        started,
-                        finished,
-                        "loaded",
-                        "; ".join(info.notes + info.warnings) or None,
-                    ],
+                result = self._record_load(
+                    load_id,
+                    source,
+                    path,
+                    digest,
+                    info,
+                    (inserted, skipped),
+                    final_vintage,
+                    vintage_from,
+                    (started, finished, time.perf_counter() - t0),
                 )
                 if self._tx_depth == 1:
                     _fault_injection_point()
@@ -581,15 +570,50 @@ class Store:
                     con.execute(f"DROP TABLE IF EXISTS {STAGE_TABLE}")
                 except duckdb.TransactionException:
                     pass  # aborted by an error: the ROLLBACK drops the table with the rest
+        return result
+
+    def _record_load(
+        self,
+        load_id: int,
+        source: Any,
+        path: Path,
+        digest: str,
+        info: StageInfo,
+        rows: tuple[int, int],
+        vintage: dt.date,
+        vintage_from: str,
+        timing: tuple[dt.datetime, dt.datetime, float],
+    ) -> LoadResult:
+        """Write the ``loads`` row of a successful load; its result. ``rows``: (inserted,
+        skipped); ``timing``: (started, finished, seconds)."""
+        started, finished, seconds = timing
+        self.con.execute(
+            "INSERT INTO loads VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                load_id,
+                source.SOURCE,
+                str(path.resolve()),
+                digest,
+                info.format,
+                rows[0],
+                rows[1],
+                vintage,
+                vintage_from,
+                started,
+                finished,
+                "loaded",
+                "; ".join(info.notes + info.warnings) or None,
+            ],
+        )
         return LoadResult(
             location=str(path),
             source=source.SOURCE,
             format=info.format,
             load_id=load_id,
-            rows=inserted,
-            rows_skipped=skipped,
-            vintage=final_vintage,
-            seconds=time.perf_counter() - t0,
+            rows=rows[0],
+            rows_skipped=rows[1],
+            vintage=vintage,
+            seconds=seconds,
             outcome="loaded",
             warnings=info.warnings,
             notes=info.notes,

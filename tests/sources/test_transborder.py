@@ -6,6 +6,7 @@ Raw figures are recomputed here independently with the csv module straight from 
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import shutil
 import zipfile
@@ -578,3 +579,49 @@ def test_paths_with_glob_characters_load(shared: Path, store: Store, tmp_path: P
     assert periods[3][2] == len(
         inner_rows(raw_dir(shared) / "year_2023" / "March2023.zip", "dot3_0323.csv")
     )
+
+
+def test_forced_vintage_batch_loads_together_and_repeats_across_files_are_named(
+    shared: Path, store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``--vintage`` gives every file of a command one vintage: files of other months still
+    load as one batch (no one-file-at-a-time fallback), storing what separate loads store.
+    Two files that repeat each other's rows under one vintage fail, naming both files."""
+    singles: list[Path] = []
+    real = Store._load_in_transaction
+
+    def spy(self: Store, path: Path, *args: object) -> object:
+        singles.append(path)
+        return real(self, path, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Store, "_load_in_transaction", spy)
+    year = raw_dir(shared) / "year_2023"
+    zips = [year / "Jan2023.zip", year / "Feb2023.zip"]
+    forced = dt.date(2024, 6, 1)
+    ingest(store, zips, vintage=forced, out=io.StringIO())
+    assert singles == []  # one batch
+    assert store.con.execute("SELECT DISTINCT vintage FROM transborder_wide").fetchall() == [
+        (forced,)
+    ]
+    separate = Store(tmp_path / "separate.duckdb")
+    try:
+        for z in zips:
+            separate.load_file(z, transborder, vintage=forced)
+        assert _wide_rows(separate) == _wide_rows(store)
+    finally:
+        separate.close()
+    # A CSV whose first rows are March 2023 but which also repeats February's rows.
+    feb = zipfile.ZipFile(year / "Feb2023.zip").read("dot3_0223.csv").decode().splitlines()
+    mar = zipfile.ZipFile(year / "March2023.zip").read("dot3_0323.csv").decode().splitlines()
+    mixed = tmp_path / "dot3_mixed.csv"
+    mixed.write_text("\n".join(mar + feb[1:]) + "\n")
+    fresh = Store(tmp_path / "fresh.duckdb")
+    try:
+        with pytest.raises(
+            NorteError, match="hold the same observation with the same vintage"
+        ) as e:
+            ingest(fresh, [year / "Feb2023.zip", mixed], vintage=forced, out=io.StringIO())
+        assert "Feb2023.zip" in str(e.value) and "dot3_mixed.csv" in str(e.value)
+        assert counts(fresh) == (0, 0)
+    finally:
+        fresh.close()
