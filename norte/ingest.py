@@ -85,7 +85,13 @@ def ingest(
         for w in result.warnings:
             print(f"    warning: {w}", file=out)
 
-    store.load_many(todo, vintage=vintage, options=options, report=report)
+    store.load_many(
+        todo,
+        vintage=vintage,
+        options=options,
+        report=report,
+        progress=lambda line: print(line, file=out, flush=True),
+    )
     if skipped:
         print(f"skipped {len(skipped)} file(s) no source reads, e.g. {skipped[0]}", file=out)
     summary.seconds = time.perf_counter() - t0

@@ -355,6 +355,7 @@ class Store:
         vintage: dt.date | None = None,
         options: dict[str, Any] | None = None,
         report: Callable[[LoadResult], None] | None = None,
+        progress: Callable[[str], None] | None = None,
     ) -> list[LoadResult]:
         """Load ``(file, source)`` pairs in ONE transaction: the command is atomic (a bad file
         rolls back every load of the command; the store is as it was before it).
@@ -362,7 +363,8 @@ class Store:
         Each file is still its own load (a ``loads`` row with its sha256, vintage and rows;
         bytes already loaded are skipped). Consecutive files of a source with
         ``stage_many`` (TransBorder) are read together by a few multi-file statements instead
-        of one statement per file; ``report`` is called with each result as it is known.
+        of one statement per file; ``report`` is called with each result as it is known,
+        ``progress`` with a line when a batch starts.
         """
         results: list[LoadResult] = []
         say = report or (lambda r: None)
@@ -379,6 +381,8 @@ class Store:
                 while j < len(items) and items[j][1] is source:
                     j += 1
                 batch = [p for p, _ in items[i:j]]
+                if progress is not None and len(batch) > 1:
+                    progress(f"{source.SOURCE}: reading {len(batch)} files as one batch")
                 for r in self._load_batch(batch, source, vintage, options or {}):
                     results.append(r)
                     say(r)
