@@ -118,6 +118,15 @@ def vintages(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
     )
 
 
+def newest_vintages(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
+    """The newest vintage of each source in the store (``vintages`` view): the report's
+    "data as of"."""
+    return rows(
+        con,
+        "SELECT source, max(vintage) AS vintage FROM vintages GROUP BY source ORDER BY source",
+    )
+
+
 def seed_figures(
     con: duckdb.DuckDBPyConnection, partner: str | None = None
 ) -> list[dict[str, Any]]:

@@ -1,15 +1,29 @@
-"""``norte report --pdf``: the PDF opens, and its pages show the charts (rendered to images by
-``pdftoppm`` from poppler-utils and checked for drawn content, text checked with ``pdftotext``)."""
+"""``norte report --pdf``: the PDF opens, it is a report document (cover with the data's
+vintages, table of contents with live links, one printed page per section start, page numbers)
+and its pages show the charts (rendered to images by ``pdftoppm`` from poppler-utils and checked
+for drawn content, text checked with ``pdftotext``).
+
+The PDF is printed once per module (Spanish), from a copy of the session's store on which the
+findings were detected as ``norte build`` does."""
 
 from __future__ import annotations
 
+import html
+import io
+import re
 import shutil
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
+from norte.findings.cli import refresh as refresh_findings
+from norte.goals import load_shared
+from norte.publish.i18n import Translator, catalog
+from norte.publish.pages.goals import gt
+from norte.store import Store
 from tests.publish.conftest import BuiltSite
 
 NEEDS = [t for t in ("chromium", "pdftoppm", "pdftotext", "pdfinfo") if not shutil.which(t)]
@@ -17,6 +31,58 @@ pytestmark = pytest.mark.skipif(
     bool(NEEDS),
     reason=f"not installed: {', '.join(NEEDS)} (apt-get install chromium poppler-utils)",
 )
+
+LANG = "es"
+#: catalog keys of the report's sections, in order (this store has data for every one)
+SECTIONS = (
+    ("findings", "report_findings"),
+    ("goals", "report_goals"),
+    ("top-partners", "report_partners"),
+    ("charts-partners", "report_charts_partners"),
+    ("charts-sources", "report_charts_sources"),
+    ("charts-maps", "report_charts_maps"),
+)
+#: pages of this store's Spanish report before it had a cover, contents and sections (the
+#: table and every chart in a flat list), measured on the commit before
+PAGES_BEFORE = 14
+
+
+@dataclass
+class Report:
+    pdf: Path
+    db: Path
+    pages: int
+    texts: list[str]  # pdftotext of each page, whitespace collapsed
+    stderr: str
+
+
+def _flat(text: str) -> str:
+    return " ".join(text.split())
+
+
+@pytest.fixture(scope="module")
+def report(official_site: BuiltSite, tmp_path_factory: pytest.TempPathFactory) -> Report:
+    root = tmp_path_factory.mktemp("report")
+    db = root / "norte.duckdb"
+    shutil.copy(official_site.db, db)
+    with Store(db) as store:
+        refresh_findings(store, out=io.StringIO())  # the findings `norte build` stores
+    out = root / "report.pdf"
+    r = subprocess.run(
+        [
+            sys.executable, "-m", "norte.cli", "--db", str(db), "report", "--pdf",
+            "--out", str(out), "--lang", LANG, "--geo-dir", str(official_site.geo),
+        ],
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    info = subprocess.run(["pdfinfo", str(out)], capture_output=True, text=True, check=True)
+    pages = int(next(ln.split()[-1] for ln in info.stdout.splitlines() if ln.startswith("Pages:")))
+    text = subprocess.run(
+        ["pdftotext", str(out), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    texts = [_flat(t) for t in text.split("\f")][:pages]
+    return Report(out, db, pages, texts, r.stderr)
 
 
 def _ink(ppm: bytes) -> float:
@@ -28,24 +94,12 @@ def _ink(ppm: bytes) -> float:
     return dark / (len(pixels) / 3)
 
 
-def test_report_pdf_opens_and_pages_show_the_charts(
-    official_site: BuiltSite, tmp_path: Path
-) -> None:
-    out = tmp_path / "report.pdf"
-    r = subprocess.run(
-        [
-            sys.executable, "-m", "norte.cli", "--db", str(official_site.db), "report", "--pdf",
-            "--out", str(out), "--lang", "es", "--geo-dir", str(official_site.geo),
-        ],
-        capture_output=True, text=True, timeout=300,
-    )  # fmt: skip
-    assert r.returncode == 0, r.stderr
-    assert f"norte report: {out}" in r.stderr
-    info = subprocess.run(["pdfinfo", str(out)], capture_output=True, text=True, check=True)
-    pages = int(next(ln.split()[-1] for ln in info.stdout.splitlines() if ln.startswith("Pages:")))
+def test_report_pdf_opens_and_pages_show_the_charts(report: Report, tmp_path: Path) -> None:
+    assert f"norte report: {report.pdf}" in report.stderr
+    pages = report.pages
     assert pages >= 5
     text = subprocess.run(
-        ["pdftotext", "-layout", str(out), "-"], capture_output=True, text=True, check=True
+        ["pdftotext", "-layout", str(report.pdf), "-"], capture_output=True, text=True, check=True
     ).stdout
     for title in (
         "Saldo comercial de EE. UU. con México",
@@ -53,13 +107,109 @@ def test_report_pdf_opens_and_pages_show_the_charts(
         "Cruces de camiones hacia EE. UU.",
     ):
         assert title in text, title
-    subprocess.run(["pdftoppm", "-r", "30", str(out), str(tmp_path / "p")], check=True)
+    subprocess.run(["pdftoppm", "-r", "30", str(report.pdf), str(tmp_path / "p")], check=True)
     images = sorted(tmp_path.glob("p-*.ppm"))
     assert len(images) == pages
     inks = [_ink(p.read_bytes()) for p in images]
     # every page has something drawn; the chart pages are well above text-only density
     assert min(inks) > 0.003, inks
     assert sum(1 for i in inks if i > 0.05) >= 3, inks
+
+
+def test_cover_has_title_mode_and_the_newest_vintage_of_each_source(report: Report) -> None:
+    t, tr = catalog(LANG), Translator(LANG)
+    first = _flat(
+        subprocess.run(
+            ["pdftotext", "-f", "1", "-l", "1", str(report.pdf), "-"],
+            capture_output=True, text=True, check=True,
+        ).stdout
+    )  # fmt: skip
+    assert t["report_title"] in first
+    assert t["site_name"] in first
+    assert tr.t("report_mode", what=t["footer_official"]) in first
+    assert t["report_data_as_of"] in first
+    with Store(report.db, read_only=True) as s:
+        newest = s.con.execute(
+            "SELECT source, max(vintage) FROM vintages GROUP BY source ORDER BY source"
+        ).fetchall()
+    assert len(newest) >= 3
+    for source, vintage in newest:
+        assert f"{source}: {tr.date(vintage)}" in first, (source, vintage, first)
+    # the cover stands alone: no section starts on it, and it carries no page number
+    assert t["report_toc"] not in first
+    assert not re.search(rf"\b1 ?/ ?{report.pages}\b", first)
+
+
+def _section_pages(report: Report) -> dict[str, int]:
+    """The page (1-based) where each section's numbered heading is, looking past the TOC."""
+    t = catalog(LANG)
+    found = {}
+    for n, (sid, key) in enumerate(SECTIONS, 1):
+        heading = f"{n}. {t[key]}"
+        found[sid] = next(
+            i for i in range(3, report.pages + 1) if report.texts[i - 1].startswith(heading)
+        )
+    return found
+
+
+def test_contents_list_every_section_with_working_links(report: Report) -> None:
+    t = catalog(LANG)
+    toc = report.texts[1]
+    assert toc.startswith(t["report_toc"])
+    names = [t[key] for _, key in SECTIONS]
+    positions = [toc.index(name) for name in names]
+    assert positions == sorted(positions), toc
+    # partner charts are listed under their partner
+    for partner in ("México", "Canadá", "China"):
+        assert partner in toc
+    # the links stay clickable: a link annotation to each section's named destination
+    pdf = report.pdf.read_bytes()
+    assert pdf.count(b"/Subtype /Link") >= len(SECTIONS)
+    for sid, _ in SECTIONS:
+        assert f"/Dest /{sid}\n".encode() in pdf or f"/Dest /{sid}\r".encode() in pdf, sid
+    # and every section starts on a new page, in order, after the contents
+    starts = list(_section_pages(report).values())
+    assert starts == sorted(set(starts)) and starts[0] == 3, starts
+
+
+def test_sections_hold_the_top_finding_and_the_goals(report: Report) -> None:
+    starts = _section_pages(report)
+    with Store(report.db, read_only=True) as s:
+        got = s.con.execute(
+            f"SELECT body->>'$.headline.{LANG}' FROM findings "  # noqa: S608
+            "ORDER BY score DESC, period_start, id LIMIT 1"
+        ).fetchall()
+    assert got, "the store has findings"
+    headline = _flat(got[0][0])
+    findings = " ".join(report.texts[starts["findings"] - 1 : starts["goals"] - 1])
+    assert headline in findings
+    goals = " ".join(report.texts[starts["goals"] - 1 : starts["top-partners"] - 1])
+    goal1 = load_shared()[0]
+    assert goal1.number == 1
+    assert f"{gt(LANG, 'goal_n', n=1)}. {goal1.title[LANG]}" in goals
+    assert gt(LANG, "status_no_target") in goals or gt(LANG, "status_on_track") in goals
+    # the top-partner table is not split across pages (its section is one page)
+    assert starts["charts-partners"] == starts["top-partners"] + 1
+    partners = report.texts[starts["top-partners"] - 1]
+    assert "México" in partners and "Canadá" in partners
+
+
+def test_pages_are_numbered_and_there_are_more_than_before(report: Report) -> None:
+    assert report.pages > PAGES_BEFORE
+    for i in range(2, report.pages + 1):
+        assert re.search(rf"\b{i} ?/ ?{report.pages}\b", report.texts[i - 1]), i
+
+
+def test_report_page_headings_are_translated(official_site: BuiltSite) -> None:
+    fr = catalog("fr")
+    page = html.unescape((official_site.out / "fr" / "report.html").read_text(encoding="utf-8"))
+    en = html.unescape((official_site.out / "report.html").read_text(encoding="utf-8"))
+    assert f'<h2 id="contents-title">{fr["report_toc"]}</h2>' in page
+    for n, (sid, key) in enumerate(SECTIONS, 1):
+        assert f'<h2 id="{sid}-title">{n}. {fr[key]}</h2>' in page, key
+        assert f'href="#{sid}"' in page and f'id="{sid}"' in page
+        assert f"{n}. {catalog('en')[key]}</h2>" in en
+    assert fr["report_data_as_of"] in page and catalog("en")["report_data_as_of"] not in page
 
 
 def test_report_without_chromium_says_how_to_install(

@@ -245,15 +245,16 @@ def _units() -> dict[str, str]:
     return {i.id: i.definition.unit for i in indicators(load_catalog())}
 
 
-def render(ctx: PageContext) -> None:
+def goal_summary(ctx: PageContext) -> list[dict[str, Any]]:
+    """The shared goals with their lights counted by status (stakeholders' lights rolled up
+    under their goal): what ``goals.html`` shows, and the report's goals section."""
     d = _data(ctx.site)
     lang = ctx.lang
-    shared: list[Goal] = d["shared"]
     extra: list[Goal] = d["extra"]
     summary = []
-    for g in shared:
+    for g in d["shared"]:
         assert g.number is not None
-        all_lights = d["lights"][g.id] + [
+        all_lights: list[Light] = d["lights"][g.id] + [
             x for c in extra if c.parent == g.number for x in d["lights"][c.id]
         ]
         counts: dict[str, int] = {}
@@ -270,8 +271,25 @@ def render(ctx: PageContext) -> None:
                     for k in ("on_track", "at_risk", "off_track", "no_data", "no_target")
                     if (n := counts.get(k))
                 ],
+                "lights": [
+                    (
+                        gt(lang, f"status_{x.status.status}"),
+                        COLORS[x.status.status],
+                        x.title.get(lang) or x.title["en"],
+                    )
+                    for x in all_lights
+                ],
             }
         )
+    return summary
+
+
+def render(ctx: PageContext) -> None:
+    d = _data(ctx.site)
+    lang = ctx.lang
+    shared: list[Goal] = d["shared"]
+    extra: list[Goal] = d["extra"]
+    summary = goal_summary(ctx)
     ctx.write_page("goals.html", "goals.html", g=lambda k, **v: gt(lang, k, **v), goals=summary)
     for g in shared:
         children = [

@@ -12,6 +12,7 @@ from norte.publish import queries as q
 from norte.publish.context import NavItem, PageContext, SiteContext
 from norte.publish.pages import PageFamily
 from norte.publish.pages.common import source_refs, spi_summary
+from norte.publish.pages.report import add_charts
 
 PAGE = "prosperity-map.html"
 GREY = "#c9cdd3"
@@ -404,7 +405,7 @@ def render(ctx: PageContext) -> None:
         for c in (prosperity_chart(ctx), crossings_chart(ctx), transborder_states_chart(ctx))
         if c is not None
     ]
-    ctx.site.cache.setdefault(f"report_charts:{ctx.lang}", []).extend(maps)
+    add_charts(ctx, "maps", maps)
     ctx.write_page(PAGE, "maps.html", charts=maps)
 
 

@@ -11,6 +11,7 @@ from norte.publish.context import NavItem, PageContext, SiteContext
 from norte.publish.pages import PageFamily
 from norte.publish.pages.common import source_refs
 from norte.publish.pages.home import PARTNERS, top_tables
+from norte.publish.pages.report import add_charts
 
 
 def _data(site: SiteContext, code: str) -> dict[str, Any]:
@@ -130,7 +131,7 @@ def partner_charts(ctx: PageContext, code: str) -> list[ch.Chart]:
     for c in out:
         c.sources = refs
         ctx.publish_chart(c)
-    ctx.site.cache.setdefault(f"report_charts:{ctx.lang}", []).extend(out)
+    add_charts(ctx, "partners", out, heading=name)
     return out
 
 

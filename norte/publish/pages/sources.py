@@ -12,6 +12,7 @@ from norte.publish import queries as q
 from norte.publish.context import NavItem, PageContext, SiteContext
 from norte.publish.pages import PageFamily
 from norte.publish.pages.common import source_refs, spi_summary
+from norte.publish.pages.report import add_charts
 
 
 @dataclass(frozen=True)
@@ -184,7 +185,7 @@ def render(ctx: PageContext) -> None:
         d = _data(ctx.site, source)
         chart = source_chart(ctx, source, d)
         if chart is not None:
-            ctx.site.cache.setdefault(f"report_charts:{ctx.lang}", []).append(chart)
+            add_charts(ctx, "sources", [chart])
         ctx.write_page(
             page_name(source),
             "source.html",
