@@ -69,6 +69,8 @@ def test_build_from_seed_on_empty_store(tmp_path: Path) -> None:
     site = tmp_path / "site"
     index = (site / "index.html").read_text()
     assert "Seed data only" in index
+    # the notice's commands are HTML code elements, not escaped tags shown as text
+    assert "<code>norte ingest country.xlsx</code>" in index and "&lt;code&gt;" not in index
     assert "Mexico Emerges as America" in index  # citation of a transcribed figure
     assert "$226.4 bn" in index and "$225.6 bn" in index
     for page in (

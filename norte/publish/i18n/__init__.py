@@ -19,6 +19,7 @@ from importlib import resources
 
 from babel.dates import format_date
 from babel.numbers import format_decimal, format_percent
+from markupsafe import Markup
 
 LANGUAGES: tuple[str, ...] = ("en", "es", "fr")
 LOCALES = {"en": "en_US", "es": "es_ES", "fr": "fr_CA"}
@@ -57,6 +58,11 @@ class Translator:
         text = catalog(self.lang).get(key)
         if text is None:
             text = catalog("en")[key]  # a missing key in en raises KeyError: a bug
+        if any(isinstance(v, Markup) for v in values.values()):
+            # HTML pieces (``"<code>..</code>"|safe`` in a template): escape the catalog text
+            # and the plain values, keep the pieces; the result is Markup, so Jinja's
+            # autoescape does not turn the tags into text.
+            return Markup.escape(text).format(**values)
         return text.format(**values) if values else text
 
     def num(self, v: float | int | None, digits: int | None = None) -> str:
