@@ -130,13 +130,15 @@ def test_cover_has_title_mode_and_the_newest_vintage_of_each_source(report: Repo
     assert t["report_data_as_of"] in first
     with Store(report.db, read_only=True) as s:
         newest = s.con.execute(
-            "SELECT source, max(vintage) FROM vintages GROUP BY source ORDER BY source"
+            f"SELECT coalesce(c.label_{LANG}, v.source), max(v.vintage) FROM vintages v "
+            "LEFT JOIN codes c ON c.scheme = 'source' AND c.code = v.source GROUP BY ALL"
         ).fetchall()
     assert len(newest) >= 3
     for source, vintage in newest:
         assert f"{source}: {tr.date(vintage)}" in first, (source, vintage, first)
+    assert "Oficina del Censo de EE. UU." in first  # sources by name (codes scheme 'source')
     # the cover stands alone: no section starts on it, and it carries no page number
-    assert t["report_toc"] not in first
+    assert not any(t[key] in first for _, key in SECTIONS)  # no contents or section here
     assert not re.search(rf"\b1 ?/ ?{report.pages}\b", first)
 
 
