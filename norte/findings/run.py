@@ -162,8 +162,35 @@ def detect(
         _score(ctx, f)
         _word(ctx, f, spec)
         report.findings.append(f)
+    _demote_repeats(report.findings, float(ctx.cfg["score"].get("repeat", 0.5)))
     report.findings.sort(key=lambda f: (-f.score, f.period_start, f.id))
     return report
+
+
+def _demote_repeats(findings: list[Finding], factor: float) -> None:
+    """The same news told twice: a monthly rank change whose month a ``lead_months`` story of
+    the same ranking and the same two partners already names (Mexico overtaking Canada as a
+    buyer of U.S. goods in October 2023 is the first month of "exceeded those to Canada in
+    October 2023, for the first time") keeps its place in the data, but its score is
+    multiplied by ``factor`` (``[score] repeat``; ``score_parts.repeat``) when the story that
+    tells it scores at least as high, so the top of the list carries each story once."""
+    tellers: dict[tuple[str, frozenset[str]], list[Finding]] = {}
+    for f in findings:
+        if f.type == "lead_months":
+            pair = frozenset((f.subject["partner"], f.subject["other"]))
+            for ind in f.indicators:
+                tellers.setdefault((ind, pair), []).append(f)
+    for f in findings:
+        if f.type != "rank_change" or f.freq != "M":
+            continue
+        pair = frozenset((f.subject["partner"], f.subject["other"]))
+        month = f.values.get("period_start")
+        for lead in (t for ind in f.indicators for t in tellers.get((ind, pair), [])):
+            months = {v for k, v in lead.values.items() if k.startswith("month_")}
+            if month in months and lead.score >= f.score:
+                f.score_parts["repeat"] = factor
+                f.score = round(f.score * factor, 1)
+                break
 
 
 def _group_key(s: Series, breakdown: list[str]) -> tuple[Any, ...] | None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
+
 from norte.findings import Finding, detect
 from norte.store import Store
 from tests.findings.conftest import Built
@@ -124,3 +126,34 @@ def test_sources_carry_the_vintage_of_the_numbers(built: Built) -> None:
     assert {s["vintage"] for s in old.sources} == {"2024-08-06"}  # only the workbook has it
     for f in built.latest:
         assert f.sources and all(s["source"] == "census" for s in f.sources)
+
+
+def test_a_month_the_lead_months_story_tells_is_not_told_twice_at_the_top(built: Built) -> None:
+    """October 2023 is the first month Mexico out-bought Canada (the lead_months story); the
+    monthly rank change for the same month is the same news: it stays in the data with its
+    score halved (score_parts.repeat), below the story that tells it."""
+    lead = next(f for f in built.latest if f.type == "lead_months" and f.period == "2023")
+    months = {v for k, v in lead.values.items() if k.startswith("month_")}
+    assert "2023-10-01" in months
+    repeats = [
+        f
+        for f in built.latest
+        if f.type == "rank_change"
+        and f.indicators == lead.indicators
+        and f.values["period_start"] in months
+    ]
+    assert repeats, "the data has a monthly rank change in a month the story names"
+    for f in repeats:
+        assert f.score_parts.get("repeat") == 0.5, f.headline["en"]
+        assert built.latest.index(f) > built.latest.index(lead)
+        whole = (
+            100
+            * f.score_parts["importance"]
+            * f.score_parts["magnitude"]
+            * f.score_parts["rarity"]
+            * f.score_parts["recency"]
+        )
+        assert f.score == pytest.approx(round(whole, 1) * 0.5, abs=0.06)
+    # other rankings' changes keep their full score (the annual 2023 one: its own story)
+    annual = [f for f in built.latest if f.indicators == ["us-trade-partner-rank-annual"]]
+    assert annual and all("repeat" not in f.score_parts for f in annual)
