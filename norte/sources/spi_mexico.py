@@ -11,7 +11,11 @@ Reads the workbooks ``00_IPS_COMPLETE_LONG.xlsx`` and ``00_IPS_COMPLETE_WIDE.xls
   dimension DD (1-4 in 01, 5-8 in 02, 9-12 in 03). Stored as measures ``spi_overall``,
   ``spi_dim_1``..``spi_dim_3``, ``spi_component_1``..``spi_component_12`` (labels in en/es/fr in
   ``norte/data/codes/spi_mexico.csv``; the workbook carries numbers only, the component names
-  are those of the standard SPI framework the IPS México follows).
+  are those of the standard SPI framework the IPS México follows, in its order). The order is
+  checked against what México, ¿cómo vamos? says of its 2025 edition: "Acceso a conocimientos
+  básicos" fell to the lowest level of the 2015-2024 series, and national component 05 has
+  its minimum (56.3) in 2024; component 07 (health and wellness) drops from 55.5 to 35.0 in
+  2020, the pandemic year (``test_component_order_matches_the_published_story``).
 - ``cve_ent`` is the INEGI state code as text (``01``..``32``), mapped to ISO 3166-2 (``MX-JAL``)
   through ``norte/data/codes/mx_states.csv``; ``00`` (``Nacional``) is Mexico as a whole: stored
   with ``geo_scheme``/``geo_code`` NULL ("all of the reporter"), ``reporter`` is ``MEX`` for

@@ -112,6 +112,38 @@ def test_component_mapping(shared: Path, loaded: Store) -> None:
     assert got == [(float(r[4]),)]
 
 
+def test_component_order_matches_the_published_story(loaded: Store) -> None:
+    """The workbook numbers its components; the names come from the SPI framework's order.
+    Checked against what México, ¿cómo vamos? published of its 2025 edition: "Acceso a
+    conocimientos básicos" (component 5) fell to the lowest level of the 2015-2024 series;
+    and health and wellness (component 7) collapsed in 2020, the pandemic year."""
+    national = {
+        (m, y): v
+        for m, y, v in loaded.con.execute(
+            "SELECT measure, year(period), value FROM observations "
+            "WHERE source = 'spi' AND geo_code IS NULL AND measure LIKE 'spi_component_%'"
+        ).fetchall()
+    }
+    years = sorted({y for _, y in national})
+    assert years[0] == 2015 and years[-1] >= 2024
+
+    def series(n: int) -> dict[int, float]:
+        return {y: national[(f"spi_component_{n}", y)] for y in years}
+
+    knowledge = series(5)
+    assert min(knowledge, key=lambda y: knowledge[y]) == 2024
+    health = series(7)
+    assert min(health, key=lambda y: health[y]) == 2020 and health[2020] < 0.75 * health[2019]
+    labels = dict(
+        loaded.con.execute(
+            "SELECT code, label_es FROM codes WHERE scheme = 'measure' "
+            "AND code IN ('spi_component_5', 'spi_component_7')"
+        ).fetchall()
+    )
+    assert "Acceso a conocimientos básicos" in labels["spi_component_5"]
+    assert "Salud y bienestar" in labels["spi_component_7"]
+
+
 def test_vintage_is_edition_date(loaded: Store) -> None:
     row = loaded.con.execute("SELECT vintage, vintage_from, notes FROM loads").fetchall()[0]
     assert str(row[0]) == "2025-11-11" and "edition 2025" in row[1]
