@@ -720,8 +720,9 @@ def _rejected(path: Path | str, e: BaseException, suspects: list[DataFile]) -> N
 
 
 def _extract_all(paths: list[Path], tmp: Path) -> list[tuple[list[DataFile], list[str]]]:
-    """``_collect`` of every path into its own folder of ``tmp``, two zips at a time (zlib
-    inflates without the GIL); errors come in path order."""
+    """``_collect`` of every path into its own folder of ``tmp``, two zips at a time (mostly
+    file copies; members that are not deflated are inflated in Python, which releases the
+    GIL); errors come in path order."""
 
     def one(k: int) -> tuple[list[DataFile], list[str]]:
         notes: list[str] = []
