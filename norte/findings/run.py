@@ -167,6 +167,40 @@ def detect(
     return report
 
 
+#: Flows of one partner that tell the same story; on a tie the first named keeps its score.
+_TWIN_FLOWS = ("total", "export", "import")
+
+
+def _direction(f: Finding) -> str:
+    variant = str(f.values.get("variant", ""))
+    return (
+        f.subject.get("direction")
+        or f.subject.get("record")
+        or ("up" if "_up" in variant else "down" if "_down" in variant else variant)
+    )
+
+
+def _demote_flow_twins(findings: list[Finding], factor: float) -> None:
+    """Records, streaks and year-over-year moves of the same partner (and mode, port, ...),
+    period and direction that differ only in the flow are one story told up to three times
+    ("U.S. exports to Mexico rose for 26 months in a row through March 2023", imports 25
+    months, exports plus imports 26 months; records of exports, imports and total trade with
+    Mexico in 2024): the best-scored keeps its score (on a tie: total, then exports), the others
+    are multiplied by ``factor`` (``score_parts.repeat``)."""
+    twins: dict[tuple[object, ...], list[Finding]] = {}
+    for f in findings:
+        if f.type in ("record", "streak", "yoy_move") and f.subject.get("flow") in _TWIN_FLOWS:
+            rest = tuple(sorted((k, v) for k, v in f.subject.items() if k != "flow"))
+            twins.setdefault((f.type, f.period, f.freq, _direction(f), rest), []).append(f)
+    for group in twins.values():
+        if len({f.subject["flow"] for f in group}) < 2:
+            continue
+        group.sort(key=lambda f: (-f.score, _TWIN_FLOWS.index(f.subject["flow"]), f.id))
+        for f in group[1:]:
+            f.score_parts["repeat"] = factor
+            f.score = round(f.score * factor, 1)
+
+
 def _demote_repeats(findings: list[Finding], factor: float) -> None:
     """The same news told twice: a monthly rank change whose month a ``lead_months`` story of
     the same ranking and the same two partners already names (Mexico overtaking Canada as a
@@ -174,6 +208,7 @@ def _demote_repeats(findings: list[Finding], factor: float) -> None:
     October 2023, for the first time") keeps its place in the data, but its score is
     multiplied by ``factor`` (``[score] repeat``; ``score_parts.repeat``) when the story that
     tells it scores at least as high, so the top of the list carries each story once."""
+    _demote_flow_twins(findings, factor)
     tellers: dict[tuple[str, frozenset[str]], list[Finding]] = {}
     for f in findings:
         if f.type == "lead_months":

@@ -157,3 +157,26 @@ def test_a_month_the_lead_months_story_tells_is_not_told_twice_at_the_top(built:
     # other rankings' changes keep their full score (the annual 2023 one: its own story)
     annual = [f for f in built.latest if f.indicators == ["us-trade-partner-rank-annual"]]
     assert annual and all("repeat" not in f.score_parts for f in annual)
+
+
+def test_flows_of_one_story_are_told_once_at_the_top(built: Built) -> None:
+    """Records, streaks and year-over-year moves that differ only in the flow (exports,
+    imports, exports plus imports with the same partner, period and direction) are one story:
+    the best-scored keeps its score, the others are halved (score_parts.repeat)."""
+    groups: dict[tuple[object, ...], list[Finding]] = {}
+    for f in built.latest:
+        if f.type in ("record", "streak", "yoy_move") and f.subject.get("flow"):
+            rest = tuple(sorted((k, v) for k, v in f.subject.items() if k != "flow"))
+            variant = str(f.values.get("variant", ""))
+            direction = "up" if "_up" in variant or "high" in variant else "down"
+            groups.setdefault((f.type, f.period, direction, rest), []).append(f)
+    twins = [g for g in groups.values() if len({f.subject["flow"] for f in g}) > 1]
+    assert twins, "the Census store has stories told for several flows"
+    for g in twins:
+        full = [f for f in g if "repeat" not in f.score_parts]
+        assert len(full) == 1, [f.headline["en"] for f in g]
+        assert all(f.score_parts.get("repeat") == 0.5 for f in g if f is not full[0])
+        assert all(full[0].score >= f.score for f in g)  # ranked at or above its twins
+    # a story for one flow only keeps its full score
+    single = [g[0] for g in groups.values() if len(g) == 1]
+    assert single and all("repeat" not in f.score_parts for f in single)
