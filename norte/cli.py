@@ -31,7 +31,13 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--config", type=Path, help="config file (default ./norte.toml if present)")
     sub = p.add_subparsers(dest="command", required=True)
 
-    pi = sub.add_parser("ingest", help="load official files into the store")
+    pi = sub.add_parser(
+        "ingest",
+        help="load official files into the store",
+        description="Load official files into the store. The command is all or nothing: if "
+        "any file is bad, the error names it (and the line) and the store stays as it was "
+        "before the command. Files already loaded (same bytes) are skipped.",
+    )
     pi.add_argument("paths", nargs="+", type=Path, help="files or folders")
     pi.add_argument("--format", choices=sorted(sources.REGISTRY), help="skip detection")
     pi.add_argument("--vintage", type=_date, help="release date of the files (overrides)")
