@@ -383,9 +383,15 @@ class Store:
                 batch = [p for p, _ in items[i:j]]
                 if progress is not None and len(batch) > 1:
                     progress(f"{source.SOURCE}: reading {len(batch)} files as one batch")
+                t0 = time.perf_counter()
                 for r in self._load_batch(batch, source, vintage, options or {}):
                     results.append(r)
                     say(r)
+                if progress is not None and len(batch) > 1:
+                    progress(
+                        f"{source.SOURCE}: batch of {len(batch)} files done in "
+                        f"{time.perf_counter() - t0:.1f}s (per-file times above are its share)"
+                    )
                 i = j
             if self._tx_depth == 1:
                 _fault_injection_point()
