@@ -459,9 +459,7 @@ class Store:
             row = first(con.execute("SELECT coalesce(max(load_id), 0) + 1 FROM loads"))
             first_id = int(row[0]) if row else 1
             targets = [(first_id + n, v) for n, v in enumerate(vintages)]
-            con.execute("SET preserve_insertion_order = false")
-            self._stream_settings = True
-            self._streamed = True
+            self._parallel_writes()
 
             def emit(sql: str) -> None:
                 con.execute(f"INSERT INTO {TRANSBORDER_TABLE} {sql}").fetchall()
@@ -757,11 +755,7 @@ class Store:
             totals[0] += n
             return n
 
-        # Row order inside the table carries no meaning: let DuckDB write in parallel
-        # (reset by load_file after COMMIT or ROLLBACK).
-        con.execute("SET preserve_insertion_order = false")
-        self._stream_settings = True
-        self._streamed = True
+        self._parallel_writes()
         info.stream(emit)
         if info.check_unique and totals[0]:
             # Repeats inside this load (between emitted files, or with rows from ``_stage``).
@@ -843,11 +837,17 @@ class Store:
             totals[0] += n
             return n
 
-        con.execute("SET preserve_insertion_order = false")
-        self._stream_settings = True
-        self._streamed = True
+        self._parallel_writes()
         info.stream(emit)
         return totals[0], totals[1] - totals[0]
+
+    def _parallel_writes(self) -> None:
+        """Row order inside a table carries no meaning: let DuckDB write in parallel for the
+        rest of the transaction (:meth:`transaction` resets it after COMMIT or ROLLBACK), and
+        bound the checkpoint at close (see :meth:`close`)."""
+        self.con.execute("SET preserve_insertion_order = false")
+        self._stream_settings = True
+        self._streamed = True
 
     def close(self) -> None:
         if self._streamed:
