@@ -24,12 +24,12 @@ from urllib.parse import urlencode
 
 import httpx
 
-from norte.errors import NorteError
+from norte.errors import NetworkError
 
 SECRET_PARAMS = frozenset({"key", "api_key", "apikey", "token", "subscription-key"})
 
 
-class FetchError(NorteError):
+class FetchError(NetworkError):
     """An HTTP request failed for good (after retries, or a terminal status)."""
 
     def __init__(self, url: str, message: str, status: int | None = None) -> None:

@@ -15,7 +15,7 @@ import tempfile
 from pathlib import Path
 from typing import TextIO
 
-from norte.errors import NorteError
+from norte.errors import PublishError
 from norte.publish.site import write_site
 from norte.store import Store
 
@@ -33,7 +33,7 @@ CHROMIUM_FLAGS = (
 )
 
 
-class ReportError(NorteError):
+class ReportError(PublishError):
     """The PDF could not be made (no Chromium, or Chromium failed)."""
 
 
