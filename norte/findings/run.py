@@ -541,7 +541,7 @@ def write(store: Store, findings: list[Finding]) -> int:
         ]
         for f in findings
     ]
-    with store.transaction():
+    with store.transaction("findings"):
         store.con.execute("DELETE FROM findings")
         if rows:
             store.con.executemany(

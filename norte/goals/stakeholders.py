@@ -61,7 +61,7 @@ def add_file(store: Store, path: Path, known: set[str] | None = None) -> list[Ad
     results: list[AddResult] = []
     con = store.con
     now = _now()
-    with store.transaction():
+    with store.transaction("goals_add"):
         for i, (g, raw) in enumerate(zip(goals, raws, strict=True)):
             assert g.owner is not None and g.parent is not None
             old = con.execute(
@@ -368,7 +368,7 @@ def record(store: Store, goals: Sequence[Goal]) -> int:
         + ", computed_at"
     )
     marks = ", ".join("?" for _ in range(5 + len(_STATUS_COLS) + 1))
-    with store.transaction():
+    with store.transaction("goal_status"):
         for g in goals:
             con.execute("DELETE FROM goal_status WHERE goal_id = ?", [g.id])
         if rows:

@@ -562,7 +562,7 @@ def _write(
     con.register("_norte_ind_runs", runs)
     con.register("_norte_ind_result", result)
     try:
-        with store.transaction():
+        with store.transaction("indicators"):
             for table in ("indicator_values", "indicator_runs"):
                 con.execute(
                     f"DELETE FROM {table} t USING _norte_ind_runs m "  # noqa: S608

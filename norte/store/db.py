@@ -25,6 +25,7 @@ from typing import Any
 
 import duckdb
 
+from norte import faults
 from norte.errors import NorteError, StoreError
 from norte.store.schema import (
     DDL,
@@ -298,9 +299,10 @@ class Store:
 
     # -- loading ------------------------------------------------------------------------------
     @contextmanager
-    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+    def transaction(self, name: str = "") -> Iterator[duckdb.DuckDBPyConnection]:
         """One DuckDB transaction; nested uses join the outer one (DuckDB has no savepoints),
-        so a load inside :meth:`load_many` commits or rolls back with the whole command."""
+        so a load inside :meth:`load_many` commits or rolls back with the whole command.
+        ``name`` labels the write path for fault injection (:mod:`norte.faults`)."""
         if self._tx_depth:
             self._tx_depth += 1
             try:
@@ -318,6 +320,8 @@ class Store:
             raise
         else:
             self._tx_depth = 0
+            if name:
+                faults.point(name)
             self.con.execute("COMMIT")
         finally:
             if self._stream_settings:
@@ -394,7 +398,7 @@ class Store:
                     )
                 i = j
             if self._tx_depth == 1:
-                _fault_injection_point()
+                faults.point("load")
         return results
 
     def _load_batch(
@@ -572,7 +576,7 @@ class Store:
                     (started, finished, time.perf_counter() - t0),
                 )
                 if self._tx_depth == 1:
-                    _fault_injection_point()
+                    faults.point("load")
             finally:
                 try:
                     con.execute(f"DROP TABLE IF EXISTS {STAGE_TABLE}")
@@ -858,6 +862,8 @@ class Store:
             # only moves this cost to the next writer's checkpoint (measured), so it stays on.
             self._streamed = False
             self.con.execute("SET memory_limit = '1GB'")
+        if not self.read_only:
+            faults.point("checkpoint")
         self.con.close()
 
     def __enter__(self) -> Store:
@@ -876,14 +882,3 @@ class StageContext:
     options: dict[str, Any]
     #: The load's id, set by the store before a streaming source's ``stream`` runs.
     load_id: int | None = None
-
-
-def _fault_injection_point() -> None:
-    """Test hook: ``NORTE_FAULT_SLEEP_BEFORE_COMMIT=SECONDS`` pauses inside the transaction.
-
-    Used by the kill -9 test to stop a load after every row is written but before COMMIT.
-    """
-    delay = os.environ.get("NORTE_FAULT_SLEEP_BEFORE_COMMIT")
-    if delay:
-        print("norte: fault injection: sleeping before commit", flush=True)
-        time.sleep(float(delay))
