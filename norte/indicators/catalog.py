@@ -23,7 +23,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from norte.errors import NorteError
+from norte.errors import EXIT_INPUT, NorteError
 from norte.store.schema import KEY_COLUMNS
 
 LANGS = ("en", "es", "fr")
@@ -119,6 +119,9 @@ _TOP_FIELDS = {
 
 class CatalogError(NorteError):
     """A catalog file that does not follow the schema; names the file, indicator and field."""
+
+    exit_code = EXIT_INPUT
+    kind = "input"
 
     def __init__(self, path: str, indicator: str, field_name: str, problem: str) -> None:
         self.path = path
