@@ -70,6 +70,10 @@ def _parser() -> argparse.ArgumentParser:
 
     add_goals(sub)
 
+    from norte.mirror.cli import add_parser as add_mirror
+
+    add_mirror(sub)
+
     from norte.publish.cli import add_parser as add_report
 
     add_report(sub)
@@ -147,6 +151,10 @@ def _run(args: argparse.Namespace) -> int:
         from norte.goals.cli import run as run_goals
 
         return run_goals(args, db)
+    if args.command == "mirror":
+        from norte.mirror.cli import run as run_mirror
+
+        return run_mirror(args, db)
     if args.command == "report":
         from norte.publish.cli import run as run_report
 
