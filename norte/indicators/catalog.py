@@ -77,6 +77,7 @@ TRANSFORMS: dict[str, dict[str, tuple[str, bool]]] = {
     "ytd": {},
     "rolling": {"months": (_INT, False), "how": (_STR, False)},
     "yoy": {"kind": (_STR, False)},
+    "pop": {"annualize": (_BOOL, False)},
     "share": {"dim": (_DIM, True), "total": (_STR, False)},
     "rank": {"dim": (_DIM, True), "order": (_STR, False)},
     "top": {"dim": (_DIM, True), "n": (_INT, True)},
