@@ -190,7 +190,10 @@ def check_site(out: Path, force: bool = False, store: Path | None = None) -> Tar
             f"refusing to publish the site to {target}: {why}. Choose another --out "
             "(a new folder, or one norte wrote); --force does not change this"
         )
-    found = inspect(target)
+    try:
+        found = inspect(target)
+    except OSError as e:
+        raise PublishError(f"cannot read {target} ({e.strerror}): choose another --out") from e
     if found.foreign and not force:
         what = (
             "is a file, not a folder"
@@ -201,7 +204,7 @@ def check_site(out: Path, force: bool = False, store: Path | None = None) -> Tar
         )
         raise PublishError(
             f"{target} {what}. norte replaces only what it wrote: choose another --out, or pass "
-            f"--force to move the present contents aside to {backup_name(target).name} "
+            f"--force to move the present contents aside to {target.name}.norte-backup-DATE-TIME "
             "(nothing is deleted) and publish there"
         )
     return found
@@ -219,7 +222,8 @@ def check_file(out: Path, force: bool = False, store: Path | None = None) -> Pat
     if target.exists() and not force and not _is_pdf(target):
         raise PublishError(
             f"{target} exists and is not a PDF: choose another --out, or pass --force to move "
-            f"it aside to {backup_name(target).name} (nothing is deleted) and write the PDF there"
+            f"it aside to {target.name}.norte-backup-DATE-TIME (nothing is deleted) and write the "
+            "PDF there"
         )
     return target
 
@@ -304,11 +308,10 @@ def publishing_dir(
     Refuses (:class:`PublishError`) before yielding when ``out`` may not be replaced (see
     :func:`check_site`), and checks again before the swap.
     """
-    check_site(out, force, store)
-    target = Path(os.path.realpath(out))
-    target.parent.mkdir(parents=True, exist_ok=True)
-    recover(target)
+    target = check_site(out, force, store).path
     try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        recover(target)
         tmp = Path(tempfile.mkdtemp(prefix=_tmp_prefix(target, "tmp"), dir=target.parent))
     except OSError as e:
         raise PublishError(
@@ -365,9 +368,9 @@ def publishing_file(
     """Yield a temporary path beside ``out``; put it in place with :func:`os.replace` when the
     block ends (a failure leaves ``out`` as it was and no temporary file)."""
     target = check_file(out, force, store)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    recover(target)
     try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        recover(target)
         fd, name = tempfile.mkstemp(
             prefix=_tmp_prefix(target, "tmp"), suffix=target.suffix, dir=target.parent
         )
