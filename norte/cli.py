@@ -46,7 +46,7 @@ def _parser() -> argparse.ArgumentParser:
     pb = sub.add_parser("build", help="ingest what norte.toml names, then write the site")
     pb.add_argument("--out", help="output folder (default ./site)")
     pb.add_argument("--no-ingest", action="store_true", help="use only what the store holds")
-    pb.add_argument("--force", action="store_true", help="replace a folder norte did not write")
+    pb.add_argument("--force", action="store_true", help="move a folder norte did not write aside")
 
     pl = sub.add_parser("loads", help="list the loads recorded in the store")
     pl.add_argument("--json", action="store_true")
