@@ -352,9 +352,13 @@ def test_a_bug_is_an_internal_error_with_traceback_only_on_debug(
 def test_json_commands_get_the_envelope(db: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code = main(["--db", str(db), "indicators", "show", "no-such-indicator", "--json"])
     out, err = capsys.readouterr()
-    assert code != 0 and err == ""
+    assert code == EXIT_INPUT and err == ""
     body = json.loads(out)["error"]
-    assert body["exit_code"] == code and "no-such-indicator" in body["message"]
+    assert body == {
+        "kind": "usage",
+        "message": "no indicator 'no-such-indicator' in the catalog — see 'norte indicators list'",
+        "exit_code": EXIT_INPUT,
+    }
     code = main(["--db", str(db), "findings", "--format", "json", "--limit", "x"])
     out, _ = capsys.readouterr()
     assert code == EXIT_INPUT and json.loads(out)["error"]["kind"] == "usage"

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from norte.argtypes import count, iso_date
-from norte.errors import NorteError
+from norte.errors import UsageError
 from norte.indicators.catalog import ENGINES, GOALS, Indicator, indicators, load_catalog
 from norte.store import Store
 
@@ -61,7 +61,7 @@ def _find(ident: str) -> Indicator:
     for ind in indicators(load_catalog()):
         if ind.id == ident:
             return ind
-    raise NorteError(f"no indicator {ident!r} in the catalog — see 'norte indicators list'")
+    raise UsageError(f"no indicator {ident!r} in the catalog — see 'norte indicators list'")
 
 
 def run(args: argparse.Namespace, db: Path) -> int:
