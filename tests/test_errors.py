@@ -374,3 +374,15 @@ def test_exit_codes_are_in_help_and_docs(capsys: pytest.CaptureFixture[str]) -> 
         assert f"{code:>3}  {text}" in help_text
         assert f"| {code} | {text} |" in docs
     assert f"| {envelope.EXIT_BROKEN_PIPE} |" in docs
+
+
+def test_argument_types_accept_what_they_say() -> None:
+    import datetime as dt
+
+    from norte import argtypes
+
+    assert argtypes.date_or_month("2024-08") == dt.date(2024, 8, 1)
+    assert argtypes.date_or_month("2024-08-06") == dt.date(2024, 8, 6)
+    assert argtypes.month("2024-12") == "2024-12"
+    assert argtypes.count("0") == 0 and argtypes.score("100") == 100.0
+    assert argtypes.seconds("0") == 0.0
