@@ -290,6 +290,17 @@ def test_truncated_store_is_damaged(census_db: Path, tmp_path: Path) -> None:
     assert isinstance(envelope.translate(got.value), StoreDamagedError)
 
 
+def test_store_with_a_corrupt_block_is_damaged(census_db: Path, tmp_path: Path) -> None:
+    data = bytearray(census_db.read_bytes())
+    data[12:20] = bytes(8)  # inside the checksummed main header
+    bad = tmp_path / "s.duckdb"
+    bad.write_bytes(bytes(data))
+    with pytest.raises(duckdb.Error) as got:
+        duckdb.connect(str(bad), read_only=True)
+    err = envelope.translate(got.value)
+    assert isinstance(err, StoreDamagedError) and "Corrupt database file" in str(err)
+
+
 def test_store_locked_by_another_process_is_busy(db: Path) -> None:
     holder = subprocess.Popen(
         [
