@@ -105,6 +105,11 @@ def _user_sql_error(e: duckdb.Error) -> NorteError:
         return UsageError(
             f"norte query runs read-only SQL; {why} — pass --allow-write if you mean it"
         )
+    if "configuration has been locked" in text:
+        return UsageError(
+            f"norte query runs read-only SQL; its DuckDB settings are locked ({first}) — pass "
+            "--allow-write if you mean it"
+        )
     m = re.search(r'Cannot execute statement of type "(\w+)".*read-only mode', text)
     if m:
         return UsageError(
