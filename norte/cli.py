@@ -3,29 +3,38 @@
 from __future__ import annotations
 
 import argparse
-import datetime as dt
-import json
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import NoReturn
 
-from norte import settings, sources
-from norte.errors import NorteError
+from norte import envelope, settings, sources
+from norte.argtypes import iso_date
+from norte.errors import UsageError
 from norte.ingest import ingest
 from norte.store import Store
 
+_date = iso_date
 
-def _date(text: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2024-08-06") from None
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a bad argument is one ``norte: error:`` line (exit 2, JSON envelope with
+    ``--json``) naming the command and its ``--help``, like every other error."""
+
+    def error(self, message: str) -> NoReturn:
+        cmd = self.prog.removeprefix("norte").strip()
+        raise UsageError(f"{cmd + ': ' if cmd else ''}{message} — see '{self.prog} --help'")
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
-        prog="norte", description="North American trade and integration monitor"
+    p = _Parser(
+        prog="norte",
+        description="North American trade and integration monitor",
+        epilog=envelope.exit_codes_epilog(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument(
+        "--debug", action="store_true", help="show the traceback of errors (env NORTE_DEBUG=1)"
     )
     p.add_argument("--db", help="store file (default ./norte.duckdb; env NORTE_DB)")
     p.add_argument("--config", type=Path, help="config file (default ./norte.toml if present)")
@@ -54,6 +63,7 @@ def _parser() -> argparse.ArgumentParser:
     pq = sub.add_parser("query", help="run read-only SQL against the store")
     pq.add_argument("sql")
     pq.add_argument("--json", action="store_true")
+    pq.add_argument("--allow-write", action="store_true", help="allow COPY TO, ATTACH, file reads")
 
     from norte.fetch.cli import add_parser as add_fetch
 
@@ -84,16 +94,26 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
+def _wants_json(argv: list[str]) -> bool:
+    """Whether the command prints JSON (so its errors are a JSON envelope on stdout)."""
+    pairs = zip(argv, [*argv[1:], ""], strict=True)
+    return "--json" in argv or "--format=json" in argv or ("--format", "json") in pairs
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
-    try:
+    """Run one ``norte`` command; every failure is one message and its exit code (see
+    :mod:`norte.envelope`)."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    opts = envelope.Options(
+        debug="--debug" in argv or envelope.debug_from_env(), json=_wants_json(argv)
+    )
+
+    def command() -> int:
+        args = _parser().parse_args(argv)
+        opts.debug = opts.debug or args.debug
         return _run(args)
-    except NorteError as e:
-        print(f"norte: error: {e}", file=sys.stderr)
-        return e.exit_code
-    except KeyboardInterrupt:
-        print("norte: interrupted; the store is unchanged by the load in progress", file=sys.stderr)
-        return 130
+
+    return envelope.guard(command, opts)
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -160,29 +180,15 @@ def _run(args: argparse.Namespace) -> int:
         from norte.publish.cli import run as run_report
 
         return run_report(args, db)
-    if args.command in ("loads", "query"):
-        sql = (
-            "SELECT load_id, source, format, rows, rows_skipped, vintage, vintage_from, "
-            "finished, outcome, location FROM loads ORDER BY load_id"
-            if args.command == "loads"
-            else args.sql
-        )
-        with Store(db, read_only=True) as store:
-            rel = store.con.sql(sql)
-            if args.json:
-                cols = rel.columns
-                rows = [dict(zip(cols, r, strict=True)) for r in rel.fetchall()]
-                print(json.dumps(rows, default=_json_default, indent=2))
-            else:
-                rel.show(max_width=200, max_rows=200)
-        return 0
+    if args.command == "loads":
+        from norte.query import run_loads
+
+        return run_loads(args, db)
+    if args.command == "query":
+        from norte.query import run_query
+
+        return run_query(args, db)
     raise AssertionError(args.command)
-
-
-def _json_default(o: Any) -> Any:
-    if isinstance(o, dt.date | dt.datetime):
-        return o.isoformat()
-    return str(o)
 
 
 if __name__ == "__main__":

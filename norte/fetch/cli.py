@@ -6,6 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from norte.argtypes import month, seconds
+from norte.errors import UsageError
 from norte.fetch.census import fetch_trade
 from norte.fetch.http import Client
 from norte.sources import census_api
@@ -16,16 +18,20 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     p = sub.add_parser("fetch", help="fetch from a live API (Census), save the body and ingest it")
     p.add_argument("api", choices=["census"])
     p.add_argument("--flow", choices=["exports", "imports", "both"], default="both")
-    p.add_argument("--from", dest="start", required=True, help="first month, YYYY-MM")
-    p.add_argument("--to", dest="end", required=True, help="last month, YYYY-MM")
+    p.add_argument("--from", dest="start", type=month, required=True, help="first month, YYYY-MM")
+    p.add_argument("--to", dest="end", type=month, required=True, help="last month, YYYY-MM")
     p.add_argument("--level", choices=["HS2", "HS4", "HS6"], help="by HS level x country")
     p.add_argument("--dir", type=Path, default=Path("downloads"), help="where bodies are saved")
-    p.add_argument("--cache-ttl", type=float, default=12 * 3600, help="reuse responses (s)")
+    p.add_argument("--cache-ttl", type=seconds, default=12 * 3600, help="reuse responses (s)")
     p.add_argument("--no-ingest", action="store_true", help="only save the bodies")
 
 
 def run(args: argparse.Namespace, db: Path) -> int:
     err = sys.stderr
+    if args.start > args.end:
+        raise UsageError(
+            f"fetch: --from {args.start} is after --to {args.end} — give the first month first"
+        )
     flows = ["exports", "imports"] if args.flow == "both" else [args.flow]
     client = Client(args.dir / ".cache", ttl=args.cache_ttl, log=lambda m: print(m, file=err))
     try:

@@ -7,7 +7,9 @@
   ``ttl`` seconds are not used (a cache must never hide a newer release): the default TTL is
   12 hours, and ``ttl=0`` disables reuse.
 - Secret query parameters (``key``, ``api_key``, ``token``, ``subscription-key``) are redacted
-  from every URL that norte prints, logs, stores or uses as a cache key.
+  from every URL that norte prints, logs, stores or uses as a cache key, and (through
+  :mod:`norte.fetch.scrub`, installed by every :class:`Client`) from every log line of the
+  process: httpx's, httpcore's and urllib3's own records included.
 """
 
 from __future__ import annotations
@@ -25,8 +27,9 @@ from urllib.parse import urlencode
 import httpx
 
 from norte.errors import NetworkError
+from norte.fetch.scrub import SECRET_PARAMS, install_log_redaction, register_secret
 
-SECRET_PARAMS = frozenset({"key", "api_key", "apikey", "token", "subscription-key"})
+__all__ = ["SECRET_PARAMS", "Client", "FetchError", "Response", "redact", "secret"]
 
 
 class FetchError(NetworkError):
@@ -50,14 +53,17 @@ def secret(name: str) -> str | None:
     """A secret from the environment, else from the secrets file (``NORTE_SECRETS_FILE``, default
     ``~/.config/norte/secrets.toml``, a table of ``NAME = "value"``). Never from norte.toml."""
     value = os.environ.get(name)
+    if not value:
+        path = Path(
+            os.environ.get("NORTE_SECRETS_FILE", "~/.config/norte/secrets.toml")
+        ).expanduser()
+        if path.exists():
+            with open(path, "rb") as f:
+                found = tomllib.load(f).get(name)
+            value = str(found) if found else None
     if value:
-        return value
-    path = Path(os.environ.get("NORTE_SECRETS_FILE", "~/.config/norte/secrets.toml")).expanduser()
-    if path.exists():
-        with open(path, "rb") as f:
-            found = tomllib.load(f).get(name)
-        return str(found) if found else None
-    return None
+        register_secret(value)  # scrubbed from every message and log line from now on
+    return value or None
 
 
 @dataclass
@@ -90,6 +96,7 @@ class Client:
         self.ttl = ttl
         self.sleep = sleep
         self.log = log or (lambda _msg: None)
+        install_log_redaction()  # httpx logs the full URL (with the key) at INFO
         self.http = httpx.Client(timeout=timeout, headers={"User-Agent": "norte/0.1"})
 
     def close(self) -> None:
@@ -100,6 +107,9 @@ class Client:
         return self.cache_dir / f"{h}.body", self.cache_dir / f"{h}.json"
 
     def get(self, url: str, params: Mapping[str, str]) -> Response:
+        for k, v in params.items():
+            if k.lower() in SECRET_PARAMS and v:
+                register_secret(v)
         shown = redact(url, params)
         body_path, meta_path = self._cache_paths(shown)
         if self.ttl > 0 and meta_path.exists() and body_path.exists():

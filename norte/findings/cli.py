@@ -7,12 +7,12 @@ detectors run first, and the ``findings`` table is replaced.
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import json
 import sys
 from pathlib import Path
 from typing import TextIO
 
+from norte.argtypes import count, date_or_month, score
 from norte.findings.feed import to_atom, to_json, to_markdown
 from norte.findings.model import LANGS
 from norte.store import Store
@@ -20,11 +20,13 @@ from norte.store import Store
 
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = sub.add_parser("findings", help="news-style findings detected in the store")
-    p.add_argument("--since", type=dt.date.fromisoformat, help="periods starting on/after DATE")
+    p.add_argument(
+        "--since", type=date_or_month, help="periods starting on/after DATE (YYYY-MM[-DD])"
+    )
     p.add_argument("--lang", choices=LANGS, default="en")
     p.add_argument("--format", choices=("md", "json", "atom"), default="md", dest="fmt")
-    p.add_argument("--min-score", type=float, help="only findings scoring at least S (0-100)")
-    p.add_argument("--limit", type=int, help="at most N findings (best first)")
+    p.add_argument("--min-score", type=score, help="only findings scoring at least S (0-100)")
+    p.add_argument("--limit", type=count, help="at most N findings (best first)")
     p.add_argument("--refresh", action="store_true", help="compute indicators and re-detect")
 
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import duckdb
 
-from norte.errors import NorteError
+from norte.errors import UsageError
 from norte.goals.catalog import Goal, load_shared
 from norte.goals.stakeholders import Light, add_file, lights, stakeholder_goals
 from norte.goals.status import REASONS, history
@@ -139,7 +139,7 @@ def show(
                 break
     if goal is None:
         known = ", ".join(sorted(by_id))
-        raise NorteError(f"no goal or target {ident!r} — known goals: {known}")
+        raise UsageError(f"no goal or target {ident!r} — known goals: {known}")
     got = lights(con, [goal])
     hist: dict[str, list[dict[str, Any]]] = {}
     for t in goal.targets:

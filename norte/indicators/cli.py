@@ -9,16 +9,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from norte.errors import NorteError
+from norte.argtypes import count, iso_date
+from norte.errors import UsageError
 from norte.indicators.catalog import ENGINES, GOALS, Indicator, indicators, load_catalog
 from norte.store import Store
-
-
-def _date(text: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2024-08-06") from None
 
 
 def add_parser(sub: Any) -> None:
@@ -31,12 +25,12 @@ def add_parser(sub: Any) -> None:
     ps = isub.add_parser("show", help="one indicator: definition and latest values")
     ps.add_argument("id")
     ps.add_argument("--lang", choices=("en", "es", "fr"), default="en")
-    ps.add_argument("--limit", type=int, default=24, help="latest values shown (default 24)")
+    ps.add_argument("--limit", type=count, default=24, help="latest values shown (default 24)")
     ps.add_argument("--json", action="store_true")
     pc = isub.add_parser("compute", help="compute the catalog into indicator_values")
     pc.add_argument("--engine", choices=ENGINES, default="duckdb")
     pc.add_argument("--only", nargs="+", metavar="ID", help="only these indicators")
-    pc.add_argument("--as-of", type=_date, help="use what was known on this date")
+    pc.add_argument("--as-of", type=iso_date, help="use what was known on this date")
     pc.add_argument("--force", action="store_true", help="recompute even if inputs are unchanged")
     pc.add_argument("--json", action="store_true")
 
@@ -67,7 +61,7 @@ def _find(ident: str) -> Indicator:
     for ind in indicators(load_catalog()):
         if ind.id == ident:
             return ind
-    raise NorteError(f"no indicator {ident!r} in the catalog — see 'norte indicators list'")
+    raise UsageError(f"no indicator {ident!r} in the catalog — see 'norte indicators list'")
 
 
 def run(args: argparse.Namespace, db: Path) -> int:
