@@ -11,6 +11,8 @@ one line in :data:`REGISTRY`, its tests and one row of the docs' source table.
 
 from __future__ import annotations
 
+import zipfile
+import zlib
 from pathlib import Path
 from types import ModuleType
 
@@ -46,10 +48,14 @@ def get(fmt: str) -> ModuleType:
 
 
 def detect(path: Path) -> ModuleType | None:
-    """The source that recognises ``path``, or None."""
+    """The source that recognises ``path``, or None. A ``detect`` that cannot read the file
+    (binary bytes under a ``.csv`` name, a damaged archive) counts as "not this format"."""
     for module in REGISTRY.values():
-        if module.detect(path):
-            return module
+        try:
+            if module.detect(path):
+                return module
+        except (OSError, EOFError, ValueError, zipfile.BadZipFile, zlib.error):
+            continue  # UnicodeDecodeError is a ValueError
     return None
 
 
