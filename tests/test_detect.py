@@ -128,6 +128,15 @@ def test_gzip_with_a_wrong_crc_is_damaged(shared: Path, db: Path, tmp_path: Path
     assert f"{bad}: truncated or damaged gzip file" in err and "CRC" in err, err
 
 
+def test_html_page_saved_as_a_workbook(shared: Path, db: Path, tmp_path: Path) -> None:
+    """A server's HTML page saved under the workbook's name (a real page from SE here)."""
+    bad = tmp_path / "country.xlsx"
+    shutil.copy(shared / "se/bc_e/D9_CANADA.html", bad)
+    err = fails(db, "ingest", bad)
+    assert f"{bad}: an HTML page, not the Excel workbook its name says" in err
+    assert "download the workbook again" in err
+
+
 def test_no_whole_file_in_shared_data_is_called_damaged(shared: Path) -> None:
     """No false alarm: every real file is whole, whatever its format."""
     files = [f for f in shared.rglob("*") if f.is_file()]

@@ -83,11 +83,28 @@ def check(path: Path, expected: str = "") -> InputError | None:
         problem = ole_problem(path, size)
     elif magic[:2] == b"\x1f\x8b":
         problem = gzip_problem(path, size)
+    elif name.endswith(ZIP_SUFFIXES + (".xls", ".gz")) and _is_html(path):
+        return InputError(
+            path,
+            "",
+            f"an HTML page, not the {_kind(path)} its name says (an error or sign-in page "
+            "saved in its place?)",
+            expected=expected,
+            hint=_again(path),
+        )
     elif name.endswith(ZIP_SUFFIXES + (".xls",)) and size < 64:
         problem = "far too short to be one"
     else:
         return None
     return _damaged(path, problem, size, expected) if problem else None
+
+
+def _is_html(path: Path) -> bool:
+    with open(path, "rb") as f:
+        head = f.read(1024).lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    return head.startswith((b"<!doctype html", b"<html", b"<head", b"<link", b"<body")) or (
+        head.startswith(b"<") and b"<html" in head
+    )
 
 
 def zip_problem(path: Path, size: int) -> str | None:
