@@ -57,16 +57,17 @@ def survey(paths: list[Path], fmt: str | None) -> Plan:
         if not path.exists():
             out.errors.append(FormatError(f"{path}: no such file or folder"))
             continue
-        module = forced if forced and explicit else sources.detect(path)
-        if module is None and forced is not None and forced.detect(path):
-            module = forced
-        broken = integrity.check(path, f"a complete {module.FORMAT} file" if module else "")
+        expected = f"a complete {forced.FORMAT} file" if forced and explicit else ""
+        broken = integrity.check(path, expected)
         if broken is not None:
-            if explicit or module is not None or not _harmless(path):
+            if explicit or not _harmless(path):
                 out.errors.append(broken)
             else:
                 out.skipped.append(path)  # an empty .gitkeep, notes, ... inside a folder
             continue
+        module = forced if forced and explicit else sources.detect(path)
+        if module is None and forced is not None and sources.detects(forced, path):
+            module = forced
         if module is not None:
             out.todo.append((path, module))
             continue

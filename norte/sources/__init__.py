@@ -47,15 +47,20 @@ def get(fmt: str) -> ModuleType:
         ) from None
 
 
+def detects(module: ModuleType, path: Path) -> bool:
+    """Whether ``module`` recognises ``path``. A ``detect`` that cannot read the file (binary
+    bytes under a ``.csv`` name, a damaged archive) counts as "not this format"."""
+    try:
+        return bool(module.detect(path))
+    except (OSError, EOFError, ValueError, zipfile.BadZipFile, zlib.error):
+        return False  # UnicodeDecodeError is a ValueError
+
+
 def detect(path: Path) -> ModuleType | None:
-    """The source that recognises ``path``, or None. A ``detect`` that cannot read the file
-    (binary bytes under a ``.csv`` name, a damaged archive) counts as "not this format"."""
+    """The source that recognises ``path``, or None."""
     for module in REGISTRY.values():
-        try:
-            if module.detect(path):
-                return module
-        except (OSError, EOFError, ValueError, zipfile.BadZipFile, zlib.error):
-            continue  # UnicodeDecodeError is a ValueError
+        if detects(module, path):
+            return module
     return None
 
 
