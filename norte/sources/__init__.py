@@ -11,6 +11,8 @@ one line in :data:`REGISTRY`, its tests and one row of the docs' source table.
 
 from __future__ import annotations
 
+import zipfile
+import zlib
 from pathlib import Path
 from types import ModuleType
 
@@ -45,10 +47,19 @@ def get(fmt: str) -> ModuleType:
         ) from None
 
 
+def detects(module: ModuleType, path: Path) -> bool:
+    """Whether ``module`` recognises ``path``. A ``detect`` that cannot read the file (binary
+    bytes under a ``.csv`` name, a damaged archive) counts as "not this format"."""
+    try:
+        return bool(module.detect(path))
+    except (OSError, EOFError, ValueError, zipfile.BadZipFile, zlib.error):
+        return False  # UnicodeDecodeError is a ValueError
+
+
 def detect(path: Path) -> ModuleType | None:
     """The source that recognises ``path``, or None."""
     for module in REGISTRY.values():
-        if module.detect(path):
+        if detects(module, path):
             return module
     return None
 
