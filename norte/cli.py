@@ -11,9 +11,10 @@ from pathlib import Path
 from typing import Any
 
 from norte import settings, sources
-from norte.errors import NorteError
+from norte.errors import NorteError, StoreError
 from norte.ingest import ingest
-from norte.store import Store
+from norte.store import Store, set_lock_timeout
+from norte.store.schema import SCHEMA_VERSION
 
 
 def _date(text: str) -> dt.date:
@@ -28,6 +29,7 @@ def _parser() -> argparse.ArgumentParser:
         prog="norte", description="North American trade and integration monitor"
     )
     p.add_argument("--db", help="store file (default ./norte.duckdb; env NORTE_DB)")
+    p.add_argument("--wait", metavar="SECONDS", help="wait for a busy store (default 30; 0 = no)")
     p.add_argument("--config", type=Path, help="config file (default ./norte.toml if present)")
     sub = p.add_subparsers(dest="command", required=True)
 
@@ -74,6 +76,7 @@ def _parser() -> argparse.ArgumentParser:
 
     add_report(sub)
 
+    sub.add_parser("migrate", help="upgrade the store to this norte's schema (writes do it too)")
     sub.add_parser("formats", help="list the formats norte reads")
     sub.add_parser("settings", help="list settings with their sources and defaults")
     return p
@@ -94,6 +97,7 @@ def main(argv: list[str] | None = None) -> int:
 def _run(args: argparse.Namespace) -> int:
     config, config_path = settings.load_toml(args.config)
     db = Path(settings.resolve("db", args.db, config, config_path))
+    set_lock_timeout(settings.resolve("lock_timeout", args.wait, config, config_path))
     if args.command == "formats":
         for name, module in sorted(sources.REGISTRY.items()):
             print(f"{name:24} {module.DESCRIPTION}")
@@ -121,6 +125,12 @@ def _run(args: argparse.Namespace) -> int:
             f"({total:,} in store) in {time.perf_counter() - t0:.1f}s — store {db}",
             file=sys.stderr,
         )
+        return 0
+    if args.command == "migrate":
+        if not db.exists():
+            raise StoreError(f"store {db} does not exist — nothing to upgrade")
+        Store(db).close()  # a writable open upgrades (and says so on stderr)
+        print(f"norte: store {db} is at schema version {SCHEMA_VERSION}", file=sys.stderr)
         return 0
     if args.command == "build":
         from norte.build import build
