@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
+import io
 import json
 import sys
 import time
@@ -168,14 +170,19 @@ def _run(args: argparse.Namespace) -> int:
             if args.command == "loads"
             else args.sql
         )
+        # The result is rendered before the store is closed and printed after: a reader
+        # holds the store only for its query, not while a pager or a slow pipe reads stdout.
         with Store(db, read_only=True) as store:
             rel = store.con.sql(sql)
             if args.json:
                 cols = rel.columns
                 rows = [dict(zip(cols, r, strict=True)) for r in rel.fetchall()]
-                print(json.dumps(rows, default=_json_default, indent=2))
+                text = json.dumps(rows, default=_json_default, indent=2) + "\n"
             else:
-                rel.show(max_width=200, max_rows=200)
+                with contextlib.redirect_stdout(io.StringIO()) as shown:
+                    rel.show(max_width=200, max_rows=200)
+                text = shown.getvalue()
+        sys.stdout.write(text)
         return 0
     raise AssertionError(args.command)
 

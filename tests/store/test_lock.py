@@ -140,3 +140,21 @@ def test_store_api_waits_with_its_own_timeout(tmp_path: Path) -> None:
         holder.wait()
     with Store(db, read_only=True, lock_timeout=0) as s:  # free again
         assert s.count("loads") == 0
+
+
+def test_query_releases_the_store_before_printing(tmp_path: Path) -> None:
+    """A reader whose output nobody reads yet (a pager, a slow pipe) does not hold the store."""
+    db = tmp_path / "norte.duckdb"
+    Store(db).close()
+    for fmt in (["--json"], []):
+        sql = "SELECT range AS n, repeat('x', 50) AS pad FROM range(20000)"
+        query = _norte("--db", str(db), "query", sql, *fmt)
+        try:
+            assert query.stdout is not None
+            assert query.stdout.read(1)  # it has started printing (more than a pipe holds)
+            assert query.poll() is None  # and is blocked on the full pipe
+            with Store(db, lock_timeout=0) as s:  # a writer gets the store at once
+                assert s.count("loads") == 0
+        finally:
+            query.kill()
+            query.wait()
