@@ -25,7 +25,7 @@ from typing import Any
 import duckdb
 
 from norte import faults
-from norte.errors import StoreError
+from norte.errors import StoreDamagedError, StoreError, SystemFailure
 from norte.store import connect as _connect
 from norte.store import load as _load
 from norte.store import migrations
@@ -84,7 +84,10 @@ class Store:
                 migrations.ensure(self.con, self.path)
         except duckdb.Error as e:
             self.con.close()
-            raise _connect.translate(self.path, e, read_only) from None
+            found = _connect.translate(self.path, e, read_only)
+            if isinstance(found, StoreDamagedError | SystemFailure):
+                raise found from None  # a damaged block met while checking the schema
+            raise
         except BaseException:
             self.con.close()
             raise
