@@ -10,9 +10,10 @@ from typing import NoReturn
 
 from norte import envelope, settings, sources
 from norte.argtypes import iso_date
-from norte.errors import UsageError
+from norte.errors import StoreError, UsageError
 from norte.ingest import ingest
-from norte.store import Store
+from norte.store import Store, set_lock_timeout
+from norte.store.schema import SCHEMA_VERSION
 
 _date = iso_date
 
@@ -37,6 +38,7 @@ def _parser() -> argparse.ArgumentParser:
         "--debug", action="store_true", help="show the traceback of errors (env NORTE_DEBUG=1)"
     )
     p.add_argument("--db", help="store file (default ./norte.duckdb; env NORTE_DB)")
+    p.add_argument("--wait", metavar="SECONDS", help="wait for a busy store (default 30; 0 = no)")
     p.add_argument("--config", type=Path, help="config file (default ./norte.toml if present)")
     sub = p.add_subparsers(dest="command", required=True)
 
@@ -89,6 +91,7 @@ def _parser() -> argparse.ArgumentParser:
 
     add_report(sub)
 
+    sub.add_parser("migrate", help="upgrade the store to this norte's schema (writes do it too)")
     sub.add_parser("formats", help="list the formats norte reads")
     sub.add_parser("settings", help="list settings with their sources and defaults")
     return p
@@ -119,6 +122,7 @@ def main(argv: list[str] | None = None) -> int:
 def _run(args: argparse.Namespace) -> int:
     config, config_path = settings.load_toml(args.config)
     db = Path(settings.resolve("db", args.db, config, config_path))
+    set_lock_timeout(settings.resolve("lock_timeout", args.wait, config, config_path))
     if args.command == "formats":
         for name, module in sorted(sources.REGISTRY.items()):
             print(f"{name:24} {module.DESCRIPTION}")
@@ -132,6 +136,11 @@ def _run(args: argparse.Namespace) -> int:
     if args.command == "ingest":
         unknown = settings.resolve("unknown_codes", args.unknown_codes, config, config_path)
         t0 = time.perf_counter()
+        from norte.ingest import check, survey
+
+        planned = survey(args.paths, args.format)
+        if not planned.todo or not _may_exist(db):
+            check(planned)  # bad input fails before the store is created (or opened)
         with Store(db) as store:
             summary = ingest(
                 store,
@@ -139,6 +148,7 @@ def _run(args: argparse.Namespace) -> int:
                 fmt=args.format,
                 vintage=args.vintage,
                 options={"unknown_codes": unknown},
+                planned=planned,
             )
             total = store.count()
         print(
@@ -146,6 +156,12 @@ def _run(args: argparse.Namespace) -> int:
             f"({total:,} in store) in {time.perf_counter() - t0:.1f}s — store {db}",
             file=sys.stderr,
         )
+        return 0
+    if args.command == "migrate":
+        if not db.exists():
+            raise StoreError(f"store {db} does not exist — nothing to upgrade")
+        Store(db).close()  # a writable open upgrades (and says so on stderr)
+        print(f"norte: store {db} is at schema version {SCHEMA_VERSION}", file=sys.stderr)
         return 0
     if args.command == "build":
         from norte.build import build
@@ -189,6 +205,14 @@ def _run(args: argparse.Namespace) -> int:
 
         return run_query(args, db)
     raise AssertionError(args.command)
+
+
+def _may_exist(path: Path) -> bool:
+    """Whether ``path`` exists, True when we may not even look (Store then says why)."""
+    try:
+        return path.exists()
+    except OSError:
+        return True
 
 
 if __name__ == "__main__":

@@ -150,12 +150,19 @@ def ingest(
     vintage: dt.date | None = None,
     options: dict[str, Any] | None = None,
     out: TextIO = sys.stderr,
+    planned: Plan | None = None,
 ) -> IngestSummary:
     """Load every file under ``paths`` in one transaction: a bad file stops the command and
-    leaves the store as it was before it (files loaded by earlier commands stay)."""
+    leaves the store as it was before it (files loaded by earlier commands stay).
+    ``planned`` is the :func:`survey` of ``paths`` when the caller made it already (the CLI
+    does, before opening the store, so bad input never creates an empty store file)."""
     t0 = time.perf_counter()
-    planned = survey(paths, fmt)
-    check(planned)
+    if planned is None:
+        planned = survey(paths, fmt)
+    if not (planned.errors and planned.todo):
+        check(planned)
+    # With bad files found already and readable ones beside them, the readable ones are
+    # still read (in the doomed transaction) so the command reports every bad file at once.
     todo = planned.todo
     summary = IngestSummary(skipped_files=planned.skipped)
     n = len(todo)
@@ -184,6 +191,7 @@ def ingest(
         options=options,
         report=report,
         progress=lambda line: print(line, file=out, flush=True),
+        prior_errors=list(planned.errors),
     )
     if planned.skipped:
         print(skipped_report(planned), file=out)

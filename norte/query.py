@@ -11,8 +11,11 @@ back. The store's own views and macros keep working. Errors in the SQL are repor
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
+import io
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -56,22 +59,25 @@ def refusal(con: duckdb.DuckDBPyConnection, sql: str) -> str:
     return ""
 
 
-def _print(rel: duckdb.DuckDBPyRelation | None, as_json: bool) -> None:
+def _render(rel: duckdb.DuckDBPyRelation | None, as_json: bool) -> str:
+    """The text of a result. Rendered while the store is open and printed after it is
+    closed: a reader holds the store only for its query, never while a pager or a slow pipe
+    reads stdout (a writer waiting for the lock would wait for the reader's pager)."""
     if rel is None:  # a statement without a result (e.g. SET, CHECKPOINT)
-        if as_json:
-            print("[]")
-        return
+        return "[]\n" if as_json else ""
     if as_json:
         cols = rel.columns
         rows = [dict(zip(cols, r, strict=True)) for r in rel.fetchall()]
-        print(json.dumps(rows, default=_json_default, indent=2))
-    else:
+        return json.dumps(rows, default=_json_default, indent=2) + "\n"
+    with contextlib.redirect_stdout(io.StringIO()) as shown:
         rel.show(max_width=200, max_rows=200)
+    return shown.getvalue()
 
 
 def run_loads(args: argparse.Namespace, db: Path) -> int:
     with Store(db, read_only=True) as store:
-        _print(store.con.sql(LOADS_SQL), args.json)
+        text = _render(store.con.sql(LOADS_SQL), args.json)
+    sys.stdout.write(text)
     return 0
 
 
@@ -83,7 +89,8 @@ def run_query(args: argparse.Namespace, db: Path) -> int:
             sandbox(con)
             why = refusal(con, args.sql)
         with user_sql(why):
-            _print(con.sql(args.sql), args.json)
+            text = _render(con.sql(args.sql), args.json)
+    sys.stdout.write(text)
     return 0
 
 

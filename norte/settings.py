@@ -27,6 +27,14 @@ class Setting:
 
 SETTINGS: tuple[Setting, ...] = (
     Setting("db", "NORTE_DB", "store.path", "norte.duckdb", "path of the DuckDB store file"),
+    Setting(
+        "lock_timeout",
+        "NORTE_LOCK_TIMEOUT",
+        "store.lock_timeout",
+        30,
+        "seconds a command waits while another process holds the store (--wait SECONDS);"
+        " 0 = fail at once",
+    ),
     Setting("out", "NORTE_OUT", "build.out", "site", "folder the static site is written to"),
     Setting(
         "ingest_paths",

@@ -304,3 +304,18 @@ def test_truncated_file_in_a_folder_fails_the_command(
     assert f"{folder / 'Jan2023.zip'}: truncated or damaged zip archive" in err
     assert "download the zip again" in err
     assert f"{folder / 'empty.csv'}: the file is empty (0 bytes)" in err
+
+
+def test_bad_input_never_creates_a_store_file(tmp_path: Path) -> None:
+    """A failed ingest into a store that does not exist yet leaves no store behind."""
+    empty = tmp_path / "empty.csv"
+    empty.write_bytes(b"")
+    db = tmp_path / "new.duckdb"
+    r = subprocess.run(
+        [sys.executable, "-m", "norte.cli", "--db", str(db), "ingest", str(empty)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert r.returncode == 2 and "is empty" in r.stderr, r.stderr
+    assert not db.exists() and not Path(str(db) + ".wal").exists()

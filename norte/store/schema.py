@@ -1,12 +1,16 @@
 """The store's SQL surface: tables, views and macros analysts query directly.
 
 This file is the single definition of the schema; ``docs/architecture.md`` documents it.
-Bump :data:`SCHEMA_VERSION` on any incompatible change.
+Any change to a table (a new table, column or constraint) bumps :data:`SCHEMA_VERSION` and adds
+the step that upgrades a store of the previous version in :mod:`norte.store.migrations`
+(``tests/store/test_migrations.py`` checks that a migrated store equals a fresh one).
 """
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 2
+#: 1: first store; 2: TransBorder stored wide (``transborder_wide``, ``observations`` a view);
+#: 3: no fixed goal count in ``stakeholder_goals.parent`` (the goals code validates parents).
+SCHEMA_VERSION = 3
 
 #: Columns that identify one observed number (a series point), vintage excluded.
 KEY_COLUMNS: tuple[str, ...] = (
@@ -226,7 +230,7 @@ QUALIFY input_vintage = max(input_vintage) OVER (PARTITION BY base_id)""",
     """CREATE TABLE IF NOT EXISTS stakeholder_goals (
     goal_id VARCHAR PRIMARY KEY,
     owner VARCHAR NOT NULL,
-    parent INTEGER NOT NULL CHECK (parent BETWEEN 1 AND 4),
+    parent INTEGER NOT NULL,
     title_en VARCHAR NOT NULL,
     title_es VARCHAR,
     title_fr VARCHAR,

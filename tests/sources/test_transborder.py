@@ -588,13 +588,15 @@ def test_forced_vintage_batch_loads_together_and_repeats_across_files_are_named(
     load as one batch (no one-file-at-a-time fallback), storing what separate loads store.
     Two files that repeat each other's rows under one vintage fail, naming both files."""
     singles: list[Path] = []
-    real = Store._load_in_transaction
+    from norte.store import load as store_load
+
+    real = store_load._load_in_transaction
 
     def spy(self: Store, path: Path, *args: object) -> object:
         singles.append(path)
         return real(self, path, *args)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(Store, "_load_in_transaction", spy)
+    monkeypatch.setattr(store_load, "_load_in_transaction", spy)
     year = raw_dir(shared) / "year_2023"
     zips = [year / "Jan2023.zip", year / "Feb2023.zip"]
     forced = dt.date(2024, 6, 1)
