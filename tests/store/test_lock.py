@@ -108,6 +108,12 @@ def test_timeout_values_are_checked() -> None:
 def test_holder_is_described_from_duckdb_message_and_proc() -> None:
     holder = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)", "arg"])
     try:
+        # the child's cmdline is readable only once it has exec'd (slow on a loaded machine)
+        cmdline = Path(f"/proc/{holder.pid}/cmdline")
+        for _ in range(200):
+            if b"time.sleep" in cmdline.read_bytes():
+                break
+            time.sleep(0.05)
         text = (
             'IO Error: Could not set lock on file "x": Conflicting lock is held in '
             f"/usr/bin/python3.11 (PID {holder.pid}). See also https://duckdb.org/docs"
