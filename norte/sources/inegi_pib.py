@@ -4,13 +4,14 @@ Reads the workbooks as INEGI's Banco de Información Económica exports them, e.
 ``pibt_cte_valor.xlsx`` (sheet ``desest-valor``) and ``igae_indice.xlsx`` (``IGAE-indice``);
 the first sheet is read, whatever its name. Layout and quirks:
 
-- rows 1-3 are the title: the indicator (``PRODUCTO INTERNO BRUTO TRIMESTRAL`` or ``INDICADOR
+- three title rows (Excel rows 2-4: row 1 is blank; the layout is read relative to the first
+  non-empty row): the indicator (``PRODUCTO INTERNO BRUTO TRIMESTRAL`` or ``INDICADOR
   GLOBAL DE LA ACTIVIDAD ECONÓMICA``), the adjustment (``Series desestacionalizadas`` ->
   ``adj=sa``; ``Series originales`` -> ``adj=nsa``) and the unit (``Millones de pesos a precios
   de 2018`` -> unit ``MXN_2018``, values x 1e6; ``Índice Base 2018 = 100`` -> unit
   ``index_2018=100``). The base year and the adjustment come from these rows, so two editions
   with other bases or adjustments are other series (unit and ``detail`` differ) and cannot mix;
-- row 4: ``Denominación``, then the year in the first column of each year's group; row 5: the
+- next row: ``Denominación``, then the year in the first column of each year's group; next: the
   quarter (``I``..``IV``, freq Q) or month (``ENE``..``DIC``, freq M) of each column;
 - then one row per aggregate until a blank row (then ``Nota:`` / ``Fuente:`` lines): all are
   kept. The GDP / IGAE total has ``detail`` ``adj=sa``; the others add ``sector=``: ``taxes``
@@ -76,23 +77,27 @@ def _first_sheet(path: Path, nrows: int | None = None) -> tuple[str, list[list[A
 
         wb = calamine.CalamineWorkbook.from_path(str(path))
         name = wb.sheet_names[0]
-        return name, list(wb.get_sheet_by_name(name).to_python(nrows=nrows))
+        sheet = wb.get_sheet_by_name(name)
+        rows = list(sheet.to_python(nrows=nrows))
+        r0, c0 = sheet.start or (0, 0)
     except Exception:
         return None
+    # calamine starts at the first used cell: pad so rows[i][j] is Excel row i+1, column j+1
+    return name, [[] for _ in range(r0)] + [[""] * c0 + list(r) for r in rows]
 
 
 def detect(path: Path) -> bool:
     got = _first_sheet(path, nrows=5)
-    if got is None or not got[1]:
+    if got is None:
         return False
-    return any(fold(_text(r[0])) in TITLES for r in got[1][:3] if r)
+    return any(fold(_text(r[0])) in TITLES for r in got[1][:6] if r)
 
 
 def _expect(path: Path, sheet: str, rows: list[list[Any]], row: int, ok: bool, what: str) -> None:
     if ok:
         return
     found = next(
-        (i + 1 for i, r in enumerate(rows[:30]) if r and fold(_text(r[0])) == "denominacion"), None
+        (i + 1 for i in range(min(len(rows), 30)) if _cell(rows, i, 0) == "denominacion"), 0
     )
     moved = f" ('Denominación' is in row {found}: the header rows moved)" if found else ""
     got = [_text(c) for c in rows[row - 1][:4]] if len(rows) >= row else []
@@ -101,9 +106,15 @@ def _expect(path: Path, sheet: str, rows: list[list[Any]], row: int, ok: bool, w
         f"sheet {sheet!r}, row {row}",
         f"found {got}{moved}",
         expected=what,
-        hint="INEGI's tabulado layout: title rows 1-3, 'Denominación' + years in row 4, "
-        "periods in row 5; export the table again from INEGI's BIE unchanged",
+        hint="INEGI's tabulado layout: three title rows (indicator, adjustment, unit), then "
+        "'Denominación' + years, then the periods; export the table again from INEGI's BIE "
+        "unchanged",
     )
+
+
+def _cell(rows: list[list[Any]], r: int, c: int) -> str:
+    """Folded text of the 0-based cell (r, c), '' when outside the sheet."""
+    return fold(_text(rows[r][c])) if r < len(rows) and c < len(rows[r]) else ""
 
 
 def stage(con: duckdb.DuckDBPyConnection, path: Path, ctx: StageContext) -> StageInfo:
@@ -116,12 +127,15 @@ def stage(con: duckdb.DuckDBPyConnection, path: Path, ctx: StageContext) -> Stag
             hint="the file may be truncated: download it again",
         )
     sheet, rows = got
-    title = [fold(_text(r[0])) if r else "" for r in rows[:3]] + [""] * 3
+    # The layout is read relative to the title, the first non-empty row (Excel row 2 in
+    # INEGI's exports, whose row 1 is blank); rows numbers in messages are Excel's.
+    t = next((i for i, r in enumerate(rows) if any(_text(c) for c in r)), 0)
+    title = [_cell(rows, t + k, 0) for k in range(3)]
     _expect(
         path,
         sheet,
         rows,
-        1,
+        t + 1,
         title[0] in TITLES,
         "the title 'PRODUCTO INTERNO BRUTO TRIMESTRAL' or 'INDICADOR GLOBAL DE LA "
         "ACTIVIDAD ECONÓMICA' in column A",
@@ -131,9 +145,9 @@ def stage(con: duckdb.DuckDBPyConnection, path: Path, ctx: StageContext) -> Stag
         path,
         sheet,
         rows,
-        2,
+        t + 2,
         title[1] in ADJ,
-        "'Series desestacionalizadas' or 'Series originales' in column A",
+        "'Series desestacionalizadas' or 'Series originales' in column A, below the title",
     )
     adj = ADJ[title[1]]
     unit, scale = _unit(title[2])
@@ -141,24 +155,25 @@ def stage(con: duckdb.DuckDBPyConnection, path: Path, ctx: StageContext) -> Stag
         path,
         sheet,
         rows,
-        3,
+        t + 3,
         unit is not None,
-        "the unit in column A: 'Millones de pesos a precios de YYYY' or 'Índice Base YYYY = 100'",
+        "the unit in column A, below the adjustment: 'Millones de pesos a precios de YYYY' or "
+        "'Índice Base YYYY = 100'",
     )
     assert unit is not None
     _expect(
         path,
         sheet,
         rows,
-        4,
-        len(rows) > 4 and fold(_text(rows[3][0])) == "denominacion",
-        "'Denominación' in column A, then the years",
+        t + 4,
+        _cell(rows, t + 3, 0) == "denominacion",
+        "'Denominación' in column A, below the unit, then the years",
     )
-    periods = _periods(path, sheet, rows, freq)
+    periods = _periods(path, sheet, rows, freq, t + 3)
     details: list[str] = []
     dates: list[dt.date] = []
     values: list[float] = []
-    for i, row in enumerate(rows[5:], start=6):
+    for i, row in enumerate(rows[t + 5 :], start=t + 6):
         a, b = _text(row[0]), _text(row[1]) if len(row) > 1 else ""
         if not a and not b:
             break
@@ -181,7 +196,7 @@ def stage(con: duckdb.DuckDBPyConnection, path: Path, ctx: StageContext) -> Stag
     if not values:
         raise InputError(
             path,
-            f"sheet {sheet!r}, row 6",
+            f"sheet {sheet!r}, row {t + 6}",
             "no data rows",
             expected="one row per aggregate below the header",
         )
@@ -213,7 +228,7 @@ def stage(con: duckdb.DuckDBPyConnection, path: Path, ctx: StageContext) -> Stag
         vintage=vintage,
         vintage_from=how,
         notes=[
-            f"{rows[0][0]}: {len(set(details))} series, {len(values):,} values, "
+            f"{rows[t][0]}: {len(set(details))} series, {len(values):,} values, "
             f"newest {last:%Y-%m} ({unit}, adj={adj})"
         ],
     )
@@ -236,38 +251,41 @@ def _col(i: int) -> str:
     return s
 
 
-def _periods(path: Path, sheet: str, rows: list[list[Any]], freq: str) -> dict[int, dt.date]:
-    """{column: first day of the period} from rows 4 (years) and 5 (quarters or months)."""
+def _periods(
+    path: Path, sheet: str, rows: list[list[Any]], freq: str, h: int
+) -> dict[int, dt.date]:
+    """{column: first day of the period} from the 0-based rows ``h`` (years) and ``h + 1``
+    (quarters or months)."""
     names = QUARTERS if freq == "Q" else MONTHS
     _expect(
         path,
         sheet,
         rows,
-        5,
-        len(rows) > 4 and fold(_text(rows[4][2])) == names[0],
-        f"the periods in row 5 from column C: {', '.join(n.upper() for n in names[:3])}, ...",
+        h + 2,
+        _cell(rows, h + 1, 2) == names[0],
+        f"the periods below the years, from column C: {', '.join(n.upper() for n in names[:3])}, ...",
     )
     out: dict[int, dt.date] = {}
     year: int | None = None
-    for c in range(2, len(rows[4])):
-        y = _text(rows[3][c]) if c < len(rows[3]) else ""
+    for c in range(2, len(rows[h + 1])):
+        y = _text(rows[h][c]) if c < len(rows[h]) else ""
         if y:
             if not re.fullmatch(r"\d{4}", y):
                 raise InputError(
                     path,
-                    f"sheet {sheet!r}, row 4, column {_col(c)}",
+                    f"sheet {sheet!r}, row {h + 1}, column {_col(c)}",
                     f"{y!r} is not a year",
                     expected="a year like 1993",
                 )
             year = int(y)
-        p = fold(_text(rows[4][c]))
+        p = _cell(rows, h + 1, c)
         if not p:
             continue
         if p not in names or year is None:
             raise InputError(
                 path,
-                f"sheet {sheet!r}, row 5, column {_col(c)}",
-                f"{rows[4][c]!r} is not a period",
+                f"sheet {sheet!r}, row {h + 2}, column {_col(c)}",
+                f"{rows[h + 1][c]!r} is not a period",
                 expected=", ".join(n.upper() for n in names),
             )
         k = names.index(p)
