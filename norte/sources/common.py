@@ -9,7 +9,7 @@ import io
 import re
 import unicodedata
 import zipfile
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -146,8 +146,10 @@ def xlsx_modified(path: Path) -> dt.date | None:
     return None
 
 
+@lru_cache(maxsize=1 << 16)
 def fold(s: str) -> str:
-    """Lower case, accents removed, runs of white space as one space: for matching names."""
+    """Lower case, accents removed, runs of white space as one space: for matching names
+    (cached: sources call it on every row's categorical cells, which repeat)."""
     s = unicodedata.normalize("NFKD", s)
     s = "".join(c for c in s if not unicodedata.combining(c))
     return re.sub(r"\s+", " ", s).strip().lower()
