@@ -172,6 +172,47 @@ class _Rows:
             v.append(kw.get(k))
 
 
+def _breakdown(
+    path: Path,
+    at: str,
+    kind: str,
+    concept: str,
+    aduanas: dict[str, str],
+    unknown: str,
+    warnings: list[str],
+) -> dict[str, object]:
+    """The product (chapter file) or customs office (aduana file) of a breakdown row."""
+    fc = fold(concept)
+    if kind == "capitulo":
+        if m := _CHAPTER.match(concept):
+            return {"product_scheme": "HS2", "product_code": m.group(1)}
+        if fc == "productos no clasificados":
+            return {"product_scheme": "bcmm_product", "product_code": "unclassified"}
+        raise InputError(
+            path,
+            f"{at}, column CONCEPTO",
+            f"{concept!r} is not an HS chapter",
+            expected="'Capítulo NN <name>' or 'Productos no clasificados' (or the mode's name "
+            "for its total)",
+        )
+    code = aduanas.get(fc)
+    if code is None:
+        if unknown != "keep":
+            raise UnknownCodeError(
+                path,
+                f"{at}, column CONCEPTO",
+                "INEGI customs office (aduana)",
+                concept,
+                hint=f"add it (scheme mx_aduana) to norte/data/codes/{CODES}, or rerun with "
+                "--unknown-codes keep to store it as INEGI:<name>",
+            )
+        code = f"INEGI:{concept}"
+        note = f"unknown aduana {concept!r} kept as {code} (first at {at})"
+        if not any(w.startswith(f"unknown aduana {concept!r} ") for w in warnings):
+            warnings.append(note)
+    return {"geo_scheme": "mx_aduana", "geo_code": code}
+
+
 def _member(
     path: Path,
     member: str,
@@ -276,38 +317,11 @@ def _member(
         rec["mode"] = modes[mtra][1]
         key = (flow, period, mtra)
         if labels.get(fc) == mtra:
-            totals[key] = (value or 0.0, line)
+            totals[key] = (value if value is not None else float("nan"), line)
             out.add(**rec)
             continue
         sums[key] = sums.get(key, 0.0) + (value if value is not None else float("nan"))
-        if kind == "capitulo":
-            if m := _CHAPTER.match(concept):
-                rec["product_scheme"], rec["product_code"] = "HS2", m.group(1)
-            elif fc == "productos no clasificados":
-                rec["product_scheme"], rec["product_code"] = "bcmm_product", "unclassified"
-            else:
-                raise InputError(
-                    path,
-                    f"{at}, column CONCEPTO",
-                    f"{concept!r} is not an HS chapter",
-                    expected="'Capítulo NN <name>' or 'Productos no "
-                    "clasificados' (or the mode's name for its total)",
-                )
-        else:
-            code = aduanas.get(fc)
-            if code is None:
-                if unknown != "keep":
-                    raise UnknownCodeError(
-                        path,
-                        f"{at}, column CONCEPTO",
-                        "INEGI customs office (aduana)",
-                        concept,
-                        hint=f"add it (scheme mx_aduana) to norte/data/codes/{CODES}, or rerun "
-                        "with --unknown-codes keep to store it as INEGI:<name>",
-                    )
-                code = f"INEGI:{concept}"
-                warnings.append(f"unknown aduana {concept!r} ({at}) kept as {code}")
-            rec["geo_scheme"], rec["geo_code"] = "mx_aduana", code
+        rec.update(_breakdown(path, at, kind, concept, aduanas, unknown, warnings))
         out.add(**rec)
     for key, (total, line) in totals.items():
         # a withheld (confidential) value makes the sum NaN: no check for that mode and month
