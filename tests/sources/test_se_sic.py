@@ -268,3 +268,13 @@ def test_a_damaged_total_column_fails_naming_the_row(shared: Path, tmp_path: Pat
             s.load_file(bad, se_sic_balance)
         assert s.count() == 0
     assert "'2019'" in str(e.value) and "576,522,999" in str(e.value)
+
+
+def test_balance_page_given_as_a_product_page_fails(shared: Path, tmp_path: Path) -> None:
+    page = shared / "se" / "bcm_e" / US
+    with Store(tmp_path / "s.duckdb") as s:
+        with pytest.raises(InputError) as e:
+            ingest(s, [page], fmt="se-sic-products", out=io.StringIO())
+        assert s.count() == 0 and s.count("loads") == 0
+    assert "monthly trade-balance page (bcm_e)" in str(e.value)
+    assert "--format se-sic-balance" in str(e.value)
