@@ -19,6 +19,8 @@ the first sheet is read, whatever its name. Layout and quirks:
   SCIAN sector code (``21``, ``31-33``, ``48-49``: in column A in the GDP workbook, at the
   start of the label in column B in the IGAE one). Codes and labels:
   ``norte/data/codes/inegi_pib.csv`` (scheme ``scian_sector``);
+- GDP values are quarterly levels at annual rates (INEGI's convention: a year is the mean of
+  its quarters);
 - measures ``gdp_real`` (dataset ``inegi_pibt_<base>``) and ``igae`` (``inegi_igae_<base>``),
   reporter ``MEX``, no partner or flow; the note "Cifras preliminares" covers the whole table:
   status NULL;

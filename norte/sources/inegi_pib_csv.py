@@ -7,7 +7,8 @@ constant 2013 prices, original series, millions of pesos):
   1993|9 Meses, 1993|Anual, 1994|T1, ...``; a header may end in a flag ``<P>`` (preliminary)
   or ``<R>`` (revised), stored as ``status`` for that column; no flag -> NULL;
 - ``Tn`` columns -> freq Q; ``Anual`` -> freq A (INEGI's own annual figure: the mean of the
-  quarters, kept so annual questions need no averaging); ``6 Meses`` / ``9 Meses`` are
+  quarters, kept so annual questions need no averaging: the quarterly values are levels at
+  annual rates, so a year is never the sum of its quarters); ``6 Meses`` / ``9 Meses`` are
   cumulative half-year and nine-month figures that fit no frequency of the store: skipped
   (a note says so). Empty cells (quarters not yet published) are not observations;
 - ``Descriptores`` is the hierarchy joined by ``|``, each level ``<code>---<name>`` with an
