@@ -21,7 +21,13 @@ from norte.sources import (
     bts_crossings,
     census_api,
     census_xlsx,
+    inegi_bcmm,
+    inegi_bcmm_paises,
+    inegi_pib,
+    inegi_pib_csv,
     inegi_raiavl,
+    se_sic_balance,
+    se_sic_products,
     seed,
     spi_mexico,
     transborder,
@@ -33,8 +39,14 @@ REGISTRY: dict[str, ModuleType] = {
     seed.FORMAT: seed,
     bts_crossings.FORMAT: bts_crossings,
     inegi_raiavl.FORMAT: inegi_raiavl,
+    inegi_bcmm.FORMAT: inegi_bcmm,
+    inegi_bcmm_paises.FORMAT: inegi_bcmm_paises,
+    inegi_pib.FORMAT: inegi_pib,
+    inegi_pib_csv.FORMAT: inegi_pib_csv,
     spi_mexico.FORMAT: spi_mexico,
     transborder.FORMAT: transborder,
+    se_sic_balance.FORMAT: se_sic_balance,
+    se_sic_products.FORMAT: se_sic_products,
 }
 
 
