@@ -18,10 +18,14 @@ from norte.errors import FormatError
 from norte.sources import (
     bts_crossings,
     census_api,
+    census_ft900,
     census_xlsx,
+    fred_csv,
     inegi_raiavl,
     seed,
     spi_mexico,
+    statcan_derived,
+    statcan_table,
     transborder,
 )
 
@@ -33,6 +37,10 @@ REGISTRY: dict[str, ModuleType] = {
     inegi_raiavl.FORMAT: inegi_raiavl,
     spi_mexico.FORMAT: spi_mexico,
     transborder.FORMAT: transborder,
+    statcan_table.FORMAT: statcan_table,
+    statcan_derived.FORMAT: statcan_derived,
+    fred_csv.FORMAT: fred_csv,
+    census_ft900.FORMAT: census_ft900,
 }
 
 
