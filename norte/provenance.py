@@ -23,7 +23,9 @@ Where norte looks for the manifest of ``X.csv`` (first match wins):
    dirs`` in ``norte.toml`` or ``NORTE_PROVENANCE_DIRS`` (``os.pathsep``-separated), passed to
    sources as ``ctx.options["provenance_dirs"]``. When several folders hold one, the one whose
    sub-folders repeat most of the file's own parent folders wins (``provenance/fred/GDPC1.csv
-   .norte.toml`` for ``.../fred/GDPC1.csv``); a tie between two is an error.
+   .norte.toml`` for ``.../fred/GDPC1.csv``); one under sub-folders naming other folders
+   (``provenance/statcan/GDPC1.csv.norte.toml``) does not match; the first folder with a match
+   wins.
 
 A manifest with ``sha256`` describes those bytes only: another file of the same name is
 refused. A known ``release_date`` replaces the source's estimated vintage (``loads.vintage_from``
@@ -138,14 +140,7 @@ def find(path: Path, dirs: Iterable[Path]) -> Path | None:
             break  # the first folder holding a match wins
     if not best:
         return None
-    best.sort(key=lambda t: -t[0])
-    if len(best) > 1 and best[0][0] == best[1][0]:
-        raise InputError(
-            path,
-            "provenance",
-            f"two manifests match the file name: {best[0][1]} and {best[1][1]}",
-            hint="keep one, or put each under sub-folders named like the data's own folders",
-        )
+    best.sort(key=lambda t: -t[0])  # the deepest match: its folders repeat the most
     return best[0][1]
 
 

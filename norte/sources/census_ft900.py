@@ -61,20 +61,21 @@ def _text(v: Any) -> str:
     return "" if v is None else str(v).strip()
 
 
-def _rows(path: Path) -> list[list[Any]] | None:
+def _rows(path: Path, nrows: int | None = None) -> list[list[Any]] | None:
     if path.suffix.lower() != ".xlsx":
         return None
     try:
         import python_calamine as calamine
 
         wb = calamine.CalamineWorkbook.from_path(str(path))
-        return list(wb.get_sheet_by_index(0).to_python())
+        sheet = wb.get_sheet_by_index(0)
+        return list(sheet.to_python(nrows=nrows) if nrows else sheet.to_python())
     except Exception:
         return None
 
 
 def detect(path: Path) -> bool:
-    rows = _rows(path)
+    rows = _rows(path, nrows=8)
     return rows is not None and any(_EXHIBIT.match(_text(r[0])) for r in rows[:8] if r)
 
 
