@@ -38,7 +38,7 @@ from norte.sources.series import (
     parse_period,
     scaled,
 )
-from norte.sources.statcan_table import _codes
+from norte.sources.statcan_codes import codes
 from norte.store.db import StageContext, StageInfo
 
 SOURCE = "statcan"
@@ -81,7 +81,7 @@ def stage(con: duckdb.DuckDBPyConnection, path: Path, ctx: StageContext) -> Stag
     if header != HEADER:
         raise InputError(path, "line 1 (header)", f"{header}", expected=",".join(HEADER))
     freq, scale = str(manifest.get("freq")), as_decimal(manifest.get("scale"))
-    provinces = _codes("iso3166_2")
+    provinces = codes("iso3166_2")
     want = manifest.text("indicator")
     indicators: dict[str, int] = {}
     rows: list[tuple[Any, ...]] = []
