@@ -38,7 +38,7 @@ ADJ = {
     "trend-cycle": "trend",
 }
 
-_CODE = re.compile(r"\[([A-Za-z0-9.\-]+)\]\s*$")
+_CODE = re.compile(r"\[([^\[\]=;]+)\]\s*$")
 _INDEX = re.compile(r"^index,?\s*(\d{4})\s*=\s*100$", re.I)
 _CHAINED = re.compile(r"^chained \((\d{4})\) dollars$", re.I)
 
@@ -163,7 +163,7 @@ class Dims:
                 scheme = "NAPCS" if "napcs" in low else "HS"
                 m = _CODE.search(member)
                 if m:
-                    product = m.group(1)
+                    product = m.group(1).replace(" ", "")
                 elif not member.lower().startswith(("all ", "total")):
                     raise InputError(
                         self.path,
@@ -173,7 +173,8 @@ class Dims:
                     )
             else:
                 m = _CODE.search(member)
-                pairs[slug(name)] = m.group(1) if m else slug(member)
+                key = "naics" if "(naics)" in low else slug(name)
+                pairs[key] = m.group(1).replace(" ", "") if m else slug(member)
         return partner, flow, scheme if product else None, product, adj, pairs
 
 

@@ -208,3 +208,35 @@ def test_derived_copy_with_a_manifest_missing_a_key(
     r = store.load_file(copy, statcan_derived)
     assert str(r.vintage) == "2026-08-28"
     assert store.con.execute("SELECT vintage_from FROM loads").fetchone() == ("manifest",)
+
+
+def test_seph_derived_full_table_with_its_manifest(shared: Path, store: Store) -> None:
+    """A re-written full table (extra Lat,Lang columns, no table id in its name): its shipped
+    manifest names table 14-10-0201-01 and adj=nsa; NAICS codes go to detail naics=."""
+    import gzip
+
+    path = shared / "statcan/1410020101-seph-derived.csv.gz"
+    r = store.load_file(path, statcan_table, options=PROV)
+    with gzip.open(path, "rt", encoding="utf-8-sig", newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert r.rows == len(rows) == 24864
+    row = next(
+        x for x in rows if x["GEO"] == "Ontario" and x["REF_DATE"] == "2023-06" and x["VALUE"]
+    )
+    code = (
+        row["North American Industry Classification System (NAICS)"].rsplit("[", 1)[1].rstrip("]")
+    )
+    got = store.con.execute(
+        "SELECT dataset, value, unit, freq FROM observations WHERE geo_code = 'CA-ON' "
+        "AND period = '2023-06-01' AND detail = ?",
+        [
+            f"adj=nsa;naics={code.replace(' ', '')};type_of_employee=all_employees;vector={row['VECTOR']}"
+        ],
+    ).fetchall()
+    assert got == [("statcan_14100201", float(row["VALUE"]), "persons", "M")]
+    assert (
+        store.con.execute(
+            "SELECT count(*) FROM observations WHERE detail LIKE '%naics=%,%'"
+        ).fetchone()[0]
+        > 0
+    )
