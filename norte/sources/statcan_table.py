@@ -94,6 +94,14 @@ def _dataset(path: Path, manifest: provenance.Manifest | None) -> tuple[str, str
                 f"{manifest.text('id')!r} is not a StatCan table id",
                 expected="e.g. '36-10-0008-01'",
             )
+        named = PID_NAME.match(path.name)
+        if named and named.group(1) != digits[:8]:
+            raise InputError(
+                manifest.path,
+                "key 'id'",
+                f"{manifest.text('id')!r}, but the file name says table {named.group(1)}",
+                hint="the manifest belongs to another table: fix its id or move it",
+            )
         return f"statcan_{digits[:8]}", f"table {manifest.text('id')} from {manifest.path.name}"
     m = PID_NAME.match(path.name)
     if m:

@@ -240,3 +240,21 @@ def test_seph_derived_full_table_with_its_manifest(shared: Path, store: Store) -
         ).fetchone()[0]
         > 0
     )
+
+
+def test_manifest_naming_another_table_is_refused(
+    shared: Path, store: Store, tmp_path: Path
+) -> None:
+    copy = tmp_path / "3610000801_databaseLoadingData.csv"
+    shutil.copy(shared / FDI, copy)
+    m = tmp_path / (copy.name + ".norte.toml")
+    m.write_text('agency = "Statistics Canada"\nid = "36-10-0104-01"\nurl = "u"\n')
+    with pytest.raises(InputError) as e:
+        store.load_file(copy, statcan_table)
+    assert e.value.path == str(m) and "file name says table 36100008" in str(e.value)
+    m.write_text(
+        'agency = "Statistics Canada"\nid = "36-10-0008-01"\nurl = "u"\nrelease_date = 2024-11-04\n'
+    )
+    r = store.load_file(copy, statcan_table)
+    assert str(r.vintage) == "2024-11-04"
+    assert store.con.execute("SELECT vintage_from FROM loads").fetchone() == ("manifest",)
