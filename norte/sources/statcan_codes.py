@@ -11,7 +11,7 @@ from decimal import Decimal
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from norte.errors import InputError, UnknownCodeError
 
@@ -178,7 +178,13 @@ class Dims:
         return partner, flow, scheme if product else None, product, adj, pairs
 
 
-def symbols(cells: dict[str, str], path: Path, n: int) -> list[str]:
+class Cells(Protocol):
+    """A row's cells by column name."""
+
+    def get(self, col: str, default: str = "") -> str: ...
+
+
+def symbols(cells: Cells, path: Path, n: int) -> list[str]:
     legend = codes("statcan_symbol")
     out: list[str] = []
     for col in ("STATUS", "SYMBOL"):

@@ -110,7 +110,7 @@ def _dataset(path: Path, manifest: provenance.Manifest | None) -> tuple[str, str
         path,
         "the file does not say which StatCan table it is (its name is not the table id)",
         ["agency", "id", "url"],
-        {"agency": '"Statistics Canada"', "id": '"36-10-0008-01"'},
+        {"agency": '"Statistics Canada"'},
     )
 
 
@@ -141,6 +141,7 @@ def stage(con: duckdb.DuckDBPyConnection, path: Path, ctx: StageContext) -> Stag
     units: dict[tuple[str, str, str], tuple[str, Decimal]] = {}
     warnings: list[str] = []
     annual = True
+    periods: dict[str, Any] = {}
     for n, row in enumerate(reader, start=2):
         if not row or all(not c.strip() for c in row):
             continue
@@ -151,7 +152,7 @@ def stage(con: duckdb.DuckDBPyConnection, path: Path, ctx: StageContext) -> Stag
                 f"{len(row)} fields, the header has {len(header)}",
                 hint="the file looks truncated or edited: download it again",
             )
-        cells = {c: row[i] for c, i in ix.items()}
+        cells = _Row(row, ix)
         ref, vector = cells["REF_DATE"].strip(), cells["VECTOR"].strip()
         if (vector, ref) in seen:
             raise InputError(
@@ -185,7 +186,10 @@ def stage(con: duckdb.DuckDBPyConnection, path: Path, ctx: StageContext) -> Stag
         out["adj"].append(adj)
         out["vector"].append(vector)
         out["unit"].append(unit)
-        out["period"].append(parse_period(ref, path, f"line {n}, column REF_DATE"))
+        period = periods.get(ref)
+        if period is None:
+            period = periods[ref] = parse_period(ref, path, f"line {n}, column REF_DATE")
+        out["period"].append(period)
         out["value"].append(value)
         out["status"].append(";".join(status) or None)
         annual = annual and len(ref) == 4
@@ -251,6 +255,22 @@ def stage(con: duckdb.DuckDBPyConnection, path: Path, ctx: StageContext) -> Stag
         notes=notes,
         warnings=warnings + dims.warnings,
     )
+
+
+class _Row:
+    """A CSV row read by column name (no per-row dict)."""
+
+    __slots__ = ("ix", "row")
+
+    def __init__(self, row: list[str], ix: dict[str, int]) -> None:
+        self.row, self.ix = row, ix
+
+    def __getitem__(self, col: str) -> str:
+        return self.row[self.ix[col]]
+
+    def get(self, col: str, default: str = "") -> str:
+        i = self.ix.get(col)
+        return default if i is None else self.row[i]
 
 
 def _freq(
