@@ -3,6 +3,7 @@ the setting that names the folders, and the CLI passing it to sources."""
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import subprocess
 import sys
@@ -91,7 +92,12 @@ def test_release_date_must_be_a_full_date(tmp_path: Path) -> None:
         provenance.read(m, data)
     data, m = _manifest(tmp_path, "release_date = 2026-08-01\n")
     man = provenance.read(m, data)
-    assert provenance.vintage(man, man.release_date or data.stat().st_mtime, "x")[1] == "manifest"
+    got = provenance.vintage(man, dt.date(2000, 1, 1), "estimated: x")
+    assert got[:2] == (dt.date(2026, 8, 1), "manifest")
+    assert provenance.vintage(None, dt.date(2000, 1, 1), "estimated: x")[:2] == (
+        dt.date(2000, 1, 1),
+        "estimated: x",
+    )
 
 
 def test_sha256_ties_a_manifest_to_its_bytes(tmp_path: Path) -> None:
