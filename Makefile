@@ -4,22 +4,45 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install sysdeps build test check lint format bench bench-census bench-indicators bench-site screenshots geo clean
+.PHONY: install lock sysdeps build test check lint format bench bench-census bench-indicators bench-site screenshots geo clean
 
-$(STAMP): pyproject.toml
+# Dependencies come from the lock files (exact versions with sha256 hashes, what CI tests);
+# norte itself is installed editable on top, without resolving anything again.
+MAIN_STAMP := $(VENV)/.installed-main
+
+$(STAMP): pyproject.toml requirements/dev.lock
 	$(PY) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e ".[dev]"
-	touch $(STAMP)
+	$(BIN)/pip install --quiet --require-hashes -r requirements/dev.lock
+	$(BIN)/pip install --quiet --no-deps -e .
+	touch $(STAMP) $(MAIN_STAMP)
+
+## The runtime dependencies only (what `make build` needs)
+$(MAIN_STAMP): pyproject.toml requirements/main.lock
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install --quiet --require-hashes -r requirements/main.lock
+	$(BIN)/pip install --quiet --no-deps -e .
+	touch $(MAIN_STAMP)
 
 install: $(STAMP)
+
+## Re-resolve the lock files after a change to pyproject.toml (keeps current pins where they
+## still fit; `make lock UPGRADE=--upgrade` moves everything to the newest allowed versions).
+## Needs uv (pip install uv); commit requirements/*.lock with the change.
+UV ?= uv
+UPGRADE ?=
+lock:
+	$(UV) pip compile pyproject.toml --extra dev --generate-hashes --python-version 3.11 \
+	  --python-platform x86_64-unknown-linux-gnu --annotation-style line $(UPGRADE) -o requirements/dev.lock
+	$(UV) pip compile pyproject.toml --generate-hashes --python-version 3.11 \
+	  --python-platform x86_64-unknown-linux-gnu --annotation-style line -c requirements/dev.lock \
+	  -o requirements/main.lock
 
 ## System packages for the Spark, browser and PDF tests (Debian; installed only when missing)
 sysdeps:
 	@bash scripts/system-deps.sh
 
 ## The main job: ingest what norte.toml names, then write the static site to ./site
-build: $(STAMP)
+build: $(MAIN_STAMP)
 	$(BIN)/norte build
 
 ## The whole test suite (what CI runs)

@@ -23,9 +23,16 @@ def official_rows(store: Store) -> int:
     return int(rows[0][0])
 
 
-def build(db: Path, out: Path, paths: list[Path], options: dict[str, Any]) -> int:
+def build(
+    db: Path, out: Path, paths: list[Path], options: dict[str, Any], force: bool = False
+) -> int:
+    """Ingest ``paths``, refresh indicators, findings and goal lights, publish the site at
+    ``out``. A folder norte did not write is refused before anything runs (unless ``force``,
+    which moves its contents aside); see :mod:`norte.publish.safe`."""
+    from norte.publish.safe import check_site
     from norte.publish.site import write_site
 
+    check_site(out, force, db)  # refuse before a long ingest, not after
     t0 = time.perf_counter()
     err = sys.stderr
     with Store(db) as store:
@@ -53,7 +60,7 @@ def build(db: Path, out: Path, paths: list[Path], options: dict[str, Any]) -> in
         from norte.goals import record_all
 
         record_all(store)  # goal_status: every light at every input vintage (issue #6)
-        pages = write_site(store, out, mode=mode, progress=err)
+        pages = write_site(store, out, mode=mode, progress=err, force=force)
         rows = store.count()
     print(
         f"norte build: {pages} pages written to {out}/ from {rows:,} stored rows ({mode} data) "

@@ -46,6 +46,7 @@ def _parser() -> argparse.ArgumentParser:
     pb = sub.add_parser("build", help="ingest what norte.toml names, then write the site")
     pb.add_argument("--out", help="output folder (default ./site)")
     pb.add_argument("--no-ingest", action="store_true", help="use only what the store holds")
+    pb.add_argument("--force", action="store_true", help="move a folder norte did not write aside")
 
     pl = sub.add_parser("loads", help="list the loads recorded in the store")
     pl.add_argument("--json", action="store_true")
@@ -69,6 +70,10 @@ def _parser() -> argparse.ArgumentParser:
     from norte.goals.cli import add_parser as add_goals
 
     add_goals(sub)
+
+    from norte.mirror.cli import add_parser as add_mirror
+
+    add_mirror(sub)
 
     from norte.publish.cli import add_parser as add_report
 
@@ -133,7 +138,7 @@ def _run(args: argparse.Namespace) -> int:
         unknown = settings.resolve("unknown_codes", None, config, config_path)
         prov = settings.resolve("provenance_dirs", None, config, config_path)
         options = {"unknown_codes": unknown, "provenance_dirs": prov}
-        return build(db, out, [Path(p) for p in paths], options)
+        return build(db, out, [Path(p) for p in paths], options, args.force)
     if args.command == "fetch":
         from norte.fetch.cli import run as run_fetch
 
@@ -150,6 +155,10 @@ def _run(args: argparse.Namespace) -> int:
         from norte.goals.cli import run as run_goals
 
         return run_goals(args, db)
+    if args.command == "mirror":
+        from norte.mirror.cli import run as run_mirror
+
+        return run_mirror(args, db)
     if args.command == "report":
         from norte.publish.cli import run as run_report
 

@@ -4,8 +4,8 @@
 makes :func:`point` print ``norte: fault injection: NAME`` on stdout and sleep there, so a test
 can kill the process at a known place. Points: ``load`` (every row of a load written, before
 COMMIT), ``indicators``, ``findings``, ``goal_status``, ``goals_add`` (inside their
-transaction, before COMMIT) and ``checkpoint`` (after the last COMMIT, before the close-time
-checkpoint). The older ``NORTE_FAULT_SLEEP_BEFORE_COMMIT=SECONDS`` is the ``load`` point.
+transaction, before COMMIT), ``checkpoint`` (after the last COMMIT, before the close-time
+checkpoint) and ``publish`` (the new site rendered beside the target, before the swap). The older ``NORTE_FAULT_SLEEP_BEFORE_COMMIT=SECONDS`` is the ``load`` point.
 Unset (always, outside tests), :func:`point` does nothing.
 """
 

@@ -23,7 +23,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from norte.errors import NorteError
+from norte.errors import EXIT_INPUT, NorteError
 from norte.store.schema import KEY_COLUMNS
 
 LANGS = ("en", "es", "fr")
@@ -77,6 +77,7 @@ TRANSFORMS: dict[str, dict[str, tuple[str, bool]]] = {
     "ytd": {},
     "rolling": {"months": (_INT, False), "how": (_STR, False)},
     "yoy": {"kind": (_STR, False)},
+    "pop": {"annualize": (_BOOL, False)},
     "share": {"dim": (_DIM, True), "total": (_STR, False)},
     "rank": {"dim": (_DIM, True), "order": (_STR, False)},
     "top": {"dim": (_DIM, True), "n": (_INT, True)},
@@ -119,6 +120,9 @@ _TOP_FIELDS = {
 
 class CatalogError(NorteError):
     """A catalog file that does not follow the schema; names the file, indicator and field."""
+
+    exit_code = EXIT_INPUT
+    kind = "input"
 
     def __init__(self, path: str, indicator: str, field_name: str, problem: str) -> None:
         self.path = path

@@ -38,7 +38,14 @@ import pyarrow.compute as pc
 
 from norte.errors import NorteError
 from norte.indicators import transforms as _transforms_module
-from norte.indicators.catalog import DIMS, ENGINES, SERIES_FIELDS, Definition, load_catalog
+from norte.indicators.catalog import (
+    DIMS,
+    ENGINES,
+    SERIES_FIELDS,
+    CatalogError,
+    Definition,
+    load_catalog,
+)
 from norte.indicators.transforms import OPS, Frame
 from norte.store.db import Store
 from norte.store.schema import KEY_COLUMNS
@@ -329,7 +336,10 @@ def fingerprints(
 ) -> dict[str, Fingerprint]:
     """Every definition's inputs hash from ONE grouped scan of ``observations``: count, max
     load id and max vintage of the rows its series filters select (every vintage)."""
-    keys = sorted({k for d in defs for k in d.resolved_series() if k != "partner_kind"})
+    keys = sorted(
+        {k for d in defs for k in d.resolved_series() if k != "partner_kind"} | {"reporter"}
+    )
+    rep = keys.index("reporter")
     cond, params = series_where(defs)
     if as_of is not None:
         cond = f"({cond}) AND vintage <= ?"
@@ -349,14 +359,37 @@ def fingerprints(
         n = 0
         max_load: int | None = None
         vintage: dt.date | None = None
+        reporters: set[str] = set()
         for g in groups:
             if all(g[i] in vals for i, vals in want):
                 n += int(g[-3])
                 max_load = g[-2] if max_load is None or g[-2] > max_load else max_load
                 vintage = g[-1] if vintage is None or g[-1] > vintage else vintage
+                reporters.add(g[rep])
+        if len(reporters) > 1:
+            raise MixedReportersError(d, sorted(reporters, key=str))
         h = hashlib.sha256(f"{d.digest()}|{n}|{max_load}|{vintage}".encode()).hexdigest()
         out[d.id] = Fingerprint(h, vintage, n, max_load)
     return out
+
+
+class MixedReportersError(CatalogError):
+    """A definition whose series filter would add two reporters' figures together.
+
+    Mexico-reported exports to the U.S. and U.S.-reported imports from Mexico are two series
+    of the same flow: an indicator reads one reporter (``series.reporter``), never their sum.
+    """
+
+    def __init__(self, defn: Definition, reporters: list[str]) -> None:
+        shown = ", ".join(str(r) for r in reporters)
+        super().__init__(
+            defn.file or "<catalog>",
+            defn.id,
+            "series.reporter",
+            f"its series matches observations of {len(reporters)} reporters ({shown}) and "
+            "would add their figures together — set series.reporter to one of them "
+            f'(e.g. reporter = "{reporters[0]}"), or write one indicator per reporter',
+        )
 
 
 # -- backends ---------------------------------------------------------------------------------

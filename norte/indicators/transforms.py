@@ -152,6 +152,21 @@ def op_yoy(f: Frame, kind: str = "pct") -> Frame:
     return Frame(t.mutate(value=value).drop("_prev"), f.freq)
 
 
+def op_pop(f: Frame, annualize: bool = False) -> Frame:
+    """Change on the previous period, percent; with ``annualize`` compounded to a yearly rate
+    as BEA and StatCan publish quarterly GDP growth: ((v / v[-1])^(periods per year) − 1) x 100
+    (NULL when the previous period is missing or the ratio is not positive)."""
+    t = f.table
+    prev, _ = _lag(t, f.freq, 1)
+    t = t.mutate(_ratio=t.value / prev.nullif(0))
+    if annualize:
+        grown = (t._ratio ** float(PER_YEAR[f.freq]) - 1) * 100
+    else:
+        grown = (t._ratio - 1) * 100
+    t = t.mutate(value=ibis.ifelse(t._ratio > 0, grown, ibis.null().cast("float64")))
+    return Frame(t.drop("_ratio"), f.freq)
+
+
 def op_share(f: Frame, dim: str, total: str | None = None) -> Frame:
     """Percent of a total: the row whose ``dim`` is ``total`` (kept out of the result), or the
     sum of all rows of the period."""
@@ -288,6 +303,7 @@ OPS: dict[str, Callable[..., Frame]] = {
     "ytd": op_ytd,
     "rolling": op_rolling,
     "yoy": op_yoy,
+    "pop": op_pop,
     "share": op_share,
     "rank": op_rank,
     "top": op_top,

@@ -19,6 +19,11 @@ def add_parser(sub: Any) -> None:
     p.add_argument(
         "--geo-dir", type=Path, help="folder with state boundary GeoJSON (see norte.publish.geo)"
     )
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="write the PDF even where --out is a file that is not a PDF (it is moved aside)",
+    )
 
 
 def run(args: argparse.Namespace, db: Path) -> int:
@@ -28,7 +33,7 @@ def run(args: argparse.Namespace, db: Path) -> int:
         print("norte report: say --pdf (the only output so far)", file=sys.stderr)
         return 2
     t0 = time.perf_counter()
-    out = report_pdf(db, args.out, lang=args.lang, geo_dir=args.geo_dir)
+    out = report_pdf(db, args.out, lang=args.lang, geo_dir=args.geo_dir, force=args.force)
     print(
         f"norte report: {out} ({out.stat().st_size / 1e6:.1f} MB) in "
         f"{time.perf_counter() - t0:.1f}s from store {db}",

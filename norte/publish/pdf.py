@@ -3,7 +3,10 @@
 The site (one language, no PNG downloads) is built into a temporary folder from the store and
 ``report.html`` is printed with Chromium's ``--print-to-pdf`` (Debian package ``chromium``;
 ``.ci/run`` installs it). Chromium runs with the flags that keep it off the network
-(docs: GOTCHAS) and a fresh profile.
+(docs: GOTCHAS) and a fresh profile. The PDF is printed to a temporary file beside ``--out``
+and put in place with :func:`os.replace` (:func:`norte.publish.safe.publishing_file`): a failure
+leaves the previous PDF as it was, and a file that is not a PDF is not replaced without
+``force``.
 """
 
 from __future__ import annotations
@@ -16,7 +19,8 @@ from pathlib import Path
 from typing import TextIO
 
 from norte.errors import PublishError
-from norte.publish.site import write_site
+from norte.publish.safe import check_file, publishing_file
+from norte.publish.site import render_site
 from norte.store import Store
 
 CHROMIUM_FLAGS = (
@@ -78,9 +82,12 @@ def report_pdf(
     mode: str | None = None,
     geo_dir: Path | None = None,
     progress: TextIO | None = None,
+    force: bool = False,
 ) -> Path:
-    """Build the report from the store ``db`` and write it as the PDF ``out``."""
-    chromium()  # fail before building anything when there is no browser to print with
+    """Build the report from the store ``db`` and write it as the PDF ``out`` (replaced only
+    when complete; a file that is not a PDF only with ``force``, moved aside)."""
+    check_file(out, force, db)  # fail before building anything: a refused target ...
+    chromium()  # ... or no browser to print with
     with tempfile.TemporaryDirectory(prefix="norte-report-") as tmp:
         site = Path(tmp) / "site"
         with Store(db, read_only=True) as store:
@@ -89,6 +96,8 @@ def report_pdf(
                     "SELECT count(*) FROM observations WHERE source <> 'seed'"
                 ).fetchall()[0][0]
                 mode = "official" if official else "seed"
-            write_site(store, site, mode, progress, languages=[lang], geo_dir=geo_dir, png=False)
+            render_site(store, site, mode, progress, languages=[lang], geo_dir=geo_dir, png=False)
         page = site / ("" if lang == "en" else lang) / "report.html"
-        return print_pdf(page, out)
+        with publishing_file(out, force=force, store=db, progress=progress) as part:
+            print_pdf(page, part)
+        return out.resolve()

@@ -3,12 +3,14 @@ Spanish and French; opens from disk with no network.
 
 :func:`write_site` builds a :class:`~norte.publish.context.SiteContext`, asks every registered
 page family (:mod:`norte.publish.pages`) for its header links, then renders every family in
-every language. How to add pages: see :mod:`norte.publish.pages`.
+every language. How to add pages: see :mod:`norte.publish.pages`. The site is rendered into a
+temporary folder beside the target and swapped in only when complete
+(:mod:`norte.publish.safe`): a failed build leaves the previous site as it was, and a folder
+norte did not write is never replaced without ``force``.
 """
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
@@ -17,6 +19,7 @@ from norte.publish import queries as q
 from norte.publish.context import PageContext, SiteContext
 from norte.publish.i18n import LANGUAGES
 from norte.publish.pages import families
+from norte.publish.safe import publishing_dir
 from norte.store import Store
 
 
@@ -28,15 +31,32 @@ def write_site(
     languages: Sequence[str] = LANGUAGES,
     geo_dir: Path | None = None,
     png: bool = True,
+    force: bool = False,
 ) -> int:
-    """Render every page of every family in every language into ``out`` (replaced).
+    """Render every page of every family in every language and publish it at ``out``.
 
-    Returns the number of HTML pages written (all languages). ``geo_dir`` overrides where map
-    geometry is looked for (:mod:`norte.publish.geo`); ``png=False`` skips PNG downloads.
+    ``out`` is replaced only when norte wrote it (or it is missing or empty); otherwise
+    :class:`~norte.errors.PublishError`, unless ``force`` moves its contents aside to a backup
+    folder (see :mod:`norte.publish.safe`). Returns the number of HTML pages written (all
+    languages). ``geo_dir`` overrides where map geometry is looked for
+    (:mod:`norte.publish.geo`); ``png=False`` skips PNG downloads.
     """
-    if out.exists():
-        shutil.rmtree(out)
-    out.mkdir(parents=True)
+    with publishing_dir(out, force=force, store=store.path, progress=progress) as tmp:
+        return render_site(store, tmp, mode, progress, languages, geo_dir, png)
+
+
+def render_site(
+    store: Store,
+    out: Path,
+    mode: str,
+    progress: TextIO | None = None,
+    languages: Sequence[str] = LANGUAGES,
+    geo_dir: Path | None = None,
+    png: bool = True,
+) -> int:
+    """Render the site into the folder ``out`` as it is (no swap, no marker): the building
+    block of :func:`write_site`, for callers that own a temporary folder."""
+    out.mkdir(parents=True, exist_ok=True)
     q.prepare(store.con)
     site = SiteContext(
         store=store,

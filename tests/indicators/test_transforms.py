@@ -31,6 +31,11 @@ ROWS = [
     ("score", None, "NAC", "2023-01-01", 60.0),
     ("score", None, "MX-NLE", "2023-01-01", 70.0),
     ("score", None, "MX-CHP", "2023-01-01", 45.0),
+    # quarterly (flow "gdp" rows are freq Q): Q1..Q3 2023, then Q1 2024 after a missing Q4
+    ("gdp", None, None, "2023-01-01", 100.0),
+    ("gdp", None, None, "2023-04-01", 101.0),
+    ("gdp", None, None, "2023-07-01", 100.0),
+    ("gdp", None, None, "2024-01-01", 103.0),
 ]
 
 
@@ -46,7 +51,7 @@ def _table(backend: str, spark: Any, tmp: Path) -> Any:
             geo_code=geo,
             measure="value",
             unit="x",
-            freq="A",
+            freq="Q" if flow == "gdp" else "A",
             value=value,
             period=dt.date.fromisoformat(period),
         )
@@ -113,6 +118,42 @@ def test_cagr_and_yoy_respect_gaps(backend: Any) -> None:
     assert cagr == {("MEX", 2023): pytest.approx(10.0, rel=1e-9)}
     yoy = _run(con, t, {"flow": "export", "partner": "CAN"}, [{"op": "yoy", "kind": "pct"}])
     assert yoy == {("CAN", 2023): pytest.approx(10.0, rel=1e-12)}  # 2022 has no 2021: no value
+
+
+def test_period_on_period_growth_plain_and_annualized(backend: Any) -> None:
+    con, t = backend
+
+    def run(annualize: bool) -> dict[Any, float]:
+        out = con.to_pyarrow(
+            expression(
+                parse_definition(
+                    {
+                        "id": "t",
+                        "title": TEXT,
+                        "description": TEXT,
+                        "goal": 2,
+                        "unit": "percent",
+                        "direction": "higher_is_better",
+                        "series": {"source": "t", "dataset": "d", "freq": "Q", "flow": "gdp"},
+                        "transforms": [{"op": "pop", "annualize": annualize}],
+                    },
+                    "test.toml",
+                    0,
+                ),
+                t,
+            )
+        ).to_pylist()
+        return {r["period"].isoformat(): r["value"] for r in out if r["value"] is not None}
+
+    # 2024-Q1 follows a missing 2023-Q4: no value (a gap never pairs the wrong quarters)
+    assert run(False) == {
+        "2023-04-01": pytest.approx(1.0, rel=1e-12),
+        "2023-07-01": pytest.approx((100 / 101 - 1) * 100, rel=1e-12),
+    }
+    assert run(True) == {
+        "2023-04-01": pytest.approx((1.01**4 - 1) * 100, rel=1e-12),  # 4.060401 %
+        "2023-07-01": pytest.approx(((100 / 101) ** 4 - 1) * 100, rel=1e-12),
+    }
 
 
 def test_gap_to_national_and_spread(backend: Any) -> None:

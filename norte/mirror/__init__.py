@@ -1,0 +1,211 @@
+"""Mirror reconciliation: both sides of one flow of goods, side by side.
+
+The U.S. says it imported X from Mexico; Mexico says it exported Y to the U.S. Both are
+official and both are right on their own terms; the gap between them is information.
+:func:`mirror` puts the two reporters' figures of the same flow next to each other, by month
+or by year, with the gap and its usual causes (:data:`REASONS`, documented in
+``docs/architecture.md`` "Mirror reconciliation").
+
+Side A is ``reporter``'s figure of ``flow`` with ``partner``; side B is ``partner``'s own figure
+of the opposite flow with ``reporter`` (U.S. imports from Mexico ↔ Mexico's exports to the U.S.).
+Each side reads the newest vintage (``observations_latest``) of national totals only — no
+product, mode, customs-office or state breakdown, ``measure = 'value'``, ``unit = 'USD'`` — and,
+when several sources of one reporter hold the flow (Mexico: the SE pages and INEGI's BCMM), the
+first source of :data:`PRECEDENCE` with a value for the period; every row names the source of
+each side. Annual figures are the source's own annual rows when it publishes them, else the
+sum of twelve monthly values (a year with a missing month has no annual value: never a partial
+sum).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import duckdb
+
+from norte.errors import UsageError
+
+#: Sources per reporter, most authoritative first, for a period both hold.
+PRECEDENCE: dict[str, tuple[str, ...]] = {
+    "USA": ("census",),
+    "MEX": ("se", "inegi"),
+    "CAN": ("statcan",),
+}
+OPPOSITE = {"import": "export", "export": "import"}
+FLOW_WORDS = {"imports": "import", "exports": "export", "import": "import", "export": "export"}
+
+#: Why two official figures of the same flow differ (en). Sources: UN Statistics Division,
+#: *International Merchandise Trade Statistics: Concepts and Definitions 2010* (valuation,
+#: partner attribution, time of recording); Secretaría de Economía's balance pages (the
+#: buyer-country note); U.S. Census Bureau, *Guide to Foreign Trade Statistics* (re-exports,
+#: general imports, customs value).
+REASONS: tuple[tuple[str, str], ...] = (
+    (
+        "valuation",
+        "Exports are valued at the exporter's border (F.A.S./F.O.B.); an importer may value "
+        "the same goods including freight and insurance (C.I.F.). U.S. imports are at customs "
+        "value, which excludes them; check each agency's basis before reading the gap as error.",
+    ),
+    (
+        "partner attribution",
+        "Importers attribute goods to the country of origin, exporters to the country of "
+        "destination (or, for Mexico's exports before 2002, to the buyer's country, as the "
+        "Secretaría de Economía notes): goods of third-country origin count on one side only.",
+    ),
+    (
+        "re-exports and transit",
+        "U.S. total exports include re-exports of foreign goods; goods passing through the "
+        "partner on their way elsewhere can be recorded as trade with it by one side.",
+    ),
+    (
+        "timing",
+        "A shipment leaving at the end of a month is recorded by the importer in the next one: "
+        "monthly gaps swing, annual gaps are steadier.",
+    ),
+    (
+        "coverage and revisions",
+        "Low-value shipments, confidential records and revisions are treated differently by "
+        "each agency; compare the same vintage era where it matters.",
+    ),
+)
+
+
+@dataclass(frozen=True)
+class MirrorRow:
+    period: dt.date
+    freq: str
+    #: side A: ``reporter``'s figure of ``flow`` with ``partner`` (US$)
+    value_a: float | None
+    source_a: str | None
+    #: side B: ``partner``'s figure of the opposite flow with ``reporter`` (US$)
+    value_b: float | None
+    source_b: str | None
+
+    @property
+    def gap(self) -> float | None:
+        """A − B in US$."""
+        if self.value_a is None or self.value_b is None:
+            return None
+        return self.value_a - self.value_b
+
+    @property
+    def gap_pct(self) -> float | None:
+        """(A − B) / B × 100."""
+        g = self.gap
+        if g is None or not self.value_b:
+            return None
+        return g / self.value_b * 100
+
+    def to_json(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["period"] = self.period.isoformat()
+        d["gap"] = self.gap
+        d["gap_pct"] = self.gap_pct
+        return d
+
+
+@dataclass(frozen=True)
+class Mirror:
+    reporter: str
+    partner: str
+    flow: str
+    freq: str
+    rows: list[MirrorRow]
+
+    @property
+    def mirror_flow(self) -> str:
+        return OPPOSITE[self.flow]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "side_a": {"reporter": self.reporter, "partner": self.partner, "flow": self.flow},
+            "side_b": {
+                "reporter": self.partner,
+                "partner": self.reporter,
+                "flow": self.mirror_flow,
+            },
+            "freq": self.freq,
+            "unit": "USD",
+            "gap": "side_a - side_b; gap_pct = gap / side_b * 100",
+            "reasons": [{"reason": k, "text": t} for k, t in REASONS],
+            "rows": [r.to_json() for r in self.rows],
+        }
+
+
+def _side(
+    con: duckdb.DuckDBPyConnection, reporter: str, partner: str, flow: str, freq: str
+) -> dict[dt.date, tuple[float, str]]:
+    """``{period: (value, source)}`` of one side: national totals, newest vintage."""
+    order = PRECEDENCE.get(reporter, ())
+    rows = con.execute(
+        "SELECT source, period, freq, sum(value) FROM observations_latest "
+        "WHERE reporter = ? AND partner = ? AND flow = ? AND measure = 'value' AND unit = 'USD' "
+        "AND product_code IS NULL AND mode IS NULL AND geo_code IS NULL AND detail IS NULL "
+        "AND freq IN ('M', 'A') AND value IS NOT NULL GROUP BY ALL",
+        [reporter, partner, flow],
+    ).fetchall()
+    by_source: dict[str, dict[str, dict[dt.date, float]]] = {}
+    for source, period, f, value in rows:
+        by_source.setdefault(source, {}).setdefault(f, {})[period] = float(value)
+    ranked = sorted(by_source, key=lambda s: (order.index(s) if s in order else len(order), s))
+    out: dict[dt.date, tuple[float, str]] = {}
+    for source in ranked:
+        series = by_source[source]
+        if freq == "M":
+            values = series.get("M", {})
+        else:
+            values = dict(series.get("A", {}))
+            years: dict[int, list[float]] = {}
+            for p, v in series.get("M", {}).items():
+                years.setdefault(p.year, []).append(v)
+            for y, vs in years.items():
+                key = dt.date(y, 1, 1)
+                if key not in values and len(vs) == 12:
+                    values[key] = sum(vs)
+        for p, v in values.items():
+            out.setdefault(p, (v, source))
+    return out
+
+
+def mirror(
+    con: duckdb.DuckDBPyConnection,
+    reporter: str,
+    partner: str,
+    flow: str = "import",
+    freq: str = "A",
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+) -> Mirror:
+    """Both sides of ``reporter``'s ``flow`` with ``partner``, every period either side has."""
+    reporter, partner = reporter.upper(), partner.upper()
+    if flow not in FLOW_WORDS:
+        raise UsageError(f"--flow {flow!r}: expected imports or exports")
+    flow = FLOW_WORDS[flow]
+    if freq not in ("M", "A"):
+        raise UsageError(f"--freq {freq!r}: expected M (monthly) or A (annual)")
+    if reporter == partner:
+        raise UsageError(f"--reporter and --partner are both {reporter}: name two countries")
+    a = _side(con, reporter, partner, flow, freq)
+    b = _side(con, partner, reporter, OPPOSITE[flow], freq)
+    if not a and not b:
+        raise UsageError(
+            f"no {flow} figures of {reporter} with {partner} nor of {partner} with {reporter} "
+            "in the store — load both countries' trade files first (norte formats lists them)"
+        )
+    periods = sorted(
+        p for p in set(a) | set(b) if (start is None or p >= start) and (end is None or p <= end)
+    )
+    rows = [
+        MirrorRow(
+            p,
+            freq,
+            a[p][0] if p in a else None,
+            a[p][1] if p in a else None,
+            b[p][0] if p in b else None,
+            b[p][1] if p in b else None,
+        )
+        for p in periods
+    ]
+    return Mirror(reporter, partner, flow, freq, rows)

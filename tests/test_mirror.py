@@ -1,0 +1,61 @@
+"""``norte mirror`` on real data: both sides of a flow, the gap, and bad arguments."""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from norte.ingest import ingest
+from norte.store import Store
+
+
+@pytest.fixture(scope="module")
+def census_db(shared: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("mirror") / "norte.duckdb"
+    with Store(path) as s:
+        ingest(
+            s, [shared / "census" / "country.xlsx", shared / "census" / "api"], out=io.StringIO()
+        )
+    return path
+
+
+def _norte(db: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "norte.cli", "--db", str(db), "mirror", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_us_side_alone_sums_complete_years_only(census_db: Path) -> None:
+    r = _norte(census_db, "--reporter", "USA", "--partner", "MEX", "--freq", "A", "--json")
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout)
+    assert out["side_b"] == {"reporter": "MEX", "partner": "USA", "flow": "export"}
+    rows = {x["period"][:4]: x for x in out["rows"]}
+    # U.S. general imports from Mexico, 2023: the twelve months of the newest (API) vintage
+    with Store(census_db, read_only=True) as s:
+        (want,) = s.con.execute(
+            "SELECT sum(value) FROM observations_latest WHERE source = 'census' AND "
+            "dataset = 'trade_by_country' AND partner = 'MEX' AND flow = 'import' AND "
+            "year(period) = 2023"
+        ).fetchone()  # type: ignore[misc]
+    assert rows["2023"]["value_a"] == pytest.approx(want)
+    assert rows["2023"]["source_a"] == "census" and rows["2023"]["value_b"] is None
+    assert rows["2023"]["gap"] is None
+    assert {x["reason"] for x in out["reasons"]} >= {"valuation", "partner attribution"}
+
+
+def test_bad_arguments_are_one_line_errors(census_db: Path) -> None:
+    r = _norte(census_db, "--reporter", "USA", "--partner", "USA")
+    assert r.returncode == 2 and "both USA" in r.stderr and "Traceback" not in r.stderr
+    r = _norte(census_db, "--reporter", "USA", "--partner", "MEX", "--from", "2019-13")
+    assert r.returncode == 2 and "not a period" in r.stderr
+    r = _norte(census_db, "--reporter", "CAN", "--partner", "JPN")
+    assert r.returncode == 2 and "no import figures" in r.stderr
