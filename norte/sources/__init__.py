@@ -20,7 +20,9 @@ from norte.errors import FormatError
 from norte.sources import (
     bts_crossings,
     census_api,
+    census_ft900,
     census_xlsx,
+    fred_csv,
     inegi_bcmm,
     inegi_bcmm_paises,
     inegi_pib,
@@ -30,6 +32,8 @@ from norte.sources import (
     se_sic_products,
     seed,
     spi_mexico,
+    statcan_derived,
+    statcan_table,
     transborder,
 )
 
@@ -47,6 +51,10 @@ REGISTRY: dict[str, ModuleType] = {
     transborder.FORMAT: transborder,
     se_sic_balance.FORMAT: se_sic_balance,
     se_sic_products.FORMAT: se_sic_products,
+    statcan_table.FORMAT: statcan_table,
+    statcan_derived.FORMAT: statcan_derived,
+    fred_csv.FORMAT: fred_csv,
+    census_ft900.FORMAT: census_ft900,
 }
 
 
