@@ -135,6 +135,7 @@ def _run(args: argparse.Namespace) -> int:
         return 0
     if args.command == "ingest":
         unknown = settings.resolve("unknown_codes", args.unknown_codes, config, config_path)
+        prov = settings.resolve("provenance_dirs", None, config, config_path)
         t0 = time.perf_counter()
         from norte.ingest import check, survey
 
@@ -147,7 +148,7 @@ def _run(args: argparse.Namespace) -> int:
                 args.paths,
                 fmt=args.format,
                 vintage=args.vintage,
-                options={"unknown_codes": unknown},
+                options={"unknown_codes": unknown, "provenance_dirs": prov},
                 planned=planned,
             )
             total = store.count()
@@ -171,7 +172,9 @@ def _run(args: argparse.Namespace) -> int:
             [] if args.no_ingest else settings.resolve("ingest_paths", None, config, config_path)
         )
         unknown = settings.resolve("unknown_codes", None, config, config_path)
-        return build(db, out, [Path(p) for p in paths], {"unknown_codes": unknown}, args.force)
+        prov = settings.resolve("provenance_dirs", None, config, config_path)
+        options = {"unknown_codes": unknown, "provenance_dirs": prov}
+        return build(db, out, [Path(p) for p in paths], options, args.force)
     if args.command == "fetch":
         from norte.fetch.cli import run as run_fetch
 

@@ -52,6 +52,14 @@ SETTINGS: tuple[Setting, ...] = (
         "what to do with a source code norte does not know: 'error' (stop, store unchanged) or"
         " 'keep' (store the raw code, e.g. CENSUS:9999, and warn)",
     ),
+    Setting(
+        "provenance_dirs",
+        "NORTE_PROVENANCE_DIRS",
+        "provenance.dirs",
+        [],
+        "folders holding provenance manifests (X.csv.norte.toml) for files that carry none,"
+        " looked up by file name (os.pathsep-separated in the environment)",
+    ),
 )
 BY_NAME = {s.name: s for s in SETTINGS}
 
@@ -89,7 +97,7 @@ def resolve(name: str, flag: Any, config: dict[str, Any], config_path: Path | No
         # relative paths in norte.toml are relative to the file
         if config_path is not None and name in ("db", "out"):
             return str(config_path.parent / str(value))
-        if config_path is not None and name == "ingest_paths":
+        if config_path is not None and name in ("ingest_paths", "provenance_dirs"):
             return [str(config_path.parent / str(v)) for v in value]
         return value
     return s.default

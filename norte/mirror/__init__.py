@@ -113,6 +113,8 @@ class Mirror:
     flow: str
     freq: str
     rows: list[MirrorRow]
+    #: why a side is missing where the store has its figures in a form that can't be compared
+    notes: tuple[str, ...] = ()
 
     @property
     def mirror_flow(self) -> str:
@@ -130,6 +132,7 @@ class Mirror:
             "unit": "USD",
             "gap": "side_a - side_b; gap_pct = gap / side_b * 100",
             "reasons": [{"reason": k, "text": t} for k, t in REASONS],
+            "notes": list(self.notes),
             "rows": [r.to_json() for r in self.rows],
         }
 
@@ -189,7 +192,15 @@ def mirror(
         raise UsageError(f"--reporter and --partner are both {reporter}: name two countries")
     a = _side(con, reporter, partner, flow, freq)
     b = _side(con, partner, reporter, OPPOSITE[flow], freq)
-    if not a and not b:
+    notes = tuple(
+        n
+        for n in (
+            _unusable(con, reporter, partner, flow) if not a else "",
+            _unusable(con, partner, reporter, OPPOSITE[flow]) if not b else "",
+        )
+        if n
+    )
+    if not a and not b and not notes:
         raise UsageError(
             f"no {flow} figures of {reporter} with {partner} nor of {partner} with {reporter} "
             "in the store — load both countries' trade files first (norte formats lists them)"
@@ -208,4 +219,27 @@ def mirror(
         )
         for p in periods
     ]
-    return Mirror(reporter, partner, flow, freq, rows)
+    return Mirror(reporter, partner, flow, freq, rows, notes)
+
+
+def _unusable(con: duckdb.DuckDBPyConnection, reporter: str, partner: str, flow: str) -> str:
+    """A note when ``reporter``'s figures of the flow exist but not as comparable national
+    US$ totals (e.g. StatCan's trade in Canadian dollars, by product section only)."""
+    rows = con.execute(
+        "SELECT DISTINCT source, unit, product_code IS NOT NULL FROM observations_latest "
+        "WHERE reporter = ? AND partner = ? AND flow = ? AND measure = 'value' ORDER BY ALL",
+        [reporter, partner, flow],
+    ).fetchall()
+    if not rows:
+        return ""
+    units = sorted({str(u) for _, u, _ in rows} - {"USD"})
+    what = ", ".join(sorted({str(s) for s, _, _ in rows}))
+    if units:
+        return (
+            f"{reporter}'s {flow}s with {partner} are stored ({what}) in {', '.join(units)}, "
+            "not US$: no exchange-rate series is loaded, so they are not compared"
+        )
+    return (
+        f"{reporter}'s {flow}s with {partner} are stored ({what}) only by product or another "
+        "breakdown, not as a national total: they are not summed into one"
+    )

@@ -75,6 +75,7 @@ def render_text(m: Mirror) -> str:
             f"{_label(m, r.period):>7}  {_bn(r.value_a):>26}  {_bn(r.value_b):>26}  "
             f"{_bn(r.gap):>9}  {_pct(r.gap_pct):>7}  {src}"
         )
+    lines += [f"note: {n}" for n in m.notes]
     lines.append("")
     lines.append("Why the two sides differ (see docs/architecture.md, Mirror reconciliation):")
     lines += [f"- {k}: {t}" for k, t in REASONS]

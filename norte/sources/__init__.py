@@ -20,10 +20,20 @@ from norte.errors import FormatError
 from norte.sources import (
     bts_crossings,
     census_api,
+    census_ft900,
     census_xlsx,
+    fred_csv,
+    inegi_bcmm,
+    inegi_bcmm_paises,
+    inegi_pib,
+    inegi_pib_csv,
     inegi_raiavl,
+    se_sic_balance,
+    se_sic_products,
     seed,
     spi_mexico,
+    statcan_derived,
+    statcan_table,
     transborder,
 )
 
@@ -33,8 +43,18 @@ REGISTRY: dict[str, ModuleType] = {
     seed.FORMAT: seed,
     bts_crossings.FORMAT: bts_crossings,
     inegi_raiavl.FORMAT: inegi_raiavl,
+    inegi_bcmm.FORMAT: inegi_bcmm,
+    inegi_bcmm_paises.FORMAT: inegi_bcmm_paises,
+    inegi_pib.FORMAT: inegi_pib,
+    inegi_pib_csv.FORMAT: inegi_pib_csv,
     spi_mexico.FORMAT: spi_mexico,
     transborder.FORMAT: transborder,
+    se_sic_balance.FORMAT: se_sic_balance,
+    se_sic_products.FORMAT: se_sic_products,
+    statcan_table.FORMAT: statcan_table,
+    statcan_derived.FORMAT: statcan_derived,
+    fred_csv.FORMAT: fred_csv,
+    census_ft900.FORMAT: census_ft900,
 }
 
 

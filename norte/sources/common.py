@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import gzip
+import io
+import re
+import unicodedata
 import zipfile
+from functools import cache, lru_cache
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -94,3 +100,56 @@ def estimated_census_release(last_year: int, last_month: int) -> dt.date:
     """
     nxt = dt.date(last_year + (last_month == 12), last_month % 12 + 1, 1)
     return nxt - dt.timedelta(days=1) + dt.timedelta(days=37)
+
+
+def month_end_plus(year: int, month: int, days: int) -> dt.date:
+    """The last day of ``year-month`` plus ``days``: an estimated release date."""
+    nxt = dt.date(year + (month == 12), month % 12 + 1, 1)
+    return nxt - dt.timedelta(days=1) + dt.timedelta(days=days)
+
+
+@cache
+def code_rows(filename: str) -> tuple[dict[str, str], ...]:
+    """The rows of a shipped code table ``norte/data/codes/<filename>`` (read once)."""
+    path = resources.files("norte") / "data" / "codes" / filename
+    return tuple(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8"))))
+
+
+def scheme_parents(filename: str, scheme: str) -> dict[str, str]:
+    """code -> parent for one scheme of a shipped code table."""
+    return {r["code"]: r["parent"] for r in code_rows(filename) if r["scheme"] == scheme}
+
+
+@cache
+def partner_codes() -> frozenset[str]:
+    """Every code of scheme ``partner`` in the shipped code tables."""
+    root = resources.files("norte") / "data" / "codes"
+    out: set[str] = set()
+    for f in root.iterdir():
+        if f.name.endswith(".csv"):
+            out.update(r["code"] for r in code_rows(f.name) if r["scheme"] == "partner")
+    return frozenset(out)
+
+
+def xlsx_modified(path: Path) -> dt.date | None:
+    """The date in an .xlsx file's document properties (``docProps/core.xml``,
+    ``dcterms:modified``, else ``dcterms:created``), or None."""
+    try:
+        with zipfile.ZipFile(path) as z:
+            xml = z.read("docProps/core.xml").decode("utf-8", "replace")
+    except (KeyError, zipfile.BadZipFile, OSError):
+        return None
+    for tag in ("modified", "created"):
+        m = re.search(rf"<dcterms:{tag}[^>]*>(\d{{4}}-\d\d-\d\d)", xml)
+        if m:
+            return dt.date.fromisoformat(m.group(1))
+    return None
+
+
+@lru_cache(maxsize=1 << 16)
+def fold(s: str) -> str:
+    """Lower case, accents removed, runs of white space as one space: for matching names
+    (cached: sources call it on every row's categorical cells, which repeat)."""
+    s = unicodedata.normalize("NFKD", s)
+    s = "".join(c for c in s if not unicodedata.combining(c))
+    return re.sub(r"\s+", " ", s).strip().lower()

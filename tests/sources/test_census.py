@@ -12,7 +12,7 @@ import pytest
 
 from norte import sources
 from norte.errors import InputError, UnknownCodeError
-from norte.sources import census_api, census_xlsx
+from norte.sources import census_api, census_ft900, census_xlsx
 from norte.store import Store
 
 
@@ -29,7 +29,7 @@ def test_formats_are_detected(shared: Path) -> None:
     assert sources.detect(shared / "census/country.xlsx") is census_xlsx
     for f in (shared / "census/api").glob("*.json.gz"):
         assert sources.detect(f) is census_api
-    assert sources.detect(shared / "census/ft900/exh1.xlsx") is None
+    assert sources.detect(shared / "census/ft900/exh1.xlsx") is census_ft900  # issue 12
 
 
 def test_xlsx_values_in_usd_and_unreleased_months_dropped(shared: Path, store: Store) -> None:
