@@ -54,6 +54,25 @@ class Break:
         return before < self.settled and after_end >= self.start and before < self.start
 
 
+#: ... and the amount must be at least this share of the aggregate (tiny ports are noise).
+MIN_SHARE = 0.01
+
+
+def _similar(change: float, amount: float, level: float, total: float) -> bool:
+    """A drop (jump) ``change`` of a member from ``level`` matches a newcomer's (leaver's)
+    ``amount``: both positive, within ``SPLIT_TOLERANCE``, at least ``MIN_DROP`` of the level
+    and ``MIN_SHARE`` of the aggregate."""
+    if change <= 0 or amount <= 0 or change < MIN_DROP * level or amount < MIN_SHARE * total:
+        return False
+    return abs(change - amount) <= SPLIT_TOLERANCE * max(change, amount)
+
+
+def _add(out: dict[tuple[Any, ...], list[Break]], s: Series, brk: Break) -> None:
+    have = out.setdefault(series_key(s), [])
+    if brk not in have:
+        have.append(brk)
+
+
 def series_key(s: Series) -> tuple[str, tuple[tuple[str, str | None], ...]]:
     return (s.indicator_id, tuple(sorted(s.dims.items())))
 
@@ -88,6 +107,14 @@ def detect_breaks(
         starts = [m for m in members if m.points[0][0] > first]
         stops = [m for m in members if m.points[-1][0] < last]
         matched: set[int] = set()
+        sums: dict[dt.date, float] = {}
+        for m in members:
+            for p, v in m.points:
+                sums[p] = sums.get(p, 0.0) + v
+
+        def total(p: dt.date, sums: dict[dt.date, float] = sums) -> float:
+            return sums.get(p, 0.0)
+
         for new in starts:
             code = str(new.dims[dim])
             p_new, v_new = new.points[0]
@@ -101,13 +128,10 @@ def detect_breaks(
                     continue
                 p0 = max(before)
                 drop = own[p0] - own[p_new]
-                if drop < MIN_DROP * own[p0] or abs(drop - v_new) > SPLIT_TOLERANCE * max(
-                    drop, v_new
-                ):
+                if not _similar(drop, v_new, own[p0], total(p_new)):
                     continue
-                brk = Break("port_split", month, p_new, code, v_new, p_new)
-                out.setdefault(series_key(old), []).append(brk)
-                out.setdefault(series_key(new), []).append(brk)
+                # told on the series that lost the traffic (the newcomer has no earlier figures)
+                _add(out, old, Break("port_split", month, p_new, code, v_new, p_new))
                 matched |= {id(old), id(new)}
         for gone in stops:
             p_last = gone.points[-1][0]
@@ -119,22 +143,22 @@ def detect_breaks(
                 if heir is gone or p_last not in own or p_next not in own:
                     continue
                 jump = own[p_next] - own[p_last]
-                if jump < MIN_DROP * own[p_last] or abs(jump - v_gone) > SPLIT_TOLERANCE * max(
-                    jump, v_gone
-                ):
+                if not _similar(jump, v_gone, own[p_last], total(p_last)):
                     continue
                 brk = Break("port_split", p_next, p_next, str(gone.dims[dim]), v_gone, p_last)
-                out.setdefault(series_key(heir), []).append(brk)
+                _add(out, heir, brk)
                 matched |= {id(heir), id(gone)}
         # members that start and stop in the same period without a match: a new code list
         stop_next = {add_months(m.points[-1][0], STEP_MONTHS.get(m.freq, 1)) for m in stops}
         for new in starts:
             if id(new) in matched or new.points[0][0] not in stop_next:
                 continue
+            if new.points[0][1] < MIN_SHARE * total(new.points[0][0]):
+                continue  # a tiny new code is not a new code list
             brk = Break("code_list", new.points[0][0], new.points[0][0])
             for m in members:
-                if m.points[-1][0] < new.points[0][0] or m is new:
-                    out.setdefault(series_key(m), []).append(brk)
+                if m.points[-1][0] < new.points[0][0] and m.points[-1][1] > 0:
+                    _add(out, m, brk)
     return out
 
 

@@ -260,7 +260,7 @@ def streaks(s: Series, min_len: int, brks: Sequence[Break] = ()) -> list[Finding
             "longest_start": _iso(s.points[changes[longest[0]][0]][0]),
             "longest_end": _iso(s.points[changes[longest[1]][0]][0]),
         }
-    values["variant"] = f"streak_{direction}"
+    values["variant"] = f"streak_{direction}" + ("_gap" if values["has_gap"] else "")
     f = Finding(
         type="streak",
         subject=_subject(s) | {"direction": direction},

@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, cast
 
-from norte.findings.breaks import Break, detect_breaks
+from norte.findings.breaks import Break, detect_breaks, documented_breaks, series_key
 from norte.findings.ctx import Ctx
 from norte.findings.data import Series, Vintages
 from norte.findings.detectors import config, records, streaks, yoy_moves
@@ -112,6 +112,46 @@ def test_a_streak_does_not_run_across_a_break() -> None:
     assert cut.values["length"] == 11 and cut.values["start"] == "2013-01-01"
 
 
+def test_a_documented_base_year_change_is_said_in_the_story() -> None:
+    """``[[breaks]]`` entries (an agency's base-year change): a record whose window holds one
+    says so, in the entry's words, in each language."""
+    s = _annual("truck-crossings.mex", {y: 100.0 + y - 2000 for y in range(2000, 2025)})
+    note = {
+        "en": "The base year changes in 2018.",
+        "es": "El año base cambia en 2018.",
+        "fr": "L'année de base change en 2018.",
+    }
+    entry = {
+        "indicator": "truck-crossings",
+        "period": "2018-01-01",
+        "kind": "base_year",
+        "note": note,
+    }
+    brks = documented_breaks([s], [entry])[series_key(s)]
+    (high,) = [f for f in records(s, 2, 5, brks=brks) if f.subject["record"] == "high"]
+    assert high.values["break_kind"] == "base_year" and high.values["break_documented"] is True
+    told = _worded(high)
+    for lang in LANGS:
+        assert told.text[lang].endswith(note[lang])
+    (plain,) = [f for f in records(s, 2, 5) if f.subject["record"] == "high"]
+    assert "break_kind" not in plain.values
+
+
+def test_codes_that_stop_while_others_start_are_a_code_list_change() -> None:
+    iid = "transborder-trade-by-mode-annual.mex"
+    old = {y: 50.0 + y for y in range(2000, 2015)}
+    new = {y: 80.0 + y for y in range(2015, 2024)}
+    steady = {y: 1000.0 + y for y in range(2000, 2024)}
+    series = [
+        _annual(iid, old, mode="a"),
+        _annual(iid, new, mode="b"),
+        _annual(iid, steady, mode="c"),
+    ]
+    brks = detect_breaks(series, ["mode"])
+    ((key, (brk,)),) = brks.items()
+    assert ("mode", "a") in key[1] and brk.kind == "code_list" and brk.start == dt.date(2015, 1, 1)
+
+
 # -- gaps ---------------------------------------------------------------------------------------
 def test_a_streak_across_a_gap_is_at_least_its_unbroken_run() -> None:
     """TransBorder's October–December 2020 files are missing: the year-over-year changes of
@@ -135,8 +175,11 @@ def test_a_streak_across_a_gap_is_at_least_its_unbroken_run() -> None:
     assert f.values["length"] == 38  # every change with figures from January 2020
     assert (f.values["gap_1_start"], f.values["gap_1_end"]) == ("2020-10-01", "2020-12-01")
     told = _worded(f)
-    assert "for at least 20 months in a row through August 2023" in told.headline["en"]
-    assert "al menos 20 meses" in told.headline["es"] and "au moins 20 mois" in told.headline["fr"]
+    assert told.headline["en"].endswith(
+        "in all 38 months with figures through August 2023, at least 20 of them in a row"
+    )
+    assert "al menos 20 de ellos seguidos" in told.headline["es"]
+    assert "dont au moins 20 consécutifs" in told.headline["fr"]
     assert "no year-over-year figures (the first missing is October 2020)" in told.text["en"]
 
 
