@@ -166,6 +166,21 @@ class Vintages:
         self.held: dict[tuple[str, str], list[dt.date]] = defaultdict(list)
         for src, ds, v in held:
             self.held[(src, ds)].append(v)
+        # vintages whose date norte estimated (``loads.vintage_from`` says so): text says so too
+        est = store.con.execute(
+            "SELECT DISTINCT source, vintage FROM loads WHERE vintage IS NOT NULL "
+            "AND vintage_from LIKE 'estimated%'"
+        ).fetchall()
+        self.estimated: set[tuple[str, dt.date]] = {(str(s), v) for s, v in est}
+
+    def is_estimated(self, sources: Iterable[tuple[str, str]], vintage: dt.date) -> bool:
+        """Whether the release date ``vintage`` of any of the sources is an estimate."""
+        return any((src, vintage) in self.estimated for src, _ in sources)
+
+    def newest(self, sources: Iterable[tuple[str, str]]) -> dt.date | None:
+        """The newest period the sources hold (the freshness of a story is measured on it)."""
+        ends = [self._periods[k][-1] for k in sources if self._periods.get(k)]
+        return max(ends) if ends else None
 
     def latest(self, source: str, dataset: str, start: dt.date, end: dt.date) -> dt.date | None:
         """The newest vintage among the latest rows of periods ``start..end``."""
@@ -221,4 +236,25 @@ def port_labels(store: Store) -> dict[str, dict[str, str]]:
             }
         else:
             out[str(code)] = {"en": n, "es": n, "fr": n}
+    return out
+
+
+def first_months(
+    store: Store, sources: Iterable[tuple[str, str]], dim: str, codes: Iterable[str]
+) -> dict[tuple[str, str], dt.date]:
+    """(dim, code) -> the first period the code has a value in the raw observations of the
+    sources (a port that starts in March 2020 has no complete year 2020 in an annual series)."""
+    if dim not in DIMS:
+        raise ValueError(f"not a dimension: {dim!r}")
+    wanted = sorted(set(codes))
+    out: dict[tuple[str, str], dt.date] = {}
+    for src, ds in sorted(set(sources)):
+        rows = store.con.execute(
+            f"SELECT {dim}, min(period) FROM observations WHERE source = ? AND dataset = ? "  # noqa: S608
+            f"AND {dim} IN (SELECT unnest(?)) AND value IS NOT NULL GROUP BY 1",
+            [src, ds, wanted],
+        ).fetchall()
+        for code, first in rows:
+            key = (dim, str(code))
+            out[key] = min(first, out.get(key, first))
     return out

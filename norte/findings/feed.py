@@ -43,11 +43,8 @@ def to_json(findings: list[Finding]) -> dict[str, Any]:
 def to_markdown(findings: list[Finding], lang: str) -> str:
     out: list[str] = []
     for f in findings:
-        srcs = ", ".join(f"{s['source']}/{s['dataset']} {s['vintage']}" for s in f.sources)
-        out.append(
-            f"## {f.headline[lang]}\n\n{f.text[lang]}\n\n"
-            f"`{f.id}` · {f.type} · {f.period} · score {f.score:g} · {srcs}\n"
-        )
+        line = f.meta.get(lang) or f"{f.type} · {f.period} · {f.score:g}"
+        out.append(f"## {f.headline[lang]}\n\n{f.text[lang]}\n\n{line}\n")
     return "\n".join(out)
 
 
@@ -81,8 +78,11 @@ def to_atom(findings: list[Finding], lang: str, link: str = "findings.html") -> 
         el(entry, "title", f.headline[lang])
         el(entry, "updated", _ts(f.vintage or newest))
         el(entry, "link", href=f"{link}#f-{f.id}")
+        # the finding's chart (the indicator's series, its periods highlighted) on the site
+        el(entry, "link", rel="related", href=f"{link}#chart-{f.id}")
         el(entry, "category", term=f.type)
-        el(entry, "summary", f.text[lang], type="text")
+        summary = f.text[lang] + (f"\n\n{f.meta[lang]}" if f.meta.get(lang) else "")
+        el(entry, "summary", summary, type="text")
     ET.indent(feed)
     body = ET.tostring(feed, encoding="unicode")
     return '<?xml version="1.0" encoding="utf-8"?>\n' + body + "\n"

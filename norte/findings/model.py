@@ -60,6 +60,10 @@ class Finding:
     score_parts: dict[str, float] = field(default_factory=dict)
     headline: dict[str, str] = field(default_factory=dict)
     text: dict[str, str] = field(default_factory=dict)
+    #: the metadata line per language (kind of story, period, news value, sources, releases)
+    meta: dict[str, str] = field(default_factory=dict)
+    #: what to draw: the indicator's series with the finding's periods highlighted
+    chart: dict[str, Any] = field(default_factory=dict)
     #: the newest period of the series the finding is about (for the recency of the score)
     newest: dt.date | None = field(default=None, compare=False)
 
@@ -69,6 +73,9 @@ class Finding:
         the run's *first* period, so a still-running streak keeps its id as it extends (the
         story is updated, not repeated); a run that breaks and restarts is a new story."""
         start = self.values.get("start")
+        fixed = self.values.get("id_period")  # a neck-and-neck story: its year
+        if isinstance(fixed, str):
+            return fixed
         if self.type == "streak" and isinstance(start, str):
             return period_label(dt.date.fromisoformat(start), self.freq)
         return self.period
@@ -99,6 +106,8 @@ class Finding:
             "vintage": self.vintage,
             "score": self.score,
             "score_parts": dict(self.score_parts),
+            "meta": {lang: self.meta.get(lang, "") for lang in LANGS},
+            "chart": dict(self.chart),
         }
 
     @classmethod
@@ -116,6 +125,8 @@ class Finding:
             score_parts=dict(d.get("score_parts", {})),
             headline=dict(d["headline"]),
             text=dict(d["text"]),
+            meta=dict(d.get("meta", {})),
+            chart=dict(d.get("chart", {})),
         )
         if f.id != d["id"]:
             raise ValueError(f"finding {d['id']}: id does not match its type/subject/period")

@@ -55,6 +55,7 @@ UNIT_WORDS: dict[str, dict[str, str]] = {
     "kg": {"en": "kg", "es": "kg", "fr": "kg"},
     "count": {"en": "", "es": "", "fr": ""},
 }
+_ESTIMATED = {"en": "estimated date", "es": "fecha estimada", "fr": "date estimée"}
 _HALF = {
     "en": ("the first half of {y}", "the second half of {y}"),
     "es": ("el primer semestre de {y}", "el segundo semestre de {y}"),
@@ -86,6 +87,7 @@ def fmt(values: Mapping[str, Value], key: str, kind: str, lang: str) -> str:
     263,9 milliards de dollars US), ``pct`` (a value already in percent, absolute, one decimal),
     ``num`` (absolute, grouped, no decimals), ``dec1`` (one decimal), ``count`` (an integer),
     ``year``, ``month`` (October 2023 / octubre de 2023 / octobre 2023), ``day`` (a date),
+    ``vday`` (a release date, followed by "(estimated date)" when ``values[key + '_estimated']``),
     ``period`` (by ``values['freq']``), ``ytd`` (January–October 2023).
     """
     v = values[key]
@@ -118,6 +120,9 @@ def fmt(values: Mapping[str, Value], key: str, kind: str, lang: str) -> str:
         return _month(_date(v), lang)
     if kind == "day":
         return str(format_date(_date(v), format="long", locale=loc))
+    if kind == "vday":  # a release date: says "estimated" when norte estimated it
+        day = str(format_date(_date(v), format="long", locale=loc))
+        return f"{day} ({_ESTIMATED[lang]})" if values.get(f"{key}_estimated") else day
     if kind == "period":
         d, freq = _date(v), str(values.get("freq", "M"))
         if freq == "A":
@@ -237,7 +242,7 @@ def templates() -> dict[str, Any]:
 
 
 #: Labels that are legitimately empty (agreement endings, English has none).
-_MAY_BE_EMPTY = {"agr", "agr_subject", "agr_other"}
+_MAY_BE_EMPTY = {"agr", "agr_subject", "agr_other", "at_least", "both"}
 
 
 def _fill(

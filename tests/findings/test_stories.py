@@ -159,24 +159,28 @@ def test_a_month_the_lead_months_story_tells_is_not_told_twice_at_the_top(built:
     assert annual and all("repeat" not in f.score_parts for f in annual)
 
 
-def test_flows_of_one_story_are_told_once_at_the_top(built: Built) -> None:
+def test_flows_of_one_story_are_told_once(built: Built) -> None:
     """Records, streaks and year-over-year moves that differ only in the flow (exports,
     imports, exports plus imports with the same partner, period and direction) are one story:
-    the best-scored keeps its score, the others are halved (score_parts.repeat)."""
+    one merged finding whose headline names the flows and whose text has each flow's own
+    paragraph (twins.py); no two findings of the list tell it apart."""
     groups: dict[tuple[object, ...], list[Finding]] = {}
     for f in built.latest:
         if f.type in ("record", "streak", "yoy_move") and f.subject.get("flow"):
             rest = tuple(sorted((k, v) for k, v in f.subject.items() if k != "flow"))
-            variant = str(f.values.get("variant", ""))
-            direction = "up" if "_up" in variant or "high" in variant else "down"
+            direction = f.subject.get("record") or f.subject.get("direction")
+            if f.type == "yoy_move":
+                variant = str(f.values["variant"])
+                direction = "up" if variant.endswith("_up") or "_up_" in variant else variant
             groups.setdefault((f.type, f.period, direction, rest), []).append(f)
-    twins = [g for g in groups.values() if len({f.subject["flow"] for f in g}) > 1]
-    assert twins, "the Census store has stories told for several flows"
-    for g in twins:
-        full = [f for f in g if "repeat" not in f.score_parts]
-        assert len(full) == 1, [f.headline["en"] for f in g]
-        assert all(f.score_parts.get("repeat") == 0.5 for f in g if f is not full[0])
-        assert all(full[0].score >= f.score for f in g)  # ranked at or above its twins
-    # a story for one flow only keeps its full score
-    single = [g[0] for g in groups.values() if len(g) == 1]
-    assert single and all("repeat" not in f.score_parts for f in single)
+    merged = [f for f in built.latest if "+" in f.subject.get("flow", "")]
+    assert merged, "the Census store has stories told for several flows"
+    for f in merged:
+        flows = str(f.values["flows"]).split("+")
+        assert f.subject["flow"] == "+".join(flows) and len(flows) >= 2
+        assert str(f.values["variant"]).startswith(f"flows_{f.type}_")
+        assert len(f.indicators) == len(flows)
+        for flow in flows:  # every flow's numbers are in the merged finding
+            assert f"{flow}__value" in f.values
+    twins = [g for g in groups.values() if len(g) > 1]
+    assert not twins, [[f.headline["en"] for f in g] for g in twins]
