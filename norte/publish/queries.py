@@ -41,44 +41,6 @@ def monthly(con: duckdb.DuckDBPyConnection, partner: str) -> list[dict[str, Any]
     )
 
 
-def complete_years(con: duckdb.DuckDBPyConnection) -> list[int]:
-    """Years with all 12 months of both flows for the world total, newest first."""
-    got = rows(
-        con,
-        f"""SELECT year(period) AS y FROM {TRADE} WHERE partner = 'WORLD'
-            GROUP BY 1 HAVING count(DISTINCT (period, flow)) = 24 ORDER BY 1 DESC""",  # noqa: S608
-    )
-    return [int(r["y"]) for r in got]
-
-
-def latest_month(con: duckdb.DuckDBPyConnection) -> dt.date | None:
-    got = rows(con, f"SELECT max(period) AS p FROM {TRADE} WHERE partner = 'WORLD'")  # noqa: S608
-    return got[0]["p"] if got else None
-
-
-def top_partners(
-    con: duckdb.DuckDBPyConnection, start: dt.date, end: dt.date, limit: int = 15
-) -> list[dict[str, Any]]:
-    """Countries ranked by total trade (exports + imports) over ``[start, end]``."""
-    return rows(
-        con,
-        f"""WITH t AS (
-              SELECT partner,
-                sum(value) FILTER (WHERE flow = 'export') AS exports,
-                sum(value) FILTER (WHERE flow = 'import') AS imports
-              FROM {TRADE} WHERE period BETWEEN ? AND ? GROUP BY partner),
-            w AS (SELECT exports + imports AS world FROM t WHERE partner = 'WORLD')
-            SELECT row_number() OVER (ORDER BY t.exports + t.imports DESC) AS rank,
-              t.partner, c.label_en AS name, t.exports, t.imports,
-              t.exports - t.imports AS balance, t.exports + t.imports AS total,
-              (t.exports + t.imports) / w.world AS share
-            FROM t JOIN codes c ON c.scheme = 'partner' AND c.code = t.partner
-              AND c.kind = 'country', w
-            ORDER BY total DESC LIMIT ?""",  # noqa: S608
-        [start, end, limit],
-    )
-
-
 @dataclass
 class Coverage:
     source: str

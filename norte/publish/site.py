@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TextIO
 
 from norte.publish import queries as q
+from norte.publish import trade
 from norte.publish.context import PageContext, SiteContext
 from norte.publish.i18n import LANGUAGES
 from norte.publish.pages import families
@@ -58,6 +59,7 @@ def render_site(
     block of :func:`write_site`, for callers that own a temporary folder."""
     out.mkdir(parents=True, exist_ok=True)
     q.prepare(store.con)
+    trade.prepare(store.con)
     site = SiteContext(
         store=store,
         out=out,

@@ -24,7 +24,7 @@ from norte.publish.context import NavItem, PageContext, SiteContext
 from norte.publish.pages import PageFamily
 from norte.publish.pages.findings import top_findings
 from norte.publish.pages.goals import goal_summary, gt
-from norte.publish.pages.home import table_title, top_tables
+from norte.publish.pages.home import table_note, table_title, top_tables
 
 if TYPE_CHECKING:
     from norte.publish.charts import Chart
@@ -93,7 +93,12 @@ def sections(ctx: PageContext) -> list[dict[str, Any]]:
     add("findings", "report_findings", "findings", findings=top_findings(ctx.site, ctx.lang))
     add("goals", "report_goals", "goals", goals=goal_summary(ctx))
     tables = [
-        {**t, "title": table_title(ctx, t), "csv": ctx.asset(f"data/{t['id']}.csv")}
+        {
+            **t,
+            "title": table_title(ctx, t),
+            "note": table_note(ctx, t),
+            "csv": ctx.asset(f"data/{t['id']}.csv"),
+        }
         for t in top_tables(ctx.site)[:1]
     ]
     if tables:
