@@ -90,7 +90,7 @@ class SiteContext:
 
     def log(self, message: str) -> None:
         if self.progress is not None:
-            print(f"  {message}", file=self.progress)
+            print(f"  {message}", file=self.progress, flush=True)
 
     def write_csv(self, name: str, rows: list[dict[str, Any]]) -> str:
         """Write ``data/<name>.csv`` once per build; returns its path inside the site."""

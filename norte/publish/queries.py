@@ -23,7 +23,7 @@ def prepare(con: duckdb.DuckDBPyConnection) -> None:
     """Materialize the latest Census monthly trade by country (used by several pages)."""
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE {TRADE} AS
-        SELECT source, dataset, partner, period, flow, value, vintage FROM observations_latest
+        SELECT source, dataset, partner, period, freq, flow, value, vintage FROM observations_latest
         WHERE source = 'census' AND dataset = 'trade_by_country' AND reporter = 'USA'
           AND measure = 'value' AND freq = 'M' AND flow IN ('export', 'import')"""  # noqa: S608
     )
@@ -112,13 +112,14 @@ def provenance(
 ) -> list[dict[str, Any]]:
     """Which source, dataset and vintages the rows of ``table`` matching ``where`` came from.
 
-    ``table`` must have ``source, dataset, vintage, period`` columns (the site's materialized
+    ``table`` must have ``source, dataset, vintage, period, freq`` columns (the site's materialized
     selections do). One row per source and dataset: ``vintages`` newest first.
     """
     return rows(
         con,
         f"""SELECT source, dataset, list(DISTINCT vintage ORDER BY vintage DESC) AS vintages,
-                   count(*) AS rows, min(period) AS first, max(period) AS last
+                   count(*) AS rows, min(period) AS first, max(period) AS last,
+                   min(freq) AS freq
             FROM {table} WHERE {where} GROUP BY source, dataset ORDER BY source, dataset""",  # noqa: S608
         params,
     )

@@ -122,6 +122,7 @@ def render(ctx: PageContext) -> None:
         "report.html",
         sections=sections(ctx),
         as_of=data_as_of(ctx),
+        board=goal_summary(ctx),
         built_on=built_on(ctx),
         g=lambda k, **v: gt(lang, k, **v),
     )
