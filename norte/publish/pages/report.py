@@ -14,7 +14,6 @@ findings family leaves the top findings for the home page and this one.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -75,8 +74,7 @@ def data_as_of(ctx: PageContext) -> list[dict[str, str]]:
 
 def built_on(ctx: PageContext) -> str:
     """The build time of the site as a date of the language and a UTC time."""
-    when = dt.datetime.strptime(ctx.site.built, "%Y-%m-%d %H:%M")
-    return f"{ctx.tr.date(when)}, {when:%H:%M} UTC"
+    return ctx.built_label()
 
 
 def sections(ctx: PageContext) -> list[dict[str, Any]]:
