@@ -5,6 +5,8 @@ target path and the projection that decides the light."""
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 import shutil
 from pathlib import Path
@@ -122,3 +124,19 @@ def test_a_goal_chart_has_units_years_the_path_and_the_projection(goal_site: Pat
         assert f">{series}<" in svg, series
     ticks = re.findall(r">(\d{4})</text>", svg)  # annual data: ticks are years, each once
     assert ticks and len(ticks) == len(set(ticks)), ticks
+
+
+def test_the_site_charts_have_a_colour_per_series(official_site: BuiltSite) -> None:
+    """On the real site: every stacked-bar chart draws as many colours as its CSV has series
+    (TransBorder by mode: 8 modes, was 5 colours)."""
+    checked = 0
+    for svg in sorted((official_site.out / "charts").glob("*.svg")):
+        fills = set(_marks(svg.read_text(encoding="utf-8"), "bar", "fill"))
+        text = (official_site.out / "data" / f"{svg.stem}.csv").read_text("utf-8")
+        rows = list(csv.DictReader(io.StringIO(text)))
+        if not rows or "series" not in rows[0]:
+            continue
+        series = {r["series"] for r in rows}
+        assert len(fills) == len(series), (svg.name, len(fills), len(series))
+        checked += 1
+    assert checked  # the TransBorder mode chart at least

@@ -16,7 +16,10 @@ from norte.publish.pages.common import source_refs, spi_summary
 from norte.publish.pages.report import add_charts
 
 PAGE = "prosperity-map.html"
-GREY = "#c9cdd3"
+#: states with no value: a light fill with a visible outline, so the states that have data carry
+#: the map (the U.S. half no longer reads as a grey block)
+GREY = "#f1f2f4"
+OUTLINE = "#9aa1ab"
 SPI_SCHEME = "yellowgreenblue"
 
 
@@ -88,7 +91,7 @@ def prosperity_chart(ctx: PageContext) -> ch.Chart | None:
         spec["layer"] = [
             {
                 "data": {"values": us},
-                "mark": {"type": "geoshape", "fill": GREY, "stroke": "white", "strokeWidth": 0.5},
+                "mark": {"type": "geoshape", "fill": GREY, "stroke": OUTLINE, "strokeWidth": 0.5},
             },
             {
                 "data": {"values": mx},
@@ -198,7 +201,7 @@ def tile_grid(
     spec["layer"] = [
         {
             "transform": [{"filter": "datum.value == null"}],
-            "mark": {"type": "rect", "fill": GREY, "stroke": "white", "strokeWidth": 2},
+            "mark": {"type": "rect", "fill": GREY, "stroke": OUTLINE, "strokeWidth": 1},
             "encoding": pos,
         },
         {
