@@ -37,6 +37,14 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("out", "NORTE_OUT", "build.out", "site", "folder the static site is written to"),
     Setting(
+        "base_url",
+        "NORTE_BASE_URL",
+        "build.base_url",
+        "",
+        "absolute URL the site is published at (e.g. https://example.org/norte/): the pages'"
+        " canonical links and the Atom feeds' links use it; empty: relative links only",
+    ),
+    Setting(
         "ingest_paths",
         "NORTE_INGEST_PATHS",
         "ingest.paths",

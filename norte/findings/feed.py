@@ -52,8 +52,13 @@ def _ts(vintage: str) -> str:
     return f"{vintage}T00:00:00Z"
 
 
-def to_atom(findings: list[Finding], lang: str, link: str = "findings.html") -> str:
-    """An Atom 1.0 feed of ``findings`` in ``lang``; ``updated`` = the newest input vintage."""
+def to_atom(
+    findings: list[Finding], lang: str, link: str = "findings.html", self_link: str | None = None
+) -> str:
+    """An Atom 1.0 feed of ``findings`` in ``lang``; ``updated`` = the newest input vintage.
+
+    ``link`` is the findings page; the site passes absolute URLs under its ``base_url`` setting
+    (with ``self_link``, the feed's own URL, as Atom readers expect), relative ones without."""
     ET.register_namespace("", ATOM_NS)
 
     def el(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) -> ET.Element:
@@ -71,6 +76,8 @@ def to_atom(findings: list[Finding], lang: str, link: str = "findings.html") -> 
     author = el(feed, "author")
     el(author, "name", "norte")
     el(feed, "link", href=link)
+    if self_link:
+        el(feed, "link", href=self_link, rel="self")
     el(feed, "generator", "norte")
     for f in findings:
         entry = el(feed, "entry")

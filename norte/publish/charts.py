@@ -13,8 +13,61 @@ from typing import Any, cast
 import vl_convert as vlc
 
 FONT = "DejaVu Sans, Helvetica, Arial, sans-serif"
-# Contrast on white: each colour is at least 4.5:1 (WCAG AA for text, more than the 3:1 for marks)
-PALETTE = ["#0b6e4f", "#b3412a", "#2d4f8b", "#8a5a00", "#5b6270"]
+#: Okabe & Ito's colour-blind-safe qualitative palette (distinct under protanopia, deuteranopia
+#: and tritanopia), darkest first: eight series get eight colours; past eight, lines also get a
+#: dash pattern (:data:`DASHES`) so no two series look alike.
+PALETTE = [
+    "#0072b2",  # blue
+    "#d55e00",  # vermillion
+    "#009e73",  # bluish green
+    "#cc79a7",  # reddish purple
+    "#e69f00",  # orange
+    "#56b4e9",  # sky blue
+    "#000000",  # black
+    "#f0e442",  # yellow
+]
+#: dash patterns of lines past eight series (solid for the first eight)
+DASHES = [[1, 0], [6, 3], [2, 2], [8, 3, 2, 3]]
+DARK_TEXT = "#000000"
+
+
+def _lin(c: int) -> float:
+    x = c / 255
+    return x / 12.92 if x <= 0.04045 else ((x + 0.055) / 1.055) ** 2.4
+
+
+def luminance(hex_colour: str) -> float:
+    """WCAG 2 relative luminance of ``#rrggbb``."""
+    h = hex_colour.lstrip("#")
+    r, g, b = (int(h[i : i + 2], 16) for i in (0, 2, 4))
+    return 0.2126 * _lin(r) + 0.7152 * _lin(g) + 0.0722 * _lin(b)
+
+
+def contrast(a: str, b: str) -> float:
+    """WCAG 2 contrast ratio of two colours (1 to 21)."""
+    la, lb = sorted((luminance(a), luminance(b)), reverse=True)
+    return (la + 0.05) / (lb + 0.05)
+
+
+def text_on(fill: str) -> str:
+    """The label colour (dark or white) with the higher WCAG contrast on ``fill``."""
+    return DARK_TEXT if contrast(DARK_TEXT, fill) >= contrast("#ffffff", fill) else "#ffffff"
+
+
+def series_encoding(field: str, n: int, line: bool) -> dict[str, Any]:
+    """Colour (and, for more than eight line series, dash) encodings of ``n`` series."""
+    enc: dict[str, Any] = {
+        "color": {"field": field, "type": "nominal", "title": None, "scale": {"range": PALETTE}}
+    }
+    if line and n > len(PALETTE):
+        dashes = [DASHES[i // len(PALETTE) % len(DASHES)] for i in range(n)]
+        enc["strokeDash"] = {
+            "field": field,
+            "type": "nominal",
+            "title": None,
+            "scale": {"range": dashes},
+        }
+    return enc
 
 
 @dataclass
@@ -124,11 +177,12 @@ def time_lines(
     locale: str = "en-US",
 ) -> Chart:
     spec = base(title, rows)
-    spec["mark"] = {"type": "line", "strokeWidth": 1.6}
+    spec["mark"] = {"type": "line", "strokeWidth": 1.8}
+    n = len({r.get(series) for r in rows})
     spec["encoding"] = {
         "x": {"field": x, "type": "temporal", "title": None},
         "y": {"field": y, "type": "quantitative", "title": y_title},
-        "color": {"field": series, "type": "nominal", "title": None},
+        **series_encoding(series, n, line=True),
     }
     return make(chart_id, title, note, spec, to_csv(rows, [x, series, y]), locale)
 
@@ -164,12 +218,18 @@ def bars(
     if signed:
         enc["color"] = {
             "condition": {"test": f"datum['{y}'] < 0", "value": PALETTE[1]},
-            "value": PALETTE[0],
+            "value": PALETTE[2],
         }
     elif color:
-        enc["color"] = {"field": color, "type": "nominal", "title": None}
+        n = len({r.get(color) for r in rows})
+        if n > len(PALETTE):
+            raise ValueError(
+                f"chart {chart_id}: {n} stacked series but {len(PALETTE)} distinguishable "
+                "colours; group the smallest into one series or draw lines"
+            )
+        enc.update(series_encoding(color, n, line=False))
     else:
-        enc["color"] = {"value": PALETTE[2]}
+        enc["color"] = {"value": PALETTE[0]}
     spec["encoding"] = enc
     fields = [x, color, y] if color else [x, y]
     return make(chart_id, title, note, spec, to_csv(rows, fields), locale)

@@ -23,6 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
+from urllib.parse import urljoin
 
 import duckdb
 from jinja2 import Environment, PackageLoader, select_autoescape
@@ -64,6 +65,9 @@ class SiteContext:
     #: free-form shared results: a page family may compute once and reuse across languages
     cache: dict[str, Any] = field(default_factory=dict)
     png: bool = True
+    #: where the site is published (``https://example.org/norte/``), or ``""``: the canonical
+    #: links and the Atom feeds' links are made absolute with it (setting ``base_url``)
+    base_url: str = ""
     _env: Environment | None = None
     _csv_written: set[str] = field(default_factory=set)
 
@@ -90,7 +94,7 @@ class SiteContext:
 
     def log(self, message: str) -> None:
         if self.progress is not None:
-            print(f"  {message}", file=self.progress)
+            print(f"  {message}", file=self.progress, flush=True)
 
     def write_csv(self, name: str, rows: list[dict[str, Any]]) -> str:
         """Write ``data/<name>.csv`` once per build; returns its path inside the site."""
@@ -169,6 +173,17 @@ class PageContext:
     def asset(self, rel: str) -> str:
         """Link from a page of this language to a language-neutral file (``data/x.csv``)."""
         return self.root + rel
+
+    def built_label(self) -> str:
+        """When the site was built, as the language writes a moment (``Dec 1, 2026, 10:27 UTC``)."""
+        return self.tr.timestamp(dt.datetime.strptime(self.site.built, "%Y-%m-%d %H:%M"))
+
+    def absolute(self, href: str) -> str:
+        """``href`` (relative to a page of this language) as an absolute URL under the site's
+        ``base_url``; unchanged when no ``base_url`` is set (the site opens from disk)."""
+        if not self.site.base_url:
+            return href
+        return urljoin(urljoin(self.site.base_url, self.prefix), href)
 
     def languages(self, page: str) -> list[dict[str, Any]]:
         """The language switch for ``page``: the same page in every language."""

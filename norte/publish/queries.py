@@ -23,7 +23,7 @@ def prepare(con: duckdb.DuckDBPyConnection) -> None:
     """Materialize the latest Census monthly trade by country (used by several pages)."""
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE {TRADE} AS
-        SELECT source, dataset, partner, period, flow, value, vintage FROM observations_latest
+        SELECT source, dataset, partner, period, freq, flow, value, vintage FROM observations_latest
         WHERE source = 'census' AND dataset = 'trade_by_country' AND reporter = 'USA'
           AND measure = 'value' AND freq = 'M' AND flow IN ('export', 'import')"""  # noqa: S608
     )
@@ -38,44 +38,6 @@ def monthly(con: duckdb.DuckDBPyConnection, partner: str) -> list[dict[str, Any]
               sum(value) FILTER (WHERE flow = 'import') AS imports
             FROM {TRADE} WHERE partner = ? GROUP BY period ORDER BY period""",  # noqa: S608
         [partner],
-    )
-
-
-def complete_years(con: duckdb.DuckDBPyConnection) -> list[int]:
-    """Years with all 12 months of both flows for the world total, newest first."""
-    got = rows(
-        con,
-        f"""SELECT year(period) AS y FROM {TRADE} WHERE partner = 'WORLD'
-            GROUP BY 1 HAVING count(DISTINCT (period, flow)) = 24 ORDER BY 1 DESC""",  # noqa: S608
-    )
-    return [int(r["y"]) for r in got]
-
-
-def latest_month(con: duckdb.DuckDBPyConnection) -> dt.date | None:
-    got = rows(con, f"SELECT max(period) AS p FROM {TRADE} WHERE partner = 'WORLD'")  # noqa: S608
-    return got[0]["p"] if got else None
-
-
-def top_partners(
-    con: duckdb.DuckDBPyConnection, start: dt.date, end: dt.date, limit: int = 15
-) -> list[dict[str, Any]]:
-    """Countries ranked by total trade (exports + imports) over ``[start, end]``."""
-    return rows(
-        con,
-        f"""WITH t AS (
-              SELECT partner,
-                sum(value) FILTER (WHERE flow = 'export') AS exports,
-                sum(value) FILTER (WHERE flow = 'import') AS imports
-              FROM {TRADE} WHERE period BETWEEN ? AND ? GROUP BY partner),
-            w AS (SELECT exports + imports AS world FROM t WHERE partner = 'WORLD')
-            SELECT row_number() OVER (ORDER BY t.exports + t.imports DESC) AS rank,
-              t.partner, c.label_en AS name, t.exports, t.imports,
-              t.exports - t.imports AS balance, t.exports + t.imports AS total,
-              (t.exports + t.imports) / w.world AS share
-            FROM t JOIN codes c ON c.scheme = 'partner' AND c.code = t.partner
-              AND c.kind = 'country', w
-            ORDER BY total DESC LIMIT ?""",  # noqa: S608
-        [start, end, limit],
     )
 
 
@@ -150,13 +112,14 @@ def provenance(
 ) -> list[dict[str, Any]]:
     """Which source, dataset and vintages the rows of ``table`` matching ``where`` came from.
 
-    ``table`` must have ``source, dataset, vintage, period`` columns (the site's materialized
+    ``table`` must have ``source, dataset, vintage, period, freq`` columns (the site's materialized
     selections do). One row per source and dataset: ``vintages`` newest first.
     """
     return rows(
         con,
         f"""SELECT source, dataset, list(DISTINCT vintage ORDER BY vintage DESC) AS vintages,
-                   count(*) AS rows, min(period) AS first, max(period) AS last
+                   count(*) AS rows, min(period) AS first, max(period) AS last,
+                   min(freq) AS freq
             FROM {table} WHERE {where} GROUP BY source, dataset ORDER BY source, dataset""",  # noqa: S608
         params,
     )

@@ -14,8 +14,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
+from urllib.parse import urlsplit
 
+from norte import settings
+from norte.errors import ConfigError
 from norte.publish import queries as q
+from norte.publish import trade
 from norte.publish.context import PageContext, SiteContext
 from norte.publish.i18n import LANGUAGES
 from norte.publish.pages import families
@@ -32,6 +36,7 @@ def write_site(
     geo_dir: Path | None = None,
     png: bool = True,
     force: bool = False,
+    base_url: str | None = None,
 ) -> int:
     """Render every page of every family in every language and publish it at ``out``.
 
@@ -39,10 +44,26 @@ def write_site(
     :class:`~norte.errors.PublishError`, unless ``force`` moves its contents aside to a backup
     folder (see :mod:`norte.publish.safe`). Returns the number of HTML pages written (all
     languages). ``geo_dir`` overrides where map geometry is looked for
-    (:mod:`norte.publish.geo`); ``png=False`` skips PNG downloads.
+    (:mod:`norte.publish.geo`); ``png=False`` skips PNG downloads. ``base_url`` (default: the
+    ``base_url`` setting, ``NORTE_BASE_URL`` or ``[build] base_url`` of ``./norte.toml``)
+    makes the canonical and feed links absolute.
     """
     with publishing_dir(out, force=force, store=store.path, progress=progress) as tmp:
-        return render_site(store, tmp, mode, progress, languages, geo_dir, png)
+        return render_site(store, tmp, mode, progress, languages, geo_dir, png, base_url)
+
+
+def site_base_url(given: str | None) -> str:
+    """``given``, else the ``base_url`` setting; with a trailing ``/`` (a folder URL)."""
+    if given is None:
+        config, path = settings.load_toml(None)
+        given = str(settings.resolve("base_url", None, config, path) or "")
+    if given and (urlsplit(given).scheme not in ("http", "https") or not urlsplit(given).netloc):
+        raise ConfigError(
+            f"base_url {given!r}: expected an absolute http(s) URL such as "
+            "https://example.org/norte/ (set NORTE_BASE_URL or [build] base_url in norte.toml;"
+            " leave it empty for relative links)"
+        )
+    return given if not given or given.endswith("/") else given + "/"
 
 
 def render_site(
@@ -53,11 +74,13 @@ def render_site(
     languages: Sequence[str] = LANGUAGES,
     geo_dir: Path | None = None,
     png: bool = True,
+    base_url: str | None = None,
 ) -> int:
     """Render the site into the folder ``out`` as it is (no swap, no marker): the building
     block of :func:`write_site`, for callers that own a temporary folder."""
     out.mkdir(parents=True, exist_ok=True)
     q.prepare(store.con)
+    trade.prepare(store.con)
     site = SiteContext(
         store=store,
         out=out,
@@ -66,6 +89,7 @@ def render_site(
         progress=progress,
         geo_dir=geo_dir,
         png=png,
+        base_url=site_base_url(base_url),
     )
     fams = families()
     for fam in fams:

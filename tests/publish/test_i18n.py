@@ -28,6 +28,7 @@ def test_catalog_has_every_key_and_placeholder_of_english(lang: str) -> None:
                 "col_source",
                 "col_format",
                 "chart_rows",
+                "chart_rows_one",
                 "col_document",
             }, key
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import io
+import os
 import re
 import shutil
 import subprocess
@@ -67,15 +68,16 @@ def report(official_site: BuiltSite, tmp_path_factory: pytest.TempPathFactory) -
     shutil.copy(official_site.db, db)
     with Store(db) as store:
         refresh_findings(store, out=io.StringIO())  # the findings `norte build` stores
-    out = root / "report.pdf"
+    out = root / "report.pdf"  # the default output: no --pdf, no --out
     r = subprocess.run(
         [
-            sys.executable, "-m", "norte.cli", "--db", str(db), "report", "--pdf",
-            "--out", str(out), "--lang", LANG, "--geo-dir", str(official_site.geo),
+            sys.executable, "-m", "norte.cli", "--db", str(db), "report",
+            "--lang", LANG, "--geo-dir", str(official_site.geo),
         ],
-        capture_output=True, text=True, timeout=300,
+        capture_output=True, text=True, timeout=300, cwd=root,
     )  # fmt: skip
     assert r.returncode == 0, r.stderr
+    assert out.exists(), r.stderr
     info = subprocess.run(["pdfinfo", str(out)], capture_output=True, text=True, check=True)
     pages = int(next(ln.split()[-1] for ln in info.stdout.splitlines() if ln.startswith("Pages:")))
     text = subprocess.run(
@@ -96,6 +98,9 @@ def _ink(ppm: bytes) -> float:
 
 def test_report_pdf_opens_and_pages_show_the_charts(report: Report, tmp_path: Path) -> None:
     assert f"norte report: {report.pdf}" in report.stderr
+    # progress while it renders: the page families, then the print
+    for step in ("partner: 3 pages", "maps: 1 pages", "printing with Chromium", "page numbers"):
+        assert step in report.stderr, step
     pages = report.pages
     assert pages >= 5
     text = subprocess.run(
@@ -126,7 +131,12 @@ def test_cover_has_title_mode_and_the_newest_vintage_of_each_source(report: Repo
     )  # fmt: skip
     assert t["report_title"] in first
     assert t["site_name"] in first
-    assert tr.t("report_mode", what=t["footer_official"]) in first
+    # official data need no "Data: official data" line; the board says what the report holds
+    assert tr.t("report_mode", what=t["footer_official"]) not in first
+    assert t["report_board"] in first
+    for goal in load_shared():
+        assert f"{gt(LANG, 'goal_n', n=goal.number)}. {goal.title[LANG]}" in first, goal.id
+    assert re.search(rf"({gt(LANG, 'status_no_target')}|{gt(LANG, 'status_on_track')}): \d", first)
     assert t["report_data_as_of"] in first
     with Store(report.db, read_only=True) as s:
         newest = s.con.execute(
@@ -172,6 +182,9 @@ def test_contents_list_every_section_with_working_links(report: Report) -> None:
     # and every section starts on a new page, in order, after the contents
     starts = list(_section_pages(report).values())
     assert starts == sorted(set(starts)) and starts[0] == 3, starts
+    # the contents give each section's page number: the page its heading is printed on
+    for (sid, key), page in zip(SECTIONS, starts, strict=True):
+        assert re.search(rf"{re.escape(t[key])} {page}\b", toc), (sid, page, toc)
 
 
 def test_sections_hold_the_top_finding_and_the_goals(report: Report) -> None:
@@ -194,6 +207,50 @@ def test_sections_hold_the_top_finding_and_the_goals(report: Report) -> None:
     assert starts["charts-partners"] == starts["top-partners"] + 1
     partners = report.texts[starts["top-partners"] - 1]
     assert "México" in partners and "Canadá" in partners
+
+
+def _figure_titles(official_site: BuiltSite) -> list[str]:
+    """The title of every chart of the report (drawn in its SVG), from the built site."""
+    page = (official_site.out / LANG / "report.html").read_text(encoding="utf-8")
+    figures = re.findall(r'<figure id="[^"]+" class="chart">(.*?)</figure>', page, re.S)
+    titles = [
+        html.unescape(m.group(1))
+        for f in figures
+        if (m := re.search(r"role-title-text.*?<text[^>]*>([^<]+)</text>", f, re.S))
+    ]
+    assert len(titles) == len(figures) >= 8
+    return titles
+
+
+def test_no_figure_crosses_a_page_boundary(report: Report, official_site: BuiltSite) -> None:
+    """Each chart's title (top of its figure) and its caption's sources (bottom) are printed on
+    the same page: between the title and the next chart's title on that page, the caption's
+    "Sources:" line. A figure broken across pages has its caption on the next page."""
+    sources = catalog(LANG)["chart_sources"] + ":"
+    titles = _figure_titles(official_site)
+    for title in titles:
+        pages = [i for i, text in enumerate(report.texts) if _flat(title) in text]
+        assert pages, title
+        text = report.texts[pages[-1]]
+        start = text.index(_flat(title)) + len(_flat(title))
+        ends = [text.find(_flat(o), start) for o in titles if o != title]
+        end = min([e for e in ends if e >= 0], default=len(text))
+        assert sources in text[start:end], (title, pages[-1] + 1)
+
+
+def test_screenshots_of_the_cover_and_a_goal_page(report: Report, tmp_path: Path) -> None:
+    """The cover and the goals section's first page as PNG (``$NORTE_SCREENSHOTS``, e.g.
+    ``docs/screenshots``, else a temporary folder)."""
+    folder = Path(os.environ.get("NORTE_SCREENSHOTS") or tmp_path)
+    folder.mkdir(parents=True, exist_ok=True)
+    goals = _section_pages(report)["goals"]
+    for name, page in (("report-cover", 1), ("report-goals", goals)):
+        subprocess.run(
+            ["pdftoppm", "-png", "-r", "60", "-singlefile", "-f", str(page), "-l", str(page),
+             str(report.pdf), str(folder / name)],
+            check=True,
+        )  # fmt: skip
+        assert (folder / f"{name}.png").stat().st_size > 10_000
 
 
 def test_pages_are_numbered_and_there_are_more_than_before(report: Report) -> None:

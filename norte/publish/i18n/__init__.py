@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
+from babel import Locale
 from babel.dates import format_date
 from babel.numbers import format_decimal, format_percent
 from markupsafe import Markup
@@ -37,6 +38,12 @@ def catalog(lang: str) -> dict[str, str]:
     text = resources.files(__package__).joinpath(f"{lang}.toml").read_text(encoding="utf-8")
     data = tomllib.loads(text)
     return {str(k): str(v) for k, v in data.items()}
+
+
+@cache
+def _percent_pattern(locale: str) -> str:
+    pattern = str(Locale.parse(locale).percent_formats[None].pattern)
+    return pattern.replace("#,##0", "#,##0.0", 1)
 
 
 @dataclass(frozen=True)
@@ -84,7 +91,8 @@ class Translator:
     def pct(self, v: float | None) -> str:
         if v is None:
             return DASH
-        return str(format_percent(v, format="#,##0.0%", locale=self.locale))
+        # the locale's own percent pattern ("#,##0%" en, "#,##0 %" es/fr) with one decimal
+        return str(format_percent(v, format=_percent_pattern(self.locale), locale=self.locale))
 
     def month(self, d: dt.date | None) -> str:
         """``January 2024`` / ``enero de 2024`` / ``janvier 2024``."""
@@ -92,9 +100,19 @@ class Translator:
             return DASH
         return str(format_date(d, format="LLLL y", locale=self.locale))
 
-    def date(self, d: dt.date | dt.datetime | None) -> str:
-        """A day in the locale's medium format (``Aug 6, 2024`` / ``6 ago 2024``)."""
+    def timestamp(self, d: dt.datetime | None) -> str:
+        """A moment as the locale writes it, to the minute (``Aug 6, 2024, 14:05``); naive
+        datetimes are taken as UTC, as the store writes them."""
         if d is None:
             return DASH
+        return f"{self.date(d)}, {d:%H:%M} UTC"
+
+    def date(self, d: dt.date | dt.datetime | str | None) -> str:
+        """A day in the locale's medium format (``Aug 6, 2024`` / ``6 ago 2024``); an ISO
+        string (``2024-08-06``, as findings carry vintages) is read first."""
+        if d is None:
+            return DASH
+        if isinstance(d, str):
+            d = dt.date.fromisoformat(d[:10])
         day = d.date() if isinstance(d, dt.datetime) else d
         return str(format_date(day, format="medium", locale=self.locale))

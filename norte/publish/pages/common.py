@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from norte.publish.charts import SourceRef
@@ -17,11 +18,23 @@ def source_refs(ctx: PageContext, prov: list[dict[str, Any]]) -> list[SourceRef]
             label=ctx.label("dataset", p["dataset"]),
             vintages=[ctx.tr.date(v) for v in p["vintages"]],
             rows=int(p["rows"]),
-            first=ctx.tr.month(p["first"]),
-            last=ctx.tr.month(p["last"]),
+            first=period(ctx, p["first"], p.get("freq")),
+            last=period(ctx, p["last"], p.get("freq")),
         )
         for p in prov
     ]
+
+
+def period(ctx: PageContext, d: dt.date | None, freq: str | None) -> str:
+    """A period as its frequency reads: ``2024`` for annual data, ``January 2024`` for monthly,
+    ``2024 Q1`` for quarterly."""
+    if d is None:
+        return ctx.tr.month(d)
+    if freq == "A":
+        return str(d.year)
+    if freq == "Q":
+        return f"{d.year} Q{(d.month - 1) // 3 + 1}"
+    return ctx.tr.month(d)
 
 
 def spi_summary(ctx: PageContext, rows: list[dict[str, Any]]) -> str:

@@ -61,7 +61,7 @@ def _fmt(ctx: PageContext, v: float | None, unit: str | None) -> str:
     if unit == "USD":
         return ctx.tr.usd(v)
     if unit == "percent":
-        return ctx.tr.num(v, 1) + " %"
+        return ctx.tr.pct(v / 100)  # the locale's percent style, as every other percentage
     return ctx.tr.num(v, 2 if abs(v) < 100 else 0) + (f" {unit}" if unit else "")
 
 
@@ -146,8 +146,27 @@ def light_view(
     }
 
 
-def _chart(ctx: PageContext, goal: Goal, t: Target, title: str) -> ch.Chart | None:
-    """The indicator's values at its newest vintage with the target path and the target."""
+def axis_scale(ctx: PageContext, unit: str | None) -> tuple[float, str | None]:
+    """Divisor and axis title of a goal chart's values: US$ in billions, percentages as %,
+    other units by name — never a bare 1,000,000,000,000."""
+    if unit == "USD":
+        return 1e9, ctx.t("axis_usd_bn")
+    if unit == "percent":
+        return 1.0, ctx.t("axis_percent")
+    return 1.0, unit
+
+
+def _chart(
+    ctx: PageContext,
+    goal: Goal,
+    t: Target,
+    title: str,
+    light: Light | None = None,
+    unit: str | None = None,
+) -> ch.Chart | None:
+    """The indicator's values at its newest vintage with the target path, the target and the
+    projection that decides the light (latest value to the projected value at the target
+    date)."""
     assert t.indicator is not None and t.date is not None
     vs = vintages(ctx.con, t.indicator)
     if not vs:
@@ -174,21 +193,45 @@ def _chart(ctx: PageContext, goal: Goal, t: Target, title: str) -> ch.Chart | No
                 p = dt.date(y, bp.month, 1) if y < tp.year else tp
                 v = _path(years(bp), bv, years(tp), t.value, years(p))
                 out.append({"period": p.isoformat(), "series": path, "value": v})
+    projection = ctx.t("series_projection")
+    s = light.status if light is not None else None
+    if s is not None and s.projected_value is not None and s.latest_period is not None:
+        if s.latest_value is not None and tp > s.latest_period:
+            for p, v in ((s.latest_period, s.latest_value), (tp, s.projected_value)):
+                out.append({"period": p.isoformat(), "series": projection, "value": v})
     out.append({"period": tp.isoformat(), "series": target, "value": t.value})
+    div, y_title = axis_scale(ctx, t.unit or unit)
+    if div != 1.0:
+        out = [{**r, "value": r["value"] / div} for r in out]
     chart_title = gt(lang, "chart_title", title=title)
     spec = ch.base(chart_title, out)
+    names = [actual, path, projection, target]
+    colour = {
+        "field": "series",
+        "type": "nominal",
+        "title": None,
+        "scale": {"domain": names, "range": ch.PALETTE[: len(names)]},
+    }
+    x: dict[str, Any] = {"field": "period", "type": "temporal", "title": None}
+    if freq == "A":  # annual data labelled as years, one tick per year at most
+        x["timeUnit"] = "year"
+        x["axis"] = {"format": "%Y", "tickMinStep": 1}
+    y_enc = {"field": "value", "type": "quantitative", "title": y_title}
     spec["layer"] = [
         {
             "transform": [{"filter": f"datum.series != '{target}'"}],
             "mark": {"type": "line", "strokeWidth": 1.8},
             "encoding": {
-                "x": {"field": "period", "type": "temporal", "title": None},
-                "y": {"field": "value", "type": "quantitative", "title": t.unit or None},
-                "color": {"field": "series", "type": "nominal", "title": None},
+                "x": x,
+                "y": y_enc,
+                "color": colour,
                 "strokeDash": {
                     "field": "series",
                     "type": "nominal",
-                    "scale": {"domain": [actual, path], "range": [[1, 0], [6, 4]]},
+                    "scale": {
+                        "domain": [actual, path, projection],
+                        "range": [[1, 0], [6, 4], [2, 2]],
+                    },
                     "legend": None,
                 },
             },
@@ -196,11 +239,7 @@ def _chart(ctx: PageContext, goal: Goal, t: Target, title: str) -> ch.Chart | No
         {
             "transform": [{"filter": f"datum.series == '{target}'"}],
             "mark": {"type": "point", "filled": True, "size": 90, "shape": "diamond"},
-            "encoding": {
-                "x": {"field": "period", "type": "temporal"},
-                "y": {"field": "value", "type": "quantitative"},
-                "color": {"field": "series", "type": "nominal", "title": None},
-            },
+            "encoding": {"x": x, "y": y_enc, "color": colour},
         },
     ]
     note = gt(lang, "chart_note", vintage=ctx.tr.date(vs[-1]))
@@ -227,7 +266,7 @@ def _views(ctx: PageContext, g: Goal, ls: list[Light]) -> list[dict[str, Any]]:
         unit = (t.unit if t and t.unit else None) or units.get(x.indicator_id or "")
         v = light_view(ctx, x, unit, t)
         if x.kind == "target" and t is not None:
-            chart = _chart(ctx, g, t, v["title"])
+            chart = _chart(ctx, g, t, v["title"], x, unit)
             if chart is not None:
                 v["chart"] = ctx.publish_chart(chart)
             v["history"] = [

@@ -3,10 +3,10 @@ source pages, and in seed mode the transcribed figures."""
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from norte.publish import queries as q
+from norte.publish import trade
 from norte.publish.context import NavItem, PageContext, SiteContext
 from norte.publish.pages import PageFamily
 
@@ -14,31 +14,30 @@ PARTNERS = ("MEX", "CAN", "CHN")
 
 
 def top_tables(site: SiteContext) -> list[dict[str, Any]]:
-    """The partner ranking tables (language-neutral; titles are built per language)."""
+    """The partner ranking tables (language-neutral; titles are built per language): the
+    newest month of the country rows when it is past the newest complete year, then the three
+    newest complete years, each read from one release (:mod:`norte.publish.trade`)."""
 
     def compute() -> list[dict[str, Any]]:
         con = site.con
-        years = q.complete_years(con)
-        latest = q.latest_month(con)
+        years = trade.release_years(con)
+        latest = trade.latest_month(con)
+        releases: list[trade.Release] = []
+        if latest is not None and (not years or latest.start.year > years[0].start.year):
+            releases.append(latest)
+        releases.extend(years[:3])
         tables: list[dict[str, Any]] = []
-        if latest is not None and (not years or latest.year > years[0]):
-            tables.append(
-                {
-                    "id": f"top-partners-{latest:%Y-%m}",
-                    "month": latest,
-                    "rows": q.top_partners(con, latest, latest),
-                }
-            )
-        for y in years[:3]:
-            tables.append(
-                {
-                    "id": f"top-partners-{y}",
-                    "year": y,
-                    "rows": q.top_partners(con, dt.date(y, 1, 1), dt.date(y, 12, 1)),
-                }
-            )
-        for t in tables:
-            site.write_csv(t["id"], t["rows"])
+        for rel in releases:
+            got = trade.top_partners(con, rel)
+            t: dict[str, Any] = {
+                "id": rel.id,
+                "rows": got,
+                "vintage": rel.vintage,
+                "shares": any(r["share"] is not None for r in got),
+            }
+            t["year" if rel.year else "month"] = rel.year or rel.start
+            tables.append(t)
+            site.write_csv(t["id"], got)
         return tables
 
     result: list[dict[str, Any]] = site.once("top_tables", compute)
@@ -51,9 +50,20 @@ def table_title(ctx: PageContext, t: dict[str, Any]) -> str:
     return ctx.t("top_partners_year", year=t["year"])
 
 
+def table_note(ctx: PageContext, t: dict[str, Any]) -> str:
+    """The release a ranking table is read from, and why its shares are missing if they are."""
+    note = ctx.t("table_release", date=ctx.tr.date(t["vintage"]))
+    return note if t["shares"] else note + " " + ctx.t("table_no_world")
+
+
 def render(ctx: PageContext) -> None:
     tables = [
-        {**t, "title": table_title(ctx, t), "csv": ctx.asset(f"data/{t['id']}.csv")}
+        {
+            **t,
+            "title": table_title(ctx, t),
+            "note": table_note(ctx, t),
+            "csv": ctx.asset(f"data/{t['id']}.csv"),
+        }
         for t in top_tables(ctx.site)
     ]
     seed = q.seed_figures(ctx.con) if ctx.mode == "seed" else []

@@ -10,12 +10,16 @@ from norte.publish import charts as ch
 from norte.publish import geo
 from norte.publish import queries as q
 from norte.publish.context import NavItem, PageContext, SiteContext
+from norte.publish.i18n import DASH
 from norte.publish.pages import PageFamily
 from norte.publish.pages.common import source_refs, spi_summary
 from norte.publish.pages.report import add_charts
 
 PAGE = "prosperity-map.html"
-GREY = "#c9cdd3"
+#: states with no value: a light fill with a visible outline, so the states that have data carry
+#: the map (the U.S. half no longer reads as a grey block)
+GREY = "#f1f2f4"
+OUTLINE = "#9aa1ab"
 SPI_SCHEME = "yellowgreenblue"
 
 
@@ -87,7 +91,7 @@ def prosperity_chart(ctx: PageContext) -> ch.Chart | None:
         spec["layer"] = [
             {
                 "data": {"values": us},
-                "mark": {"type": "geoshape", "fill": GREY, "stroke": "white", "strokeWidth": 0.5},
+                "mark": {"type": "geoshape", "fill": GREY, "stroke": OUTLINE, "strokeWidth": 0.5},
             },
             {
                 "data": {"values": mx},
@@ -120,6 +124,34 @@ def prosperity_chart(ctx: PageContext) -> ch.Chart | None:
     return ctx.publish_chart(chart)
 
 
+#: five-class sequential colours (ColorBrewer) of the tile grid, by the Vega scheme they match
+SEQUENTIAL = {
+    "yellowgreenblue": ["#ffffcc", "#a1dab4", "#41b6c4", "#2c7fb8", "#253494"],
+    "blues": ["#eff3ff", "#bdd7e7", "#6baed6", "#3182bd", "#08519c"],
+}
+
+
+def classes(
+    ctx: PageContext, values: list[float], scheme: str, sqrt: bool = False
+) -> tuple[list[tuple[float, float]], list[str], list[str]]:
+    """Equal-interval classes of ``values`` (on a square-root scale with ``sqrt``): the bounds,
+    their legend labels and their fill colours."""
+    colours = SEQUENTIAL[scheme]
+    n = len(colours)
+
+    def f(v: float) -> float:
+        return max(v, 0.0) ** 0.5 if sqrt else v
+
+    def inv(v: float) -> float:
+        return v * v if sqrt else v
+
+    lo, hi = f(min(values)), f(max(values))
+    step = (hi - lo) / n or 1.0
+    bounds = [(lo + i * step, lo + (i + 1) * step) for i in range(n)]
+    labels = [f"{ctx.tr.num(inv(a), 1)}{DASH}{ctx.tr.num(inv(b), 1)}" for a, b in bounds]
+    return bounds, labels, colours
+
+
 def tile_grid(
     ctx: PageContext,
     title: str,
@@ -129,8 +161,13 @@ def tile_grid(
     scale: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """One square per U.S. and Mexican state: Mexican states coloured by ``values`` (ISO 3166-2
-    codes), U.S. states by ``us_values`` (USPS abbreviations) or grey when there are none."""
+    codes), U.S. states by ``us_values`` (USPS abbreviations) or grey when there are none.
+
+    The fill of each tile is computed here (five equal-interval classes, see :func:`classes`),
+    so its label is drawn dark or white, whichever has the higher WCAG contrast on that fill
+    (:func:`norte.publish.charts.text_on`); each tile carries ``fill`` and ``ink``."""
     us_values = us_values or {}
+    scale = scale or {"scheme": SPI_SCHEME}
     tiles = [
         {"code": a, "abbr": a, "row": r, "col": c, "value": us_values.get(a)}
         for a, (r, c) in geo.US_TILES.items()
@@ -138,6 +175,24 @@ def tile_grid(
         {"code": code, "abbr": code[3:], "row": r, "col": c, "value": values.get(code)}
         for code, (r, c) in geo.MX_TILES.items()
     ]
+    known = [float(t["value"]) for t in tiles if t["value"] is not None]
+    labels: list[str] = []
+    colours: list[str] = []
+    if known:
+        sqrt = scale.get("type") == "sqrt"
+        bounds, labels, colours = classes(ctx, known, str(scale.get("scheme")), sqrt)
+        for t in tiles:
+            if t["value"] is None:
+                t["fill"], t["cls"] = GREY, None
+                continue
+            v = max(float(t["value"]), 0.0) ** 0.5 if sqrt else float(t["value"])
+            i = next((i for i, (_, b) in enumerate(bounds) if v <= b), len(bounds) - 1)
+            t["fill"], t["cls"] = colours[i], labels[i]
+    else:
+        for t in tiles:
+            t["fill"], t["cls"] = GREY, None
+    for t in tiles:
+        t["ink"] = ch.text_on(str(t["fill"]))
     spec = ch.base(title, tiles, width=520, height=600)
     pos = {
         "x": {"field": "col", "type": "ordinal", "axis": None},
@@ -146,7 +201,7 @@ def tile_grid(
     spec["layer"] = [
         {
             "transform": [{"filter": "datum.value == null"}],
-            "mark": {"type": "rect", "fill": GREY, "stroke": "white", "strokeWidth": 2},
+            "mark": {"type": "rect", "fill": GREY, "stroke": OUTLINE, "strokeWidth": 1},
             "encoding": pos,
         },
         {
@@ -155,16 +210,20 @@ def tile_grid(
             "encoding": {
                 **pos,
                 "color": {
-                    "field": "value",
-                    "type": "quantitative",
+                    "field": "cls",
+                    "type": "ordinal",
                     "title": legend,
-                    "scale": scale or {"scheme": SPI_SCHEME},
+                    "scale": {"domain": labels, "range": colours},
                 },
             },
         },
         {
-            "mark": {"type": "text", "fontSize": 9, "color": "#1d2330"},
-            "encoding": {**pos, "text": {"field": "abbr"}},
+            "mark": {"type": "text", "fontSize": 9, "fontWeight": "bold"},
+            "encoding": {
+                **pos,
+                "text": {"field": "abbr"},
+                "color": {"field": "ink", "type": "nominal", "scale": None, "legend": None},
+            },
         },
     ]
     return spec

@@ -3,14 +3,16 @@ summary with rank, monthly exports/imports, balance and total trade charts."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from norte.publish import charts as ch
 from norte.publish import queries as q
+from norte.publish import trade
 from norte.publish.context import NavItem, PageContext, SiteContext
 from norte.publish.pages import PageFamily
 from norte.publish.pages.common import source_refs
-from norte.publish.pages.home import PARTNERS, top_tables
+from norte.publish.pages.home import PARTNERS
 from norte.publish.pages.report import add_charts
 
 
@@ -18,10 +20,10 @@ def _data(site: SiteContext, code: str) -> dict[str, Any]:
     def compute() -> dict[str, Any]:
         con = site.con
         monthly = q.monthly(con, code)
-        years = q.complete_years(con)
         return {
             "monthly": monthly,
-            "years": years,
+            # every year complete in one release of this partner's own rows (not the world's)
+            "years": trade.partner_years(con, code),
             "sources": q.provenance(con, q.TRADE, "partner = ?", [code]),
         }
 
@@ -49,14 +51,9 @@ def partner_charts(ctx: PageContext, code: str) -> list[ch.Chart]:
             bal_rows.append(
                 {"month": p, "balance_usd_bn": round((r["exports"] - r["imports"]) / 1e9, 6)}
             )
-    complete = set(d["years"])
-    annual: dict[int, float] = {}
-    for r in monthly:
-        y = r["period"].year
-        if y in complete and r["exports"] is not None and r["imports"] is not None:
-            annual[y] = annual.get(y, 0.0) + r["exports"] + r["imports"]
     total_rows = [
-        {"year": str(y), "total_trade_usd_bn": round(v / 1e9, 6)} for y, v in sorted(annual.items())
+        {"year": str(r["year"]), "total_trade_usd_bn": round(r["total"] / 1e9, 6)}
+        for r in d["years"]
     ]
     slug = code.lower()
     note = ctx.t("census_note")
@@ -135,23 +132,20 @@ def partner_charts(ctx: PageContext, code: str) -> list[ch.Chart]:
     return out
 
 
+def _rank(site: SiteContext, code: str, year: int, vintage: dt.date) -> int | None:
+    got: int | None = site.once(
+        f"rank:{code}:{year}:{vintage}", lambda: trade.rank_in(site.con, code, year, vintage)
+    )
+    return got
+
+
 def render(ctx: PageContext) -> None:
-    tables = top_tables(ctx.site)
     for code in PARTNERS:
         d = _data(ctx.site, code)
-        monthly = d["monthly"]
-        summary = []
-        for y in d["years"][:5]:
-            ex = sum(r["exports"] or 0 for r in monthly if r["period"].year == y)
-            im = sum(r["imports"] or 0 for r in monthly if r["period"].year == y)
-            summary.append(
-                {"year": y, "exports": ex, "imports": im, "balance": ex - im, "total": ex + im}
-            )
-        ranks = {
-            t.get("year"): next((r["rank"] for r in t["rows"] if r["partner"] == code), None)
-            for t in tables
-            if "year" in t
-        }
+        # the newest five years complete in one release of this partner's rows; the rank is
+        # among the countries of that same release
+        summary = list(reversed(d["years"][-5:]))
+        ranks = {s["year"]: _rank(ctx.site, code, s["year"], s["vintage"]) for s in summary}
         name = ctx.label("partner", code)
         ctx.write_page(
             f"partner-{code.lower()}.html",

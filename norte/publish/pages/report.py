@@ -14,7 +14,6 @@ findings family leaves the top findings for the home page and this one.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -24,7 +23,7 @@ from norte.publish.context import NavItem, PageContext, SiteContext
 from norte.publish.pages import PageFamily
 from norte.publish.pages.findings import top_findings
 from norte.publish.pages.goals import goal_summary, gt
-from norte.publish.pages.home import table_title, top_tables
+from norte.publish.pages.home import table_note, table_title, top_tables
 
 if TYPE_CHECKING:
     from norte.publish.charts import Chart
@@ -75,8 +74,7 @@ def data_as_of(ctx: PageContext) -> list[dict[str, str]]:
 
 def built_on(ctx: PageContext) -> str:
     """The build time of the site as a date of the language and a UTC time."""
-    when = dt.datetime.strptime(ctx.site.built, "%Y-%m-%d %H:%M")
-    return f"{ctx.tr.date(when)}, {when:%H:%M} UTC"
+    return ctx.built_label()
 
 
 def sections(ctx: PageContext) -> list[dict[str, Any]]:
@@ -93,7 +91,12 @@ def sections(ctx: PageContext) -> list[dict[str, Any]]:
     add("findings", "report_findings", "findings", findings=top_findings(ctx.site, ctx.lang))
     add("goals", "report_goals", "goals", goals=goal_summary(ctx))
     tables = [
-        {**t, "title": table_title(ctx, t), "csv": ctx.asset(f"data/{t['id']}.csv")}
+        {
+            **t,
+            "title": table_title(ctx, t),
+            "note": table_note(ctx, t),
+            "csv": ctx.asset(f"data/{t['id']}.csv"),
+        }
         for t in top_tables(ctx.site)[:1]
     ]
     if tables:
@@ -117,6 +120,7 @@ def render(ctx: PageContext) -> None:
         "report.html",
         sections=sections(ctx),
         as_of=data_as_of(ctx),
+        board=goal_summary(ctx),
         built_on=built_on(ctx),
         g=lambda k, **v: gt(lang, k, **v),
     )
