@@ -74,6 +74,11 @@ bench-transborder: $(STAMP)
 bench-indicators: $(STAMP)
 	$(BIN)/python benchmarks/bench_indicators.py
 
+## Trinational sources (INEGI, SE, StatCan, FRED): norte ingest vs a parse-only floor
+.PHONY: bench-sources
+bench-sources: $(STAMP)
+	$(BIN)/python benchmarks/bench_sources.py
+
 ## The report site over all shared data: wall time and peak RSS (docs/benchmarks.md)
 bench-site: $(STAMP)
 	$(BIN)/python benchmarks/bench_site.py

@@ -23,7 +23,16 @@ from norte.ingest import ingest
 from norte.store import Store
 
 #: What ``sources_db`` loads beside the Census files (read in place).
-SUBSET = ("bts", "inegi", "spi/mexico-states/00_IPS_COMPLETE_LONG.xlsx")
+SUBSET = (
+    "bts",
+    "inegi/conjunto_de_datos_raiavl_mensual_exportacion_csv.zip",
+    "spi/mexico-states/00_IPS_COMPLETE_LONG.xlsx",
+    # the macro catalog: GDP of the three countries, U.S. jobs (derived copies: manifests)
+    "fred",
+    "statcan/gdp-36100104-real-gdp-canada-quarterly-derived.csv",
+    "inegi/pib/pibt_cte_valor.xlsx",
+)
+PROVENANCE = Path(__file__).resolve().parents[2] / "provenance"
 #: TransBorder zips: all of 2023 and January-March 2022 (year-over-year for 2023 Q1)
 TRANSBORDER = (
     "year_2023",
@@ -72,7 +81,12 @@ def sources_db(census_db: Path, shared: Path, tmp_path_factory: pytest.TempPathF
     shutil.copy(census_db, path)
     zips = [shared / "transborder" / "raw" / x for x in TRANSBORDER]
     with Store(path) as s:
-        ingest(s, [*zips, *(shared / x for x in SUBSET)], out=io.StringIO())
+        ingest(
+            s,
+            [*zips, *(shared / x for x in SUBSET)],
+            options={"provenance_dirs": [str(PROVENANCE)]},
+            out=io.StringIO(),
+        )
     return path
 
 
