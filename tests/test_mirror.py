@@ -66,6 +66,9 @@ def both_sides_db(census_db: Path, shared: Path, tmp_path_factory: pytest.TempPa
             [
                 se / "bcm_e" / "G8_ESTADOS UNIDOS DE AMERICA.html",
                 se / "bc_e" / "G8_ESTADOS UNIDOS DE AMERICA.html",
+                # the product pages hold a total row too (2008-2020): never added to the above
+                se / "ppx_e" / "G8_ESTADOS UNIDOS DE AMERICA.html",
+                se / "ppm_e" / "G8_ESTADOS UNIDOS DE AMERICA.html",
             ],
             out=io.StringIO(),
         )

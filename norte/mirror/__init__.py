@@ -143,19 +143,29 @@ def _side(
     """``{period: (value, source)}`` of one side: national totals, newest vintage."""
     order = PRECEDENCE.get(reporter, ())
     rows = con.execute(
-        "SELECT source, period, freq, sum(value) FROM observations_latest "
+        "SELECT source, dataset, period, freq, value FROM observations_latest "
         "WHERE reporter = ? AND partner = ? AND flow = ? AND measure = 'value' AND unit = 'USD' "
         "AND product_code IS NULL AND mode IS NULL AND geo_code IS NULL AND detail IS NULL "
-        "AND freq IN ('M', 'A') AND value IS NOT NULL GROUP BY ALL",
+        "AND freq IN ('M', 'A') AND value IS NOT NULL",
         [reporter, partner, flow],
     ).fetchall()
-    by_source: dict[str, dict[str, dict[dt.date, float]]] = {}
-    for source, period, f, value in rows:
-        by_source.setdefault(source, {}).setdefault(f, {})[period] = float(value)
-    ranked = sorted(by_source, key=lambda s: (order.index(s) if s in order else len(order), s))
+    # One series per (source, dataset): two datasets of one source can hold the same total
+    # (the SE balance pages and the SE product pages' total row) and are never added up.
+    by_series: dict[tuple[str, str], dict[str, dict[dt.date, float]]] = {}
+    for source, dataset, period, f, value in rows:
+        by_series.setdefault((source, dataset), {}).setdefault(f, {})[period] = float(value)
+    ranked = sorted(
+        by_series,
+        key=lambda k: (
+            order.index(k[0]) if k[0] in order else len(order),
+            k[0],
+            -sum(len(v) for v in by_series[k].values()),  # the longest series of a source first
+            k[1],
+        ),
+    )
     out: dict[dt.date, tuple[float, str]] = {}
-    for source in ranked:
-        series = by_source[source]
+    for key in ranked:
+        series = by_series[key]
         if freq == "M":
             values = series.get("M", {})
         else:
@@ -164,11 +174,11 @@ def _side(
             for p, v in series.get("M", {}).items():
                 years.setdefault(p.year, []).append(v)
             for y, vs in years.items():
-                key = dt.date(y, 1, 1)
-                if key not in values and len(vs) == 12:
-                    values[key] = sum(vs)
+                day = dt.date(y, 1, 1)
+                if day not in values and len(vs) == 12:
+                    values[day] = sum(vs)
         for p, v in values.items():
-            out.setdefault(p, (v, source))
+            out.setdefault(p, (v, key[0]))
     return out
 
 

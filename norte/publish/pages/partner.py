@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from norte.errors import NorteError
 from norte.publish import charts as ch
 from norte.publish import queries as q
 from norte.publish import trade
@@ -128,8 +129,54 @@ def partner_charts(ctx: PageContext, code: str) -> list[ch.Chart]:
     for c in out:
         c.sources = refs
         ctx.publish_chart(c)
+    mirror = mirror_chart(ctx, code)
+    if mirror is not None:
+        out.append(ctx.publish_chart(mirror))
     add_charts(ctx, "partners", out, heading=name)
     return out
+
+
+def mirror_chart(ctx: PageContext, code: str) -> ch.Chart | None:
+    """Both reporters' figures of each flow (``norte mirror``), annual, for the years both
+    sides cover; None when the partner's own statistics are not loaded (or not in US$)."""
+    from norte.mirror import mirror
+
+    name = ctx.label("partner", code)
+    rows: list[dict[str, Any]] = []
+    for flow, a_key, b_key in (
+        ("import", "mirror_us_imports", "mirror_partner_exports"),
+        ("export", "mirror_us_exports", "mirror_partner_imports"),
+    ):
+        try:
+            m = mirror(ctx.con, "USA", code, flow, "A")
+        except NorteError:  # no figures of either side
+            continue
+        for r in m.rows:
+            if r.value_a is None or r.value_b is None:
+                continue
+            year = str(r.period.year)
+            rows.append(
+                {"year": year, "series": ctx.t(a_key, name=name), "usd_bn": r.value_a / 1e9}
+            )
+            rows.append(
+                {"year": year, "series": ctx.t(b_key, name=name), "usd_bn": r.value_b / 1e9}
+            )
+    if not rows:
+        return None
+    chart = ch.time_lines(
+        f"{code.lower()}-mirror",
+        ctx.t("chart_mirror", name=name),
+        ctx.t("chart_mirror_note", name=name),
+        rows,
+        "year",
+        "usd_bn",
+        "series",
+        ctx.t("axis_usd_bn"),
+        locale=ctx.tr.d3,
+    )
+    years = sorted({r["year"] for r in rows})
+    chart.alt = f"{chart.title}: {years[0]}–{years[-1]}"
+    return chart
 
 
 def _rank(site: SiteContext, code: str, year: int, vintage: dt.date) -> int | None:
