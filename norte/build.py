@@ -24,7 +24,12 @@ def official_rows(store: Store) -> int:
 
 
 def build(
-    db: Path, out: Path, paths: list[Path], options: dict[str, Any], force: bool = False
+    db: Path,
+    out: Path,
+    paths: list[Path],
+    options: dict[str, Any],
+    force: bool = False,
+    base_url: str | None = None,
 ) -> int:
     """Ingest ``paths``, refresh indicators, findings and goal lights, publish the site at
     ``out``. A folder norte did not write is refused before anything runs (unless ``force``,
@@ -60,7 +65,7 @@ def build(
         from norte.goals import record_all
 
         record_all(store)  # goal_status: every light at every input vintage (issue #6)
-        pages = write_site(store, out, mode=mode, progress=err, force=force)
+        pages = write_site(store, out, mode=mode, progress=err, force=force, base_url=base_url)
         rows = store.count()
     print(
         f"norte build: {pages} pages written to {out}/ from {rows:,} stored rows ({mode} data) "

@@ -174,7 +174,8 @@ def _run(args: argparse.Namespace) -> int:
         unknown = settings.resolve("unknown_codes", None, config, config_path)
         prov = settings.resolve("provenance_dirs", None, config, config_path)
         options = {"unknown_codes": unknown, "provenance_dirs": prov}
-        return build(db, out, [Path(p) for p in paths], options, args.force)
+        base_url = settings.resolve("base_url", None, config, config_path)
+        return build(db, out, [Path(p) for p in paths], options, args.force, base_url or None)
     if args.command == "fetch":
         from norte.fetch.cli import run as run_fetch
 

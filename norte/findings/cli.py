@@ -47,12 +47,20 @@ def refresh(store: Store, out: TextIO | None = None) -> int:
 def run(args: argparse.Namespace, db: Path) -> int:
     from norte.findings.run import read
 
-    with Store(db) as store:
-        empty = store.con.execute("SELECT count(*) FROM findings").fetchall()[0][0] == 0
-        if args.refresh or empty:
+    found = None
+    if not args.refresh:
+        # Reading stored findings needs no write lock: a read-only open lets a writer (an
+        # ingest, a refresh) keep working meanwhile.
+        with Store(db, read_only=True) as store:
+            if store.con.execute("SELECT count(*) FROM findings").fetchall()[0][0]:
+                found = read(
+                    store.con, since=args.since, min_score=args.min_score, limit=args.limit
+                )
+    if found is None:  # --refresh, or no findings stored yet: detect them (writes)
+        with Store(db) as store:
             n = refresh(store)
             print(f"norte findings: {n} finding(s) detected and stored in {db}", file=sys.stderr)
-        found = read(store.con, since=args.since, min_score=args.min_score, limit=args.limit)
+            found = read(store.con, since=args.since, min_score=args.min_score, limit=args.limit)
     if args.fmt == "json":
         print(json.dumps(to_json(found), ensure_ascii=False, indent=2))
     elif args.fmt == "atom":
