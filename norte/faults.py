@@ -3,7 +3,7 @@
 ``NORTE_FAULT_POINT=NAME`` (or several, comma-separated) with ``NORTE_FAULT_SLEEP=SECONDS``
 makes :func:`point` print ``norte: fault injection: NAME`` on stdout and sleep there, so a test
 can kill the process at a known place. Points: ``load`` (every row of a load written, before
-COMMIT), ``indicators``, ``findings``, ``goal_status``, ``goals_add`` (inside their
+COMMIT), ``indicators``, ``findings``, ``goal_status``, ``goals_add``, ``findings_review`` (inside their
 transaction, before COMMIT), ``checkpoint`` (after the last COMMIT, before the close-time
 checkpoint), ``publish`` (the new site rendered beside the target, before the swap) and
 ``migrate`` (a schema upgrade done, before its COMMIT: see :mod:`norte.store.migrations`).

@@ -45,6 +45,14 @@ SETTINGS: tuple[Setting, ...] = (
         " canonical links and the Atom feeds' links use it; empty: relative links only",
     ),
     Setting(
+        "findings_review",
+        "NORTE_FINDINGS_REVIEW",
+        "build.findings_review",
+        False,
+        "true: the site and its Atom feed show only findings an editor published ('norte"
+        " findings review publish ID'); false (default): every stored finding",
+    ),
+    Setting(
         "ingest_paths",
         "NORTE_INGEST_PATHS",
         "ingest.paths",
@@ -85,6 +93,13 @@ def load_toml(path: Path | None) -> tuple[dict[str, Any], Path | None]:
         raise ConfigError(f"config file {path} not found") from None
     except tomllib.TOMLDecodeError as e:
         raise ConfigError(f"{path}: invalid TOML ({e}) — fix the file") from e
+
+
+def flag_on(value: Any) -> bool:
+    """A boolean setting from a flag, the environment ("1", "true", "yes") or TOML."""
+    if isinstance(value, str):
+        return value.strip().lower() in ("1", "true", "yes", "on")
+    return bool(value)
 
 
 def resolve(name: str, flag: Any, config: dict[str, Any], config_path: Path | None) -> Any:

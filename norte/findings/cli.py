@@ -28,6 +28,17 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     p.add_argument("--min-score", type=score, help="only findings scoring at least S (0-100)")
     p.add_argument("--limit", type=count, help="at most N findings (best first)")
     p.add_argument("--refresh", action="store_true", help="compute indicators and re-detect")
+    acts = p.add_subparsers(dest="action", metavar="{review}")
+    r = acts.add_parser(
+        "review",
+        help="editorial review: list findings with no decision, publish or dismiss them",
+        description="Without arguments: the findings no editor has decided on yet. "
+        "'publish ID...' or 'dismiss ID... --reason TEXT' records a decision; with the "
+        "findings_review setting on, only published findings reach the site and the feed.",
+    )
+    r.add_argument("decision", nargs="?", choices=("list", "publish", "dismiss", "decisions"))
+    r.add_argument("ids", nargs="*", help="finding ids (the first column of the list)")
+    r.add_argument("--reason", help="why a finding is dismissed (required to dismiss)")
 
 
 def refresh(store: Store, out: TextIO | None = None) -> int:
@@ -44,8 +55,48 @@ def refresh(store: Store, out: TextIO | None = None) -> int:
     return n
 
 
+def run_review(args: argparse.Namespace, db: Path) -> int:
+    from norte.findings import review
+    from norte.findings.run import read
+
+    action = args.decision or "list"
+    if action in ("publish", "dismiss"):
+        decision = "published" if action == "publish" else "dismissed"
+        with Store(db) as store:
+            n = review.decide(store, args.ids, decision, args.reason)
+        print(f"norte findings: {n} finding(s) marked {decision}", file=sys.stderr)
+        return 0
+    with Store(db, read_only=True) as store:
+        if action == "decisions":
+            lines = [
+                f"{d.finding_id}  {d.decision:9}  {d.decided_at:%Y-%m-%d %H:%M}  "
+                f"{d.headline_en}" + (f"  — {d.reason}" if d.reason else "")
+                for d in review.decisions(store.con)
+            ]
+        else:
+            pending = read(
+                store.con,
+                since=args.since,
+                min_score=args.min_score,
+                limit=args.limit,
+                review="pending",
+            )
+            lines = [
+                f"{f.id}  {f.score:5.1f}  {f.period:10}  {f.headline[args.lang]}" for f in pending
+            ]
+            lines.append(
+                f"{len(pending)} finding(s) to review — 'norte findings review publish ID...'"
+                " or 'dismiss ID... --reason TEXT'"
+            )
+    sys.stdout.write("\n".join(lines) + "\n")
+    return 0
+
+
 def run(args: argparse.Namespace, db: Path) -> int:
     from norte.findings.run import read
+
+    if getattr(args, "action", None) == "review":
+        return run_review(args, db)
 
     found = None
     if not args.refresh:

@@ -45,10 +45,19 @@ def read(
     min_score: float | None = None,
     limit: int | None = None,
     types: Iterable[str] | None = None,
+    review: str | None = None,
 ) -> list[Finding]:
-    """Stored findings, best first: ``since`` keeps periods starting on or after the date."""
+    """Stored findings, best first: ``since`` keeps periods starting on or after the date;
+    ``review`` = ``published`` keeps those an editor published, ``pending`` those with no
+    decision yet (``norte findings review``; table ``finding_reviews``)."""
     where: list[str] = ["true"]
     params: list[Any] = []
+    if review == "published":
+        where.append("id IN (SELECT finding_id FROM finding_reviews WHERE decision = 'published')")
+    elif review == "pending":
+        where.append("id NOT IN (SELECT finding_id FROM finding_reviews)")
+    elif review is not None:
+        raise ValueError(review)
     if since is not None:
         where.append("period_start >= ?")
         params.append(since)

@@ -77,6 +77,19 @@ def _v2_to_v3(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("DROP TABLE _v2_stakeholder_goals")
 
 
+def _v3_to_v4(con: duckdb.DuckDBPyConnection) -> None:
+    """The editorial review table of findings (frozen DDL of version 4)."""
+    con.execute(
+        """CREATE TABLE IF NOT EXISTS finding_reviews (
+    finding_id VARCHAR PRIMARY KEY,
+    decision VARCHAR NOT NULL CHECK (decision IN ('published', 'dismissed')),
+    reason VARCHAR,
+    headline_en VARCHAR NOT NULL,
+    decided_at TIMESTAMP NOT NULL
+)"""
+    )
+
+
 #: The upgrades, in order. Version 1 (``observations`` a table with TransBorder long) has no
 #: step: such stores are refused with a message to make them again.
 STEPS: tuple[Step, ...] = (
@@ -87,6 +100,7 @@ STEPS: tuple[Step, ...] = (
         "validates parents); tables of the version-2 DDL a store lacks are created",
         _v2_to_v3,
     ),
+    Step(3, 4, "finding_reviews: editors' published/dismissed decisions on findings", _v3_to_v4),
 )
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 #: 1: first store; 2: TransBorder stored wide (``transborder_wide``, ``observations`` a view);
 #: 3: no fixed goal count in ``stakeholder_goals.parent`` (the goals code validates parents).
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 #: Columns that identify one observed number (a series point), vintage excluded.
 KEY_COLUMNS: tuple[str, ...] = (
@@ -306,5 +306,15 @@ QUALIFY row_number() OVER (PARTITION BY goal_id, target_id
     indicators VARCHAR[] NOT NULL,
     headline_en VARCHAR NOT NULL,
     body JSON NOT NULL
+)""",
+    # Editorial review of findings (issue #14, schema 4): an editor's decision per finding id
+    # (`norte findings review`); with the `findings_review` setting on, only published ones
+    # reach the site and the public feed.
+    """CREATE TABLE IF NOT EXISTS finding_reviews (
+    finding_id VARCHAR PRIMARY KEY,
+    decision VARCHAR NOT NULL CHECK (decision IN ('published', 'dismissed')),
+    reason VARCHAR,
+    headline_en VARCHAR NOT NULL,
+    decided_at TIMESTAMP NOT NULL
 )""",
 )

@@ -160,8 +160,9 @@ def _rows_differ(a: Path, b: Path, table: str) -> int:
 
 
 def test_steps_reach_the_current_version() -> None:
-    assert SCHEMA_VERSION == 3
-    assert [(s.from_version, s.to_version) for s in plan(2)] == [(2, 3)]
+    assert SCHEMA_VERSION == 4
+    assert [(s.from_version, s.to_version) for s in plan(2)] == [(2, 3), (3, 4)]
+    assert [(s.from_version, s.to_version) for s in plan(3)] == [(3, 4)]
     assert all(s.description for s in STEPS)
     assert plan(1) == []  # version 1 cannot be upgraded (refused with a message)
 
@@ -173,8 +174,8 @@ def test_v2_store_upgrades_with_identical_data(
     with Store(db) as s:
         assert s.count("loads") == 4
     err = capsys.readouterr().err
-    assert f"norte: upgraded store {db} from schema 2 to 3" in err
-    assert _version(db) == "[('3',)]"
+    assert f"norte: upgraded store {db} from schema 2 to 4" in err
+    assert _version(db) == "[('4',)]"
     for table in DATA:
         assert _rows_differ(v2_store, db, table) == 0, table
     # A second open upgrades nothing and says nothing.
@@ -219,7 +220,7 @@ def test_read_only_open_of_a_v2_store_says_how_to_upgrade(
     assert "norte migrate" in capsys.readouterr().err
     assert db.read_bytes() == before
     assert cli.main(["--db", str(db), "migrate"]) == 0
-    assert "from schema 2 to 3" in capsys.readouterr().err
+    assert "from schema 2 to 4" in capsys.readouterr().err
     assert cli.main(["--db", str(db), "query", "SELECT count(*) AS n FROM loads", "--json"]) == 0
     assert '"n": 4' in capsys.readouterr().out
 
@@ -281,4 +282,4 @@ def test_killed_migration_leaves_the_v2_store_intact(v2_store: Path, tmp_path: P
     assert checks == [(1,)]  # still the v2 table
     with Store(db) as s:  # and it still upgrades
         assert s.count("loads") == 4
-    assert _version(db) == "[('3',)]"
+    assert _version(db) == "[('4',)]"

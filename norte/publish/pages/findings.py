@@ -21,8 +21,12 @@ HOME_LIMIT = 5
 
 def _findings(site: SiteContext) -> list[Finding]:
     def load() -> list[Finding]:
+        from norte import settings
+
+        config, path = settings.load_toml(None)
+        review = settings.flag_on(settings.resolve("findings_review", None, config, path))
         try:
-            return read(site.con, limit=PAGE_LIMIT)
+            return read(site.con, limit=PAGE_LIMIT, review="published" if review else None)
         except Exception:  # a store without the findings table (older schema): no findings
             return []
 
