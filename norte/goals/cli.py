@@ -16,6 +16,7 @@ from typing import Any
 import duckdb
 
 from norte.errors import UsageError
+from norte.goals.board import ref_history
 from norte.goals.catalog import Goal, load_shared
 from norte.goals.changes import light_changes
 from norte.goals.fmt import from_to, latest_text, units, value_text
@@ -241,10 +242,13 @@ def show(
     hist: dict[str, list[dict[str, Any]]] = {}
     for t in goal.targets:
         hist[t.id] = [h.as_dict() for h in history(con, t)] if _has_values(con) else []
+    for r in goal.indicators:
+        if r.assess is not None:
+            hist[r.key] = [h.as_dict() for h in ref_history(con, r)] if _has_values(con) else []
     children = [g for g in extra if g.parent == goal.number] if goal.number else []
     return {
         "goal": goal.as_dict(),
-        "lights": [x.as_dict() for x in got],
+        "lights": [x.as_dict() | _readable(x) for x in got],
         "history": hist,
         "stakeholder_goals": [
             {"goal": c.as_dict(), "lights": [x.as_dict() for x in lights(con, [c])]}
@@ -275,8 +279,20 @@ def _print_show(body: dict[str, Any]) -> None:
     if g["data_gaps"]:
         print(f"  data gaps: {g['data_gaps']['en']}")
     for x in body["lights"]:
-        print(f"\n  [{LABELS[x['status']]}] {x['kind']} {x['id']}: {x['title']['en']}")
+        print(f"\n  [{x['light']}] {x['kind']} {x['id']}: {x['title']['en']}")
         print(f"    why: {REASONS.get(x['reason'], x['reason'])}")
+        if x["latest_text"] != "–":
+            print(f"    latest: {x['latest_text']}" + (f"; {x['from_to']}" if x["from_to"] else ""))
+        ref = x.get("ref") or {}
+        for k, label in (
+            ("what", "what is it"),
+            ("why", "why it matters"),
+            ("want", "what we want"),
+        ):
+            if ref.get("about"):
+                print(f"    {label}: {ref['about'][k]['en']}")
+        if ref.get("assess"):
+            print(f"    method: {ref['assess']['method']} — {ref['assess']['citation']}")
         numbers = {
             k: x[k]
             for k in (
