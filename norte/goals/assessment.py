@@ -110,6 +110,7 @@ REF_FIELDS = (
     "max_age_years",
     "citation",
     "key",
+    "movers",
 )
 
 

@@ -14,6 +14,7 @@ import duckdb
 
 from norte.goals.catalog import Goal, IndicatorRef
 from norte.goals.methods import assess
+from norte.goals.movers import movers
 from norte.goals.status import Status, commitment_status, history, series, status_at, vintages
 from norte.store import Store
 
@@ -90,6 +91,8 @@ class Light:
     note: dict[str, str] | None = None
     #: an indicator's direction, rationale, what/why/want and assessment (IndicatorRef.as_dict)
     ref: dict[str, Any] | None = None
+    #: members of a related series that improved or worsened (Mover.as_dict), best first
+    movers: list[dict[str, Any]] | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -103,6 +106,7 @@ class Light:
             "target": self.target,
             "note": self.note,
             "ref": self.ref,
+            "movers": self.movers,
             **self.status.as_dict(),
         }
 
@@ -194,6 +198,9 @@ def lights(
                     None,
                     dict(r.no_target) or None,
                     r.as_dict(),
+                    [m.as_dict() for m in movers(con, r.movers)]
+                    if r.movers is not None and has_values
+                    else None,
                 )
             )
     return out

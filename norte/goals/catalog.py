@@ -61,6 +61,7 @@ from norte.goals.model import Commitment as Commitment
 from norte.goals.model import Goal as Goal
 from norte.goals.model import IndicatorRef as IndicatorRef
 from norte.goals.model import Target as Target
+from norte.goals.movers import parse_movers
 
 _TARGET_FIELDS = (
     "id",
@@ -218,6 +219,7 @@ def _indicator_refs(c: _Ctx, raw: Any, where: str, langs: bool) -> tuple[Indicat
                 about,
                 assess,
                 key,
+                parse_movers(c, item["movers"], f"{w}.movers") if "movers" in item else None,
             )
         )
     keys = [r.key for r in out]

@@ -214,6 +214,16 @@ def print_rows(rows: list[dict[str, str]], fmt_: str) -> None:
         print("  ".join(r[h].ljust(w) for h, w in zip(head, widths, strict=True)).rstrip())
 
 
+def movers_text(ms: list[dict[str, Any]]) -> str:
+    """``31 improved (best MX-CHP +2.8), 1 worsened (MX-X −0.4), 2019 to 2024``."""
+    up = [m for m in ms if m["verdict"] == "improved"]
+    down = [m for m in ms if m["verdict"] == "worsened"]
+    span = f"{ms[0]['from_period'][:4]} to {ms[0]['to_period'][:4]}"
+    best = f" (most: {up[0]['member']} {up[0]['change']:+.1f})" if up else ""
+    worst = f" (most: {down[-1]['member']} {down[-1]['change']:+.1f})" if down else ""
+    return f"{len(up)} improved{best}, {len(down)} worsened{worst}, {span}"
+
+
 def _has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
     got = con.execute(
         "SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [name]
@@ -293,6 +303,8 @@ def _print_show(body: dict[str, Any]) -> None:
                 print(f"    {label}: {ref['about'][k]['en']}")
         if ref.get("assess"):
             print(f"    method: {ref['assess']['method']} — {ref['assess']['citation']}")
+        if x.get("movers"):
+            print("    " + movers_text(x["movers"]))
         numbers = {
             k: x[k]
             for k in (

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from norte.goals.assessment import Assessment
+from norte.goals.movers import MoversSpec
 
 #: The report's four shared goals (numbers are the report's).
 GOAL_NUMBERS = (1, 2, 3, 4)
@@ -84,6 +85,8 @@ class IndicatorRef:
     about: Mapping[str, Text] = field(default_factory=dict)
     assess: Assessment | None = None
     key_: str | None = None
+    #: the members (e.g. states) that improved or worsened, shown with this light
+    movers: MoversSpec | None = None
 
     @property
     def key(self) -> str:
@@ -108,6 +111,7 @@ class IndicatorRef:
             "rationale": dict(self.rationale),
             "about": {k: dict(v) for k, v in self.about.items()},
             "assess": self.assess.as_dict() if self.assess else None,
+            "movers": self.movers.as_dict() if self.movers else None,
         }
 
 

@@ -177,3 +177,42 @@ def test_cli_status_formats(real: Store, tmp_path: Path) -> None:
     js = json.loads(run("--format", "json"))
     one = next(x for x in js if x["id"] == r["id"])
     assert one["latest_text"] == r["latest"] and one["ref"]["about"]["what"]["es"]
+
+
+def test_spi_states_that_improved_or_worsened_by_hand(shared: Path, tmp_path: Path) -> None:
+    from norte.goals.movers import MoversSpec, movers
+    from norte.indicators import compute, load_catalog
+    from norte.ingest import ingest
+
+    repo = Path(__file__).resolve().parents[2]
+    with Store(tmp_path / "spi.duckdb") as s:
+        ingest(
+            s,
+            [shared / "spi" / "mexico-states"],
+            options={"provenance_dirs": [str(repo / "provenance")]},
+            out=io.StringIO(),
+        )
+        compute(s, catalog=[d for d in load_catalog() if d.id == "spi-mx-state-score"])
+        obs = s.con.execute(
+            "SELECT geo_code, period, value FROM observations_latest "
+            "WHERE dataset = 'spi_mexico_states' AND measure = 'spi_overall'"
+        ).fetchall()
+        by: dict[str, dict[dt.date, float]] = {}
+        for g, p, v in obs:
+            by.setdefault(g, {})[p] = v
+        want = {}
+        for g, d in by.items():
+            last = max(d)
+            first = last.replace(year=last.year - 5)
+            if first in d and g is not None and g.startswith("MX-"):
+                want[g] = d[last] - d[first]
+        spec = MoversSpec("spi-mx-state-score", "geo_code", {"measure": "spi_overall"}, 5)
+        got = movers(s.con, spec)
+        assert len(want) == 32  # every state, 2019 to 2024
+        assert {m.member: m.change for m in got} == pytest.approx(want)
+        assert [m.change for m in got] == sorted((m.change for m in got), reverse=True)
+        assert all((m.verdict == "improved") == (m.change > 0) for m in got)
+        down = movers(s.con, MoversSpec(spec.indicator, spec.by, spec.select, 5, "lower_is_better"))
+        assert {m.member for m in down if m.verdict == "worsened"} == {
+            g for g, c in want.items() if c > 0
+        }
