@@ -92,7 +92,10 @@ def add_file(store: Store, path: Path, known: set[str] | None = None) -> list[Ad
                 )
             else:
                 action, added_at = "added", now
-                msg = f"{g.id}: added under goal {g.parent} with {len(g.targets)} target(s)"
+                n_assessed = sum(1 for r in g.indicators if r.assess is not None)
+                msg = f"{g.id}: added under goal {g.parent} with {len(g.targets)} target(s)" + (
+                    f" and {n_assessed} assessed indicator(s)" if n_assessed else ""
+                )
             _insert(con, g, raw, digest, str(path), added_at, now)
             results.append(AddResult(g.id, g.owner, action, msg))
     return results

@@ -216,3 +216,8 @@ def test_spi_states_that_improved_or_worsened_by_hand(shared: Path, tmp_path: Pa
         assert {m.member for m in down if m.verdict == "worsened"} == {
             g for g, c in want.items() if c > 0
         }
+
+
+def test_add_says_how_many_indicators_are_assessed(real: Store, tmp_path: Path) -> None:
+    (r,) = add_file(real, write(tmp_path, OWN))
+    assert r.action == "added" and "0 target(s) and 1 assessed indicator(s)" in r.message
