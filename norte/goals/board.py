@@ -26,9 +26,9 @@ def _now() -> dt.datetime:
 def ref_status(
     con: duckdb.DuckDBPyConnection, ref: IndicatorRef, vintage: dt.date | None = None
 ) -> Status:
-    """The light of an assessed indicator at an input vintage (default: the newest stored
-    at or before ``vintage``); a benchmark series is read at its own newest vintage at or
-    before the indicator's."""
+    """The light of an assessed indicator as known at ``vintage`` (default: everything
+    stored): the indicator and its benchmark series each at their newest input vintage at
+    or before it; ``input_vintage`` is the newer of the two."""
     a = ref.assess
     assert a is not None
     known = [v for v in vintages(con, ref.id) if vintage is None or v <= vintage]
@@ -48,16 +48,18 @@ def ref_status(
             direction=a.direction,
         )
     bench: list[tuple[dt.date, float]] = []
+    at = v
     if a.benchmark is not None:
-        bv = [x for x in vintages(con, a.benchmark) if x <= v] or vintages(con, a.benchmark)[-1:]
+        # each series at its newest vintage at or before the one asked (the board: newest)
+        bv = [x for x in vintages(con, a.benchmark) if vintage is None or x <= vintage]
         if bv:
             bench, _, bvary = series(con, a.benchmark, dict(a.benchmark_select), bv[-1])
-            if bvary:
-                bench = []
+            bench = [] if bvary else bench
+            at = max(v, bv[-1])
     # the board (no vintage asked) is judged as of the newest input vintage in the store, so
     # a series whose source stopped years ago shows as stopped; a past vintage as of itself
-    as_of = _newest_vintage(con) if vintage is None else None
-    st = assess(a, rows, freq or "A", v, bench, as_of=as_of)
+    as_of = _newest_vintage(con) if vintage is None else vintage
+    st = assess(a, rows, freq or "A", at, bench, as_of=as_of)
     st.indicator_id = ref.id
     return st
 
@@ -69,8 +71,12 @@ def _newest_vintage(con: duckdb.DuckDBPyConnection) -> dt.date | None:
 
 
 def ref_history(con: duckdb.DuckDBPyConnection, ref: IndicatorRef) -> list[Status]:
-    """The light of an assessed indicator at every stored input vintage, oldest first."""
-    return [ref_status(con, ref, v) for v in vintages(con, ref.id)]
+    """The light of an assessed indicator at every stored input vintage of it (and of its
+    benchmark series), oldest first."""
+    vs = set(vintages(con, ref.id))
+    if ref.assess is not None and ref.assess.benchmark is not None and vs:
+        vs |= {x for x in vintages(con, ref.assess.benchmark) if x >= min(vs)}
+    return [ref_status(con, ref, v) for v in sorted(vs)]
 
 
 # -- every light --------------------------------------------------------------------------------

@@ -230,3 +230,28 @@ def test_ref_status_reads_the_store_and_its_benchmark(macro: Store) -> None:
     assert ref.key == "real-gdp-yoy-can~benchmark"
     none = ref_status(macro.con, IndicatorRef("us-total-trade-annual.mex", assess=a))
     assert (none.status, none.reason) == ("no_data", "no_values")
+
+
+def test_benchmark_history_runs_over_both_series_vintages_and_ends_at_the_board(
+    macro: Store,
+) -> None:
+    from norte.goals.board import ref_history
+    from norte.goals.status import vintages
+
+    a = Assessment("benchmark", "higher_is_better", "c", benchmark="real-gdp-yoy-usa")
+    ref = IndicatorRef("real-gdp-yoy-can", assess=a)
+    own, other = vintages(macro.con, ref.id), vintages(macro.con, "real-gdp-yoy-usa")
+    assert own != other  # StatCan and FRED files have their own vintages
+    hist = ref_history(macro.con, ref)
+    want = sorted(set(own) | {x for x in other if x >= min(own)})
+    assert [h.input_vintage for h in hist] == want
+    # before the benchmark was known there is nothing to compare with
+    for h in hist:
+        if h.input_vintage is not None and h.input_vintage < min(other):
+            assert h.reason == "no_overlap"
+    board = ref_status(macro.con, ref)
+    assert (hist[-1].status, hist[-1].reason, hist[-1].input_vintage) == (
+        board.status,
+        board.reason,
+        board.input_vintage,
+    )
