@@ -221,3 +221,29 @@ def test_spi_states_that_improved_or_worsened_by_hand(shared: Path, tmp_path: Pa
 def test_add_says_how_many_indicators_are_assessed(real: Store, tmp_path: Path) -> None:
     (r,) = add_file(real, write(tmp_path, OWN))
     assert r.action == "added" and "0 target(s) and 1 assessed indicator(s)" in r.message
+
+
+def test_cli_changes_lists_a_change_of_colour(real: Store, tmp_path: Path) -> None:
+    import json
+
+    add_file(real, write(tmp_path, OWN))
+    (g,) = [x for x in stakeholder_goals(real.con) if x.id == "acme-trade-travel"]
+    record(real, [g])
+    (light,) = lights(real.con, [g])
+    real.con.execute(
+        "INSERT INTO goal_status (goal_id, owner, target_id, indicator_id, input_vintage, "
+        "status, reason, method, computed_at) VALUES (?, ?, ?, ?, DATE '2020-01-01', "
+        "'no_data', 'insufficient_trend', 'direction', now())",
+        [g.id, g.owner, light.id, light.indicator_id],
+    )
+    path = Path(real.path)
+    real.close()
+    cmd = [sys.executable, "-m", "norte.cli", "--db", str(path), "goals", "changes"]
+    out = subprocess.run(
+        [*cmd, "--goal", g.id, "--json"], check=True, capture_output=True, text=True
+    )
+    got = json.loads(out.stdout)
+    assert got[0]["from_vintage"] == "2020-01-01" and got[0]["from_status"] == "no_data"
+    assert got[0]["to_status"] == light.status.status
+    text = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+    assert f"{g.id} {light.id}: no data →" in text
