@@ -114,6 +114,19 @@ REF_FIELDS = (
 )
 
 
+#: method parameters and the methods that use them
+_PARAMS = {
+    "value": ("threshold",),
+    "thresholds": ("threshold", "direction"),
+    "negative_distinct": ("threshold",),
+    "window_years": ("direction", "benchmark"),
+    "benchmark": ("benchmark",),
+    "benchmark_select": ("benchmark",),
+    "base_period": ("benchmark",),
+    "tolerance": ("benchmark",),
+}
+
+
 def _numbers(c: _Ctx, v: Any, where: str, n: int, fix: str) -> tuple[float, ...]:
     if (
         not isinstance(v, list)
@@ -162,6 +175,13 @@ def parse_assessment(c: _Ctx, raw: Mapping[str, Any], where: str) -> Assessment 
         raise c.fail(
             f"{where}.method", f"unknown method {method!r}", f"use one of: {', '.join(METHODS)}"
         )
+    for k, used_by in _PARAMS.items():
+        if k in raw and method not in used_by:
+            raise c.fail(
+                f"{where}.{k}",
+                f"not a parameter of method {method!r}",
+                f"remove it, or use method {' or '.join(repr(m) for m in used_by)}",
+            )
     direction = parse_direction(c, raw, where)
     citation = _require(c, raw, where, "citation", '"who set the method or bands, and where"')
     if not isinstance(citation, str) or not citation.strip():

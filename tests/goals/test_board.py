@@ -74,6 +74,7 @@ def test_a_bad_method_is_rejected_naming_the_field(
 
 def test_threshold_and_benchmark_need_their_own_fields(real: Store, tmp_path: Path) -> None:
     body = OWN.replace('method = "direction"', 'method = "threshold"')
+    body = body.replace("window_years = 3\n", "")
     with pytest.raises(GoalFileError, match=r"indicators\[0\]\.value: missing"):
         add_file(real, write(tmp_path, body))
     body = OWN.replace('method = "direction"', 'method = "benchmark"')
@@ -247,3 +248,11 @@ def test_cli_changes_lists_a_change_of_colour(real: Store, tmp_path: Path) -> No
     assert got[0]["to_status"] == light.status.status
     text = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
     assert f"{g.id} {light.id}: no data →" in text
+
+
+def test_a_parameter_of_another_method_is_rejected(real: Store, tmp_path: Path) -> None:
+    body = OWN.replace("window_years = 3", "window_years = 3\nvalue = 4.5")
+    with pytest.raises(GoalFileError) as e:
+        add_file(real, write(tmp_path, body))
+    assert "indicators[0].value: not a parameter of method 'direction'" in str(e.value)
+    assert "use method 'threshold'" in str(e.value)
