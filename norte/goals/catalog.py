@@ -24,270 +24,44 @@ Every mistake raises :class:`GoalFileError` naming the file, the field
 
 from __future__ import annotations
 
-import datetime as dt
-import hashlib
-import json
 import tomllib
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from norte.errors import InputError
-
-LANGS = ("en", "es", "fr")
-DIRECTIONS = ("higher_is_better", "lower_is_better")
-#: The report's four shared goals (numbers are the report's).
-GOAL_NUMBERS = (1, 2, 3, 4)
-#: Indicator dimensions a target may pin with ``select`` (columns of ``indicator_values``).
-SELECT_DIMS = ("flow", "partner", "product_code", "mode", "geo_code", "detail", "measure")
-#: Default tolerance bands, as fractions of |target|: on track within the first, at risk
-#: within the second (docs/architecture.md, "Goals").
-DEFAULT_TOLERANCE = (0.05, 0.15)
-#: Default trend window in years (CAGR from the same period N years before the latest).
-DEFAULT_TREND_YEARS = 3
-
-
-class GoalFileError(InputError):
-    """A goals file that does not follow the schema: names the file, the field and the fix."""
-
-
-Text = Mapping[str, str]
-
-
-@dataclass(frozen=True)
-class Target:
-    """Where an indicator (or a commitment) should be by a date, and why."""
-
-    id: str
-    indicator: str | None
-    value: float
-    date: str | None
-    direction: str
-    rationale: Text
-    citation: str
-    select: Mapping[str, str] = field(default_factory=dict)
-    baseline: str | None = None
-    baseline_value: float | None = None
-    tolerance: tuple[float, float] = DEFAULT_TOLERANCE
-    trend_years: int = DEFAULT_TREND_YEARS
-    unit: str | None = None
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "indicator": self.indicator,
-            "select": dict(self.select),
-            "value": self.value,
-            "date": self.date,
-            "direction": self.direction,
-            "baseline": self.baseline,
-            "baseline_value": self.baseline_value,
-            "tolerance": list(self.tolerance),
-            "trend_years": self.trend_years,
-            "unit": self.unit,
-            "rationale": dict(self.rationale),
-            "citation": self.citation,
-        }
-
-
-@dataclass(frozen=True)
-class Commitment:
-    """A target no loaded data measures: status is always "no data"; ``data_needed`` says why."""
-
-    id: str
-    title: Text
-    unit: str
-    target: Target
-    data_needed: Text
-    baseline_note: Text = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class IndicatorRef:
-    """An indicator monitored under a goal, with its target or the reason it has none."""
-
-    id: str
-    select: Mapping[str, str] = field(default_factory=dict)
-    no_target: Text = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class Goal:
-    """A shared goal (``owner`` None, ``number`` 1-4) or a stakeholder goal (``parent`` 1-4)."""
-
-    id: str
-    title: Text
-    description: Text
-    citation: str
-    indicators: tuple[IndicatorRef, ...]
-    targets: tuple[Target, ...]
-    commitments: tuple[Commitment, ...] = ()
-    data_gaps: Text = field(default_factory=dict)
-    number: int | None = None
-    owner: str | None = None
-    parent: int | None = None
-    file: str = ""
-
-    @property
-    def shared_number(self) -> int:
-        """The shared goal this one belongs to (itself for a shared goal)."""
-        n = self.number if self.number is not None else self.parent
-        assert n is not None
-        return n
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "number": self.number,
-            "owner": self.owner,
-            "parent": self.parent,
-            "title": dict(self.title),
-            "description": dict(self.description),
-            "citation": self.citation,
-            "data_gaps": dict(self.data_gaps),
-            "indicators": [
-                {"id": r.id, "select": dict(r.select), "no_target": dict(r.no_target)}
-                for r in self.indicators
-            ],
-            "targets": [t.as_dict() for t in self.targets],
-            "commitments": [
-                {
-                    "id": c.id,
-                    "title": dict(c.title),
-                    "unit": c.unit,
-                    "target": c.target.as_dict(),
-                    "data_needed": dict(c.data_needed),
-                    "baseline_note": dict(c.baseline_note),
-                }
-                for c in self.commitments
-            ],
-        }
-
-    def digest(self) -> str:
-        """Checksum of the goal's content (not its file name): same content, same digest."""
-        body = self.as_dict()
-        return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
-
-
-# -- validation -------------------------------------------------------------------------------
-class _Ctx:
-    """The file being read and the set of known indicator ids."""
-
-    def __init__(self, path: str, known: set[str] | None) -> None:
-        self.path = path
-        self.known = known
-
-    def fail(self, where: str, problem: str, fix: str) -> GoalFileError:
-        return GoalFileError(self.path, where, problem, hint=fix)
-
-
-def _require(c: _Ctx, raw: Mapping[str, Any], where: str, name: str, what: str) -> Any:
-    if name not in raw:
-        raise c.fail(f"{where}.{name}", "missing", f"add {name} = {what}")
-    return raw[name]
-
-
-def _no_unknown(c: _Ctx, raw: Mapping[str, Any], where: str, allowed: Iterable[str]) -> None:
-    allowed = tuple(allowed)
-    for k in raw:
-        if k not in allowed:
-            raise c.fail(f"{where}.{k}", "unknown field", f"use one of: {', '.join(allowed)}")
-
-
-def _text(c: _Ctx, v: Any, where: str, langs_required: bool) -> dict[str, str]:
-    """A text: a table ``{en, es, fr}`` (required for the shared catalog) or, for stakeholder
-    files, a plain string (taken as the text in every language)."""
-    if isinstance(v, str) and not langs_required:
-        if not v.strip():
-            raise c.fail(where, "empty text", "write the text")
-        return dict.fromkeys(LANGS, v)
-    if not isinstance(v, dict):
-        fix = "write { en = ..., es = ..., fr = ... }" + (
-            "" if langs_required else ' or a plain string "..."'
-        )
-        raise c.fail(where, f"expected text, got {type(v).__name__}", fix)
-    missing = [x for x in LANGS if not isinstance(v.get(x), str) or not v[x].strip()]
-    if missing and (langs_required or "en" in missing):
-        raise c.fail(where, f"missing text for {', '.join(missing)}", "give en, es and fr")
-    extra = sorted(set(v) - set(LANGS))
-    if extra:
-        raise c.fail(f"{where}.{extra[0]}", "unknown language", "use en, es and fr")
-    return {x: v.get(x) or v["en"] for x in LANGS}
-
-
-def _ident(c: _Ctx, v: Any, where: str) -> str:
-    if not isinstance(v, str) or not v or not all(ch.isalnum() or ch in "-_." for ch in v):
-        raise c.fail(
-            where, f"expected an id, got {v!r}", "use letters, digits, '-', '_' or '.' only"
-        )
-    return v
-
-
-def parse_date(text: str) -> tuple[int, int | None, int | None]:
-    """``"2030"`` -> (2030, None, None); ``"2030-06"`` -> (2030, 6, None); raises ValueError."""
-    parts = text.split("-")
-    if not 1 <= len(parts) <= 3 or len(parts[0]) != 4 or not all(p.isdigit() for p in parts):
-        raise ValueError(text)
-    y = int(parts[0])
-    m = int(parts[1]) if len(parts) > 1 else None
-    d = int(parts[2]) if len(parts) > 2 else None
-    if m is not None:
-        dt.date(y, m, d or 1)  # raises ValueError for month 13, Feb 30, ...
-    return y, m, d
-
-
-def _date(c: _Ctx, v: Any, where: str) -> str:
-    if isinstance(v, int) and not isinstance(v, bool):
-        v = str(v)
-    if isinstance(v, dt.date):
-        return v.isoformat()
-    if not isinstance(v, str):
-        raise c.fail(
-            where, f"expected a date, got {v!r}", 'write "YYYY", "YYYY-MM" or "YYYY-MM-DD"'
-        )
-    try:
-        parse_date(v)
-    except ValueError:
-        raise c.fail(
-            where, f"not a date: {v!r}", 'write "YYYY", "YYYY-MM" or "YYYY-MM-DD", e.g. "2030"'
-        ) from None
-    return v
-
-
-def _number(c: _Ctx, v: Any, where: str) -> float:
-    if isinstance(v, bool) or not isinstance(v, int | float):
-        raise c.fail(
-            where,
-            f"expected a number, got {v!r}",
-            "write a bare number in the indicator's unit, e.g. 1.0e12 (no quotes, no % or $)",
-        )
-    return float(v)
-
-
-def _indicator_id(c: _Ctx, v: Any, where: str) -> str:
-    ident = _ident(c, v, where)
-    if c.known is not None and ident not in c.known:
-        close = sorted(k for k in c.known if k.split(".")[0] == ident.split(".")[0])[:6]
-        hint = (
-            f"did you mean {', '.join(close)}?"
-            if close
-            else "list the ids with: python -c 'from norte.indicators import "
-            "load_catalog, indicators; print([i.id for i in indicators(load_catalog())])'"
-        )
-        raise c.fail(where, f"unknown indicator id {ident!r}", hint)
-    return ident
-
-
-def _select(c: _Ctx, v: Any, where: str) -> dict[str, str]:
-    if not isinstance(v, dict) or not all(isinstance(x, str) for x in v.values()):
-        raise c.fail(where, "expected a table of dimension = value", 'e.g. { flow = "total" }')
-    for k in v:
-        if k not in SELECT_DIMS:
-            raise c.fail(f"{where}.{k}", "unknown dimension", f"use {', '.join(SELECT_DIMS)}")
-    return dict(v)
-
+from norte.goals.assessment import (
+    REF_FIELDS,
+    parse_about,
+    parse_assessment,
+    parse_direction,
+)
+from norte.goals.fields import (
+    DIRECTIONS,
+    _date,
+    _ident,
+    _indicator_id,
+    _no_unknown,
+    _number,
+    _require,
+    _select,
+    _text,
+)
+from norte.goals.fields import LANGS as LANGS  # re-exported
+from norte.goals.fields import SELECT_DIMS as SELECT_DIMS  # re-exported
+from norte.goals.fields import GoalFileError as GoalFileError  # re-exported
+from norte.goals.fields import _Ctx as _Ctx  # re-exported
+from norte.goals.fields import parse_date as parse_date  # re-exported
+from norte.goals.model import (  # re-exported: the catalog's public names
+    DEFAULT_TOLERANCE as DEFAULT_TOLERANCE,
+)
+from norte.goals.model import DEFAULT_TREND_YEARS as DEFAULT_TREND_YEARS
+from norte.goals.model import GOAL_NUMBERS as GOAL_NUMBERS
+from norte.goals.model import Commitment as Commitment
+from norte.goals.model import Goal as Goal
+from norte.goals.model import IndicatorRef as IndicatorRef
+from norte.goals.model import Target as Target
+from norte.goals.movers import parse_movers
 
 _TARGET_FIELDS = (
     "id",
@@ -400,20 +174,60 @@ _GOAL_FIELDS = (
 
 
 def _indicator_refs(c: _Ctx, raw: Any, where: str, langs: bool) -> tuple[IndicatorRef, ...]:
+    """The indicators of a goal. In the shared catalog (``langs``) every indicator states its
+    desired direction with a rationale and answers what / why / want in en, es and fr."""
     if not isinstance(raw, list):
         raise c.fail(where, "expected a list", 'write indicators = ["id", ...] or [[...]] tables')
     out = []
     for i, item in enumerate(raw):
         w = f"{where}[{i}]"
-        if isinstance(item, str):
+        if isinstance(item, str) and not langs:
             out.append(IndicatorRef(_indicator_id(c, item, w)))
             continue
         if not isinstance(item, dict):
-            raise c.fail(w, "expected an indicator id or a table", 'write "us-exports.mex"')
-        _no_unknown(c, item, w, ("id", "select", "no_target"))
+            raise c.fail(w, "expected an indicator table", 'write [[goal.indicators]] id = "..."')
+        _no_unknown(c, item, w, REF_FIELDS)
         ident = _indicator_id(c, _require(c, item, w, "id", '"<indicator id>"'), f"{w}.id")
         nt = _text(c, item["no_target"], f"{w}.no_target", langs) if "no_target" in item else {}
-        out.append(IndicatorRef(ident, _select(c, item.get("select", {}), f"{w}.select"), nt))
+        assess = parse_assessment(c, item, w)
+        direction = parse_direction(c, item, w) if langs or assess or "direction" in item else None
+        rationale = (
+            _text(
+                c,
+                _require(c, item, w, "rationale", '"why this direction"'),
+                f"{w}.rationale",
+                langs,
+            )
+            if langs or assess or "rationale" in item
+            else {}
+        )
+        about = (
+            parse_about(
+                c, _require(c, item, w, "about", "{ what, why, want }"), f"{w}.about", langs
+            )
+            if langs or "about" in item
+            else {}
+        )
+        key = _ident(c, item["key"], f"{w}.key") if "key" in item else None
+        out.append(
+            IndicatorRef(
+                ident,
+                _select(c, item.get("select", {}), f"{w}.select"),
+                nt,
+                direction,
+                rationale,
+                about,
+                assess,
+                key,
+                parse_movers(c, item["movers"], f"{w}.movers") if "movers" in item else None,
+            )
+        )
+    keys = [r.key for r in out]
+    for i, r in enumerate(out):
+        if keys.count(r.key) > 1:
+            raise c.fail(
+                f"{where}[{i}].key", f"repeated indicator light {r.key!r}", 'give one a key = "..."'
+            )
     return tuple(out)
 
 

@@ -18,13 +18,16 @@ from __future__ import annotations
 import datetime as dt
 import json
 import tomllib
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import duckdb
 
+from norte.goals.board import Light as Light  # re-exported
+from norte.goals.board import _now
+from norte.goals.board import lights as lights  # re-exported
+from norte.goals.board import record as record  # re-exported
 from norte.goals.catalog import (
     Goal,
     GoalFileError,
@@ -32,7 +35,6 @@ from norte.goals.catalog import (
     parse_goal,
     parse_stakeholder_file,
 )
-from norte.goals.status import Status, commitment_status, history, status_at
 from norte.store import Store
 
 
@@ -42,10 +44,6 @@ class AddResult:
     owner: str
     action: str  # 'added' | 'unchanged' | 'updated'
     message: str
-
-
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
 def _raw_goals(path: Path) -> list[dict[str, Any]]:
@@ -94,7 +92,10 @@ def add_file(store: Store, path: Path, known: set[str] | None = None) -> list[Ad
                 )
             else:
                 action, added_at = "added", now
-                msg = f"{g.id}: added under goal {g.parent} with {len(g.targets)} target(s)"
+                n_assessed = sum(1 for r in g.indicators if r.assess is not None)
+                msg = f"{g.id}: added under goal {g.parent} with {len(g.targets)} target(s)" + (
+                    f" and {n_assessed} assessed indicator(s)" if n_assessed else ""
+                )
             _insert(con, g, raw, digest, str(path), added_at, now)
             results.append(AddResult(g.id, g.owner, action, msg))
     return results
@@ -172,208 +173,6 @@ def stakeholder_goals(con: duckdb.DuckDBPyConnection) -> list[Goal]:
         # later catalog change shows up as "no data" rather than hiding the goal
         out.append(parse_goal(_Ctx(str(src), None), json.loads(spec), f"goal {gid}", shared=False))
     return out
-
-
-# -- every light --------------------------------------------------------------------------------
-@dataclass
-class Light:
-    """One row of a goals status table: what is judged, under which goal, and its status."""
-
-    goal_id: str
-    goal_number: int
-    owner: str | None
-    kind: str  # 'target' | 'indicator' (no target) | 'commitment'
-    id: str
-    indicator_id: str | None
-    status: Status
-    title: dict[str, str]
-    target: dict[str, Any] | None
-    #: the commitment's "data needed", or the indicator's "no target set" text (en/es/fr)
-    note: dict[str, str] | None = None
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "goal_id": self.goal_id,
-            "goal_number": self.goal_number,
-            "owner": self.owner,
-            "kind": self.kind,
-            "id": self.id,
-            "indicator_id": self.indicator_id,
-            "title": self.title,
-            "target": self.target,
-            "note": self.note,
-            **self.status.as_dict(),
-        }
-
-
-def _indicator_titles() -> dict[str, dict[str, str]]:
-    from norte.indicators import indicators, load_catalog
-
-    return {
-        i.id: {lang: i.title(lang) for lang in ("en", "es", "fr")}
-        for i in indicators(load_catalog())
-    }
-
-
-def lights(
-    con: duckdb.DuckDBPyConnection, goals: Sequence[Goal], vintage: dt.date | None = None
-) -> list[Light]:
-    """The light of every target, commitment and untargeted indicator of ``goals``."""
-    titles = _indicator_titles()
-    has_values = bool(
-        con.execute(
-            "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'indicator_values'"
-        ).fetchall()[0][0]
-    )
-    out: list[Light] = []
-    for g in goals:
-        targeted = {t.indicator for t in g.targets}
-        for t in g.targets:
-            assert t.indicator is not None
-            st = (
-                status_at(con, t, vintage)
-                if has_values
-                else Status("no_data", "no_values", indicator_id=t.indicator)
-            )
-            title = titles.get(t.indicator, dict.fromkeys(("en", "es", "fr"), t.indicator))
-            out.append(
-                Light(
-                    g.id,
-                    g.shared_number,
-                    g.owner,
-                    "target",
-                    t.id,
-                    t.indicator,
-                    st,
-                    title,
-                    t.as_dict(),
-                )
-            )
-        for c in g.commitments:
-            out.append(
-                Light(
-                    g.id,
-                    g.shared_number,
-                    g.owner,
-                    "commitment",
-                    c.id,
-                    None,
-                    commitment_status(c.target),
-                    dict(c.title),
-                    c.target.as_dict(),
-                    dict(c.data_needed),
-                )
-            )
-        for r in g.indicators:
-            if r.id in targeted:
-                continue
-            st = (
-                _untargeted(con, r.id, dict(r.select), vintage)
-                if has_values
-                else Status("no_target", "no_target", indicator_id=r.id)
-            )
-            title = titles.get(r.id, dict.fromkeys(("en", "es", "fr"), r.id))
-            out.append(
-                Light(
-                    g.id,
-                    g.shared_number,
-                    g.owner,
-                    "indicator",
-                    r.id,
-                    r.id,
-                    st,
-                    title,
-                    None,
-                    dict(r.no_target) or None,
-                )
-            )
-    return out
-
-
-def _untargeted(
-    con: duckdb.DuckDBPyConnection,
-    indicator_id: str,
-    select: dict[str, str],
-    vintage: dt.date | None,
-) -> Status:
-    """No target: no color, but the latest value and period of the series when it is stored
-    and unambiguous (one series after ``select``)."""
-    from norte.goals.status import series, vintages
-
-    known = [v for v in vintages(con, indicator_id) if vintage is None or v <= vintage]
-    st = Status("no_target", "no_target", indicator_id=indicator_id)
-    if not known:
-        return st
-    rows, freq, varying = series(con, indicator_id, select, known[-1])
-    if rows and not varying:
-        st.input_vintage = known[-1]
-        st.freq = freq
-        st.latest_period, st.latest_value = rows[-1]
-    return st
-
-
-_STATUS_COLS = (
-    "status",
-    "reason",
-    "method",
-    "freq",
-    "baseline_period",
-    "baseline_value",
-    "latest_period",
-    "latest_value",
-    "trend_from_period",
-    "trend_from_value",
-    "growth",
-    "projected_value",
-    "target_value",
-    "target_period",
-    "path_at_latest",
-    "periods_used",
-    "tolerance_on",
-    "tolerance_risk",
-    "direction",
-)
-
-
-def record(store: Store, goals: Sequence[Goal]) -> int:
-    """Write the light of every target at every stored input vintage into ``goal_status``
-    (replacing earlier rows of the same goals), plus commitments' "no data"; one transaction.
-    Returns the number of rows written."""
-    con = store.con
-    now = _now()
-    rows: list[list[Any]] = []
-    for g in goals:
-        for t in g.targets:
-            sts = history(con, t) or [status_at(con, t)]
-            for st in sts:
-                rows.append(
-                    [
-                        g.id,
-                        g.owner,
-                        t.id,
-                        t.indicator,
-                        st.input_vintage,
-                        *(getattr(st, c) for c in _STATUS_COLS),
-                        now,
-                    ]
-                )
-        for c in g.commitments:
-            st = commitment_status(c.target)
-            rows.append(
-                [g.id, g.owner, c.id, None, None, *(getattr(st, k) for k in _STATUS_COLS), now]
-            )
-    cols = (
-        "goal_id, owner, target_id, indicator_id, input_vintage, "
-        + ", ".join(_STATUS_COLS)
-        + ", computed_at"
-    )
-    marks = ", ".join("?" for _ in range(5 + len(_STATUS_COLS) + 1))
-    with store.transaction("goal_status"):
-        for g in goals:
-            con.execute("DELETE FROM goal_status WHERE goal_id = ?", [g.id])
-        if rows:
-            con.executemany(f"INSERT INTO goal_status ({cols}) VALUES ({marks})", rows)  # noqa: S608
-    return len(rows)
 
 
 def record_all(store: Store) -> int:

@@ -47,6 +47,23 @@ REASONS = {
     "ambiguous_series": "the indicator has several series; pin one with select",
     "not_measured": "no loaded dataset measures this (see data needed)",
     "no_target": "the catalog sets no target for this indicator",
+    "series_stopped": "the series has stopped: its latest period is too old to judge",
+    "negative_base": "a growth rate of a zero or negative value means nothing",
+    "no_overlap": "the series and its benchmark share no period",
+    "threshold_green": "at or beyond the green band (México, ¿cómo vamos? semáforo)",
+    "threshold_amber": "in the amber band: short of the meta",
+    "threshold_red": "below the amber band",
+    "threshold_negative": "negative: the semáforo's own colour for a contraction",
+    "significant_progress": "CAGR ≥ 1% a year in the desired direction (Eurostat)",
+    "moderate_progress": "CAGR between 0% and 1% a year in the desired direction (Eurostat)",
+    "moderate_away": "CAGR up to 1% a year against the desired direction (Eurostat)",
+    "significant_away": "CAGR more than 1% a year against the desired direction (Eurostat)",
+    "benchmark_ahead": "ahead of the benchmark now and on average over the window",
+    "benchmark_mixed": "ahead of the benchmark now or on average over the window, not both",
+    "benchmark_behind": "behind the benchmark now and on average over the window",
+    "base_better": "at or beyond its value in the base period",
+    "base_near": "slightly short of its value in the base period",
+    "base_worse": "well short of its value in the base period",
 }
 
 

@@ -72,12 +72,26 @@ def test_no_invented_targets_every_number_is_quoted_from_the_report() -> None:
     }
 
 
-def test_untargeted_indicators_say_no_target_set() -> None:
+def test_every_indicator_has_direction_rationale_what_why_want_and_a_method() -> None:
     for g in load_shared():
+        assert sum(1 for r in g.indicators if r.assess is not None) >= 2, g.id
         for r in g.indicators:
-            assert r.no_target["en"].startswith("No target set"), r.id
+            assert r.direction in ("higher_is_better", "lower_is_better"), r.id
+            for lang in ("en", "es", "fr"):
+                assert r.rationale[lang].strip(), (r.id, lang)
+                for k in ("what", "why", "want"):
+                    assert r.about[k][lang].strip(), (r.id, k, lang)
+            assert r.assess is not None, r.id  # the shared catalog assesses every indicator
+            assert r.assess.citation.strip(), r.id
         if not g.indicators and not g.commitments:
             assert g.data_gaps["en"], g.id
+
+
+def test_unverified_thresholds_say_so_in_their_citation() -> None:
+    cites = {r.assess.citation for g in load_shared() for r in g.indicators if r.assess}
+    eurostat = [c for c in cites if "Eurostat" in c]
+    assert eurostat and all("could NOT be verified" in c for c in eurostat)
+    assert any("Tasa negativa" in c and "verified" in c for c in cites)
 
 
 def test_unknown_indicator_in_catalog_is_rejected(tmp_path: Path) -> None:

@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 from norte.goals import add_file
+from norte.publish.pages.goals import gt
 from norte.publish.site import write_site
 from norte.store import Store
 
@@ -69,7 +70,12 @@ def test_goal_pages_offline_with_numbers_and_method(real: Store, tmp_path: Path)
         )[cid]
         assert "No data" in body and "Data needed:" in body and "Citation:" in body
     assert "70.0% by 2027" in g4  # percentages in the locale's style (Babel), as elsewhere
-    # an indicator with no target says so
-    assert "No target set: the report gives no number for U.S.–Mexico trade." in g3
+    # an assessed indicator says why its light has its colour (the method's grade)
+    from norte.goals import lights, load_shared
+
+    st = {x.id: x.status for x in lights(real.con, load_shared())}
+    grade = st["us-total-trade-annual.mex[flow=total]~direction"].reason
+    assert grade in ("significant_progress", "moderate_progress", "moderate_away")
+    assert gt("en", f"why_{grade}") in g3
     es = (out / "es" / "goal-3.html").read_text(encoding="utf-8")
     assert "Semáforos" in es and "Metas de actores" in es

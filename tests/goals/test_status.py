@@ -262,10 +262,20 @@ def test_history_one_light_per_vintage_as_known_then(real: Store, tmp_path: Path
 
 
 def test_an_untargeted_indicator_shows_its_latest_value_without_a_color(real: Store) -> None:
-    from norte.goals import load_shared
+    from norte.goals import Goal, IndicatorRef
     from norte.goals.stakeholders import lights
 
-    got = {lt.id: lt.status for lt in lights(real.con, load_shared()) if lt.kind == "indicator"}
+    g = Goal(
+        "own",
+        {"en": "x"},
+        {"en": "x"},
+        "",
+        (IndicatorRef("us-total-trade-annual.mex", {"flow": "total"}),),
+        (),
+        owner="o",
+        parent=3,
+    )
+    got = {lt.id: lt.status for lt in lights(real.con, [g]) if lt.kind == "indicator"}
     st = got["us-total-trade-annual.mex"]
     assert st.status == "no_target"
     want = real.con.execute(
