@@ -77,5 +77,9 @@ def test_goal_pages_offline_with_numbers_and_method(real: Store, tmp_path: Path)
     grade = st["us-total-trade-annual.mex[flow=total]~direction"].reason
     assert grade in ("significant_progress", "moderate_progress", "moderate_away")
     assert gt("en", f"why_{grade}") in g3
+    # its trend is a compound rate a year, shown as a percentage (not "$0.0 bn / yr")
+    card = dict(re.findall(r'<article class="light-card" id="([^"]+)">(.*?)</article>', g3, re.S))
+    body = next(v for k, v in card.items() if "direction" in k)
+    assert re.search(r"-?\d+\.\d% / yr", body) and "bn / yr" not in body, body
     es = (out / "es" / "goal-3.html").read_text(encoding="utf-8")
     assert "Semáforos" in es and "Metas de actores" in es

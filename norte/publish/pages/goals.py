@@ -103,11 +103,14 @@ def light_view(
             )
         )
     if s.growth is not None:
-        trend = (
-            _pct(ctx, s.growth) + " / yr"
-            if s.method == "cagr"
-            else _fmt(ctx, s.growth, unit) + " / yr"
-        )
+        # cagr and direction of travel: a compound rate a year (a fraction); benchmark against
+        # a base period: the change since the base (a fraction); linear: units a year
+        if s.method in ("cagr", "direction"):
+            trend = _pct(ctx, s.growth) + " / yr"
+        elif s.method == "benchmark":
+            trend = _pct(ctx, s.growth)
+        else:
+            trend = _fmt(ctx, s.growth, unit) + " / yr"
         numbers.append((gt(lang, "n_trend"), trend))
     if s.projected_value is not None:
         numbers.append((gt(lang, "n_projected"), _fmt(ctx, s.projected_value, unit)))
