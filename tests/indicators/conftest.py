@@ -31,6 +31,8 @@ SUBSET = (
     "fred",
     "statcan/gdp-36100104-real-gdp-canada-quarterly-derived.csv",
     "inegi/pib/pibt_cte_valor.xlsx",
+    # Mexico's own trade with the U.S. and Canada (SE annual pages; goals_extra.toml)
+    "se/bc_e",
 )
 PROVENANCE = Path(__file__).resolve().parents[2] / "provenance"
 #: TransBorder zips: all of 2023 and January-March 2022 (year-over-year for 2023 Q1)
