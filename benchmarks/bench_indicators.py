@@ -36,7 +36,8 @@ from _bench import SHARED, machine, write_section  # noqa: E402
 
 from norte.indicators import compute, load_catalog  # noqa: E402
 from norte.indicators.catalog import DIMS, Definition, base_date  # noqa: E402
-from norte.indicators.engine import clear_sql_cache, series_where  # noqa: E402
+from norte.indicators.engine import clear_sql_cache  # noqa: E402
+from norte.indicators.inputs import series_where  # noqa: E402
 from norte.ingest import ingest  # noqa: E402
 from norte.store import Store  # noqa: E402
 from norte.store.schema import KEY_COLUMNS  # noqa: E402

@@ -21,7 +21,7 @@ import pyarrow.compute as pc
 
 from norte.indicators import Definition, evaluate
 from norte.indicators.catalog import DIMS
-from norte.indicators.engine import INPUT_TABLE
+from norte.indicators.inputs import INPUT_TABLE
 from norte.store.db import Store
 
 #: (dims except partner) — the group a ranking is computed within.

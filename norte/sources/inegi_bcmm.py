@@ -273,20 +273,7 @@ def _member(
                 expected="a year like 2024 and a month 01..12",
             ) from None
         last = max(last, period)
-        status = status_code(path, f"{at}, column ESTATUS", g["ESTATUS"])
-        value: float | None
-        if fold(g["ESTATUS_CIFRA"]) == "confidencial" and g["VAL_USD"] == "":
-            value, status = None, "confidential"
-        else:
-            try:
-                value = float(g["VAL_USD"]) * 1e6
-            except ValueError:
-                raise InputError(
-                    path,
-                    f"{at}, column VAL_USD",
-                    f"{g['VAL_USD']!r} is not a number",
-                    expected="millions of US$ like 27281.577235",
-                ) from None
+        value, status = value_and_status(path, at, g, 1e6, "millions of US$ like 27281.577235")
         concept, mtra = g["CONCEPTO"], g["MTRA"]
         fc = fold(concept)
         rec: dict[str, object] = {
@@ -400,3 +387,23 @@ def stage(con: duckdb.DuckDBPyConnection, path: Path, ctx: StageContext) -> Stag
     return StageInfo(
         format=FORMAT, vintage=vintage, vintage_from=how, notes=notes, warnings=warnings
     )
+
+
+def value_and_status(
+    path: Path, at: str, g: dict[str, str], scale: float, expected: str
+) -> tuple[float | None, str | None]:
+    """A BCMM row's ``VAL_USD`` in US$ (× ``scale``) and its status (``ESTATUS``): a
+    confidential figure (``ESTATUS_CIFRA`` = Confidencial, no value) is NULL with status
+    ``confidential``; anything else that is not a number is an InputError naming the place."""
+    status = status_code(path, f"{at}, column ESTATUS", g["ESTATUS"])
+    if fold(g["ESTATUS_CIFRA"]) == "confidencial" and g["VAL_USD"] == "":
+        return None, "confidential"
+    try:
+        return float(g["VAL_USD"]) * scale, status
+    except ValueError:
+        raise InputError(
+            path,
+            f"{at}, column VAL_USD",
+            f"{g['VAL_USD']!r} is not a number",
+            expected=expected,
+        ) from None

@@ -42,7 +42,7 @@ from norte.sources.common import (
     scheme_parents,
     stage_columns,
 )
-from norte.sources.inegi_bcmm import CODES, LAG_DAYS, status_code
+from norte.sources.inegi_bcmm import CODES, LAG_DAYS, value_and_status
 from norte.store.db import StageContext, StageInfo
 
 SOURCE = "inegi_bcmm"
@@ -141,20 +141,7 @@ def stage(con: duckdb.DuckDBPyConnection, path: Path, ctx: StageContext) -> Stag
                 expected="a year like 2026 and a month 1..12",
             ) from None
         partner = _partner(path, at, g, zones, known, unknown, warnings)
-        status = status_code(path, f"{at}, column ESTATUS", g["ESTATUS"])
-        value: float | None
-        if fold(g["ESTATUS_CIFRA"]) == "confidencial" and g["VAL_USD"] == "":
-            value, status = None, "confidential"
-        else:
-            try:
-                value = float(g["VAL_USD"]) * 1e3
-            except ValueError:
-                raise InputError(
-                    path,
-                    f"{at}, column VAL_USD",
-                    f"{g['VAL_USD']!r} is not a number",
-                    expected="thousands of US$ like 10286678",
-                ) from None
+        value, status = value_and_status(path, at, g, 1e3, "thousands of US$ like 10286678")
         for k, v in (
             ("flow", flow),
             ("partner", partner),

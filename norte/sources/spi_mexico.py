@@ -36,7 +36,6 @@ import csv
 import datetime as dt
 import io
 import re
-import zipfile
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -45,7 +44,7 @@ from typing import Any
 import duckdb
 
 from norte.errors import InputError, UnknownCodeError
-from norte.sources.common import stage_columns, xlsx_first_row
+from norte.sources.common import stage_columns, xlsx_first_row, xlsx_modified
 from norte.store.db import StageContext, StageInfo
 
 SOURCE = "spi"
@@ -118,19 +117,6 @@ def _text(v: Any) -> str:
     if isinstance(v, float) and v.is_integer():
         return str(int(v))
     return str(v).strip() if v is not None else ""
-
-
-def _vintage_from_properties(path: Path) -> dt.date | None:
-    try:
-        with zipfile.ZipFile(path) as z:
-            xml = z.read("docProps/core.xml").decode("utf-8", "replace")
-    except (KeyError, zipfile.BadZipFile, OSError):
-        return None
-    for tag in ("modified", "created"):
-        m = re.search(rf"<dcterms:{tag}[^>]*>(\d{{4}}-\d\d-\d\d)", xml)
-        if m:
-            return dt.date.fromisoformat(m.group(1))
-    return None
 
 
 class _Reader:
@@ -297,7 +283,7 @@ def stage(con: duckdb.DuckDBPyConnection, path: Path, ctx: StageContext) -> Stag
     if reader.scale_rows:
         ends = ", ".join(f"{c} {SCALE_ENDS[c][0]} ({n} rows)" for c, n in reader.scale_rows.items())
         notes.append(f"skipped the scale's end points {ends}: not observations")
-    vintage = _vintage_from_properties(path)
+    vintage = xlsx_modified(path)
     if vintage is not None:
         how = f"workbook properties (docProps/core.xml): edition {vintage.year}"
     else:

@@ -17,7 +17,7 @@ import pytest
 
 from norte.indicators import compute
 from norte.indicators.catalog import parse_definition
-from norte.indicators.engine import MixedReportersError
+from norte.indicators.inputs import MixedReportersError
 from norte.ingest import ingest
 from norte.store import Store
 

@@ -15,7 +15,8 @@ import ibis
 import pytest
 
 from norte.indicators.catalog import parse_definition
-from norte.indicators.engine import INPUT_COLUMNS, expression
+from norte.indicators.engine import expression
+from norte.indicators.inputs import INPUT_COLUMNS
 
 TEXT = {"en": "t", "es": "t", "fr": "t"}
 ROWS = [
