@@ -17,7 +17,7 @@ from norte.goals import add_file
 from norte.publish import charts as ch
 from norte.publish import geo
 from norte.publish.context import PageContext, SiteContext
-from norte.publish.pages.maps import tile_grid
+from norte.publish.pages.maps_border import tile_grid
 from norte.publish.site import write_site
 from norte.store import Store
 from tests.goals.conftest import real_db  # noqa: F401  (the goals tests' real Census store)
