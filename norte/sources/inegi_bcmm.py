@@ -44,25 +44,19 @@ from pathlib import Path
 import duckdb
 
 from norte.errors import InputError, UnknownCodeError
+from norte.sources.bcmm_values import CODES, STATUS, status_code, value_and_status
 from norte.sources.common import code_rows, fold, month_end_plus, scheme_parents, stage_columns
 from norte.store.db import StageContext, StageInfo
 
 SOURCE = "inegi_bcmm"
 FORMAT = "inegi-bcmm-mtra"
 DESCRIPTION = "INEGI BCMM by mode of transport (open-data zip: HS chapter and customs office)"
-CODES = "inegi_bcmm.csv"
 MEMBER = re.compile(
     r"(^|/)conjunto_de_datos/bcmm_mtra_(capitulo|aduana)_mensual_tr_cifra_[\d_]+\.csv$"
 )
 DATASETS = {"capitulo": "bcmm_mode_chapter", "aduana": "bcmm_mode_customs"}
 REQUIRED = ("TIPO", "ANIO", "MES", "CONCEPTO", "MTRA", "VAL_USD", "ESTATUS_CIFRA", "ESTATUS")
 FLOWS = {"exportacion": "export", "importacion": "import"}
-STATUS = {
-    "definitiv": "definitive",
-    "revisad": "revised",
-    "ajustad": "adjusted",
-    "preliminar": "preliminary",
-}
 LAG_DAYS = 52
 _CHAPTER = re.compile(r"^cap[ií]tulo (\d\d)\b", re.IGNORECASE)
 
@@ -75,21 +69,6 @@ def detect(path: Path) -> bool:
             return any(MEMBER.search(n) for n in z.namelist())
     except (zipfile.BadZipFile, OSError):
         return False
-
-
-def status_code(path: Path, place: str, raw: str) -> str:
-    n = fold(raw)
-    code = next((c for k, c in STATUS.items() if k in n), None)
-    if code is None:
-        raise UnknownCodeError(
-            path,
-            place,
-            "INEGI ESTATUS",
-            raw,
-            hint="expected Cifras Preliminares, Revisadas, Ajustadas or Definitivas; a new "
-            f"status needs a row (scheme status) in norte/data/codes/{CODES}",
-        )
-    return code
 
 
 def _read(path: Path, z: zipfile.ZipFile, member: str) -> str:
@@ -389,21 +368,4 @@ def stage(con: duckdb.DuckDBPyConnection, path: Path, ctx: StageContext) -> Stag
     )
 
 
-def value_and_status(
-    path: Path, at: str, g: dict[str, str], scale: float, expected: str
-) -> tuple[float | None, str | None]:
-    """A BCMM row's ``VAL_USD`` in US$ (× ``scale``) and its status (``ESTATUS``): a
-    confidential figure (``ESTATUS_CIFRA`` = Confidencial, no value) is NULL with status
-    ``confidential``; anything else that is not a number is an InputError naming the place."""
-    status = status_code(path, f"{at}, column ESTATUS", g["ESTATUS"])
-    if fold(g["ESTATUS_CIFRA"]) == "confidencial" and g["VAL_USD"] == "":
-        return None, "confidential"
-    try:
-        return float(g["VAL_USD"]) * scale, status
-    except ValueError:
-        raise InputError(
-            path,
-            f"{at}, column VAL_USD",
-            f"{g['VAL_USD']!r} is not a number",
-            expected=expected,
-        ) from None
+__all__ = ["CODES", "STATUS", "status_code", "value_and_status"]

@@ -33,6 +33,7 @@ from pathlib import Path
 import duckdb
 
 from norte.errors import InputError, UnknownCodeError
+from norte.sources.bcmm_values import CODES, value_and_status
 from norte.sources.common import (
     fold,
     month_end_plus,
@@ -42,7 +43,7 @@ from norte.sources.common import (
     scheme_parents,
     stage_columns,
 )
-from norte.sources.inegi_bcmm import CODES, LAG_DAYS, value_and_status
+from norte.sources.inegi_bcmm import LAG_DAYS
 from norte.store.db import StageContext, StageInfo
 
 SOURCE = "inegi_bcmm"
