@@ -16,8 +16,10 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from fastapi import FastAPI, Request, Response
+from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi.routing import APIRoute
+from starlette.routing import Route
 
 from norte.errors import NorteError
 from norte.web import errors
@@ -93,15 +95,37 @@ def create_app(
 
     from norte.web.routes import api, catalog, docs, pages
 
-    app.include_router(api.router)
-    app.include_router(catalog.router)
-    app.include_router(docs.router)
+    add_routes(app, api.router)
+    add_routes(app, catalog.router)
+    add_routes(app, docs.router)
     if accounts is not None:
         install = importlib.import_module(ACCOUNTS_MODULE).install
         install(app, accounts)
-    app.include_router(pages.router)  # last: ends with a catch-all
+    add_routes(app, pages.router)  # last: ends with a catch-all
+    check_flat(app)
     check_every_route_declared(app)
     return app
+
+
+def add_routes(app: FastAPI, router: APIRouter) -> None:
+    """Add ``router``'s routes to ``app`` one by one. (``app.include_router`` in FastAPI 0.165
+    adds one nested ``_IncludedRouter`` entry instead, which
+    :func:`~norte.web.access.check_every_route_declared` cannot look into: its routes would
+    pass unchecked.) A route made on an ``APIRouter`` already carries the router's prefix and
+    dependencies."""
+    for route in router.routes:
+        app.router.routes.append(route)
+
+
+def check_flat(app: FastAPI) -> None:
+    """Refuse routes the access check cannot see (nested routers)."""
+    hidden = [type(r).__name__ for r in app.routes if not isinstance(r, APIRoute | Route)]
+    if hidden:
+        raise RuntimeError(
+            f"nested routes ({', '.join(sorted(set(hidden)))}) hide their access declarations"
+            " from norte.web.access.check_every_route_declared — add routers with "
+            "norte.web.app.add_routes(app, router), not app.include_router"
+        )
 
 
 @asynccontextmanager
