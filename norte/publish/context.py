@@ -65,6 +65,9 @@ class SiteContext:
     #: free-form shared results: a page family may compute once and reuse across languages
     cache: dict[str, Any] = field(default_factory=dict)
     png: bool = True
+    #: when not None, every page's template values by page path (``es/goal-3.html``): the JSON
+    #: twins of ``norte serve`` (:mod:`norte.web.site`)
+    page_values: dict[str, dict[str, Any]] | None = None
     #: where the site is published (``https://example.org/norte/``), or ``""``: the canonical
     #: links and the Atom feeds' links are made absolute with it (setting ``base_url``)
     base_url: str = ""
@@ -217,6 +220,8 @@ class PageContext:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(html, encoding="utf-8")
         self.site.pages_written.append(self.prefix + page)
+        if self.site.page_values is not None:
+            self.site.page_values[self.prefix + page] = values
         return path
 
     def publish_chart(self, chart: Chart) -> Chart:

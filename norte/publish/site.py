@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 from urllib.parse import urlsplit
 
 from norte import settings
@@ -75,9 +75,13 @@ def render_site(
     geo_dir: Path | None = None,
     png: bool = True,
     base_url: str | None = None,
+    built: str | None = None,
+    page_values: dict[str, dict[str, Any]] | None = None,
 ) -> int:
     """Render the site into the folder ``out`` as it is (no swap, no marker): the building
-    block of :func:`write_site`, for callers that own a temporary folder."""
+    block of :func:`write_site`, for callers that own a temporary folder. ``built``
+    (``YYYY-MM-DD HH:MM``, UTC; default now) is the time the pages say they were built;
+    ``page_values``, when given, receives every page's template values (``norte serve``)."""
     out.mkdir(parents=True, exist_ok=True)
     q.prepare(store.con)
     trade.prepare(store.con)
@@ -90,7 +94,10 @@ def render_site(
         geo_dir=geo_dir,
         png=png,
         base_url=site_base_url(base_url),
+        page_values=page_values,
     )
+    if built is not None:
+        site.built = built
     fams = families()
     for fam in fams:
         if fam.nav is not None:

@@ -29,6 +29,7 @@ from norte.errors import NorteError, StoreDamagedError, StoreError, SystemFailur
 from norte.store import connect as _connect
 from norte.store import load as _load
 from norte.store import migrations
+from norte.store import snapshot as _snapshot
 from norte.store.schema import LONG_TABLE
 from norte.store.staging import (
     STAGE_TABLE,
@@ -209,9 +210,13 @@ class Store:
             # only moves this cost to the next writer's checkpoint (measured), so it stays on.
             self._streamed = False
             self.con.execute("SET memory_limit = '1GB'")
-        if not self.read_only:
-            faults.point("checkpoint")
-        self.con.close()
+        try:
+            if not self.read_only:
+                faults.point("checkpoint")
+                if _snapshot.enabled(self.path):
+                    _snapshot.publish(self.con, self.path)  # for ``norte serve`` (snapshot.py)
+        finally:
+            self.con.close()
 
     def __enter__(self) -> Store:
         return self

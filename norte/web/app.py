@@ -1,0 +1,135 @@
+"""The web app of ``norte serve``: the site's pages, their JSON twins, the data API.
+
+:func:`create_app` wires the parts: every request reads one read snapshot of the store
+(:mod:`norte.web.snapshots`; its id is the ETag, ``If-None-Match`` answers 304); errors are one
+envelope (:mod:`norte.web.errors`) with the CORS headers; routers are the data API
+(:mod:`norte.web.routes.api`, :mod:`norte.web.routes.catalog`), the API docs
+(:mod:`norte.web.routes.docs`), the accounts layer when installed, and the pages
+(:mod:`norte.web.routes.pages`, last: it ends with a catch-all). Every route must declare who may
+call it (:func:`norte.web.access.check_every_route_declared`).
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.routing import APIRoute
+from starlette.routing import Route
+
+from norte.errors import NorteError
+from norte.web import errors
+from norte.web.access import check_every_route_declared
+from norte.web.site import RenderOptions, SiteCache
+from norte.web.snapshots import SnapshotPool
+
+#: paths that do not read the store (no snapshot is taken for them)
+_NO_SNAPSHOT = ("/openapi.json", "/api/docs", "/api/redoc", "/api/assets/")
+ACCOUNTS_MODULE = "norte.web.routes.accounts"
+
+
+def create_app(
+    db: Path,
+    *,
+    accounts: Path | None = None,
+    render: RenderOptions | None = None,
+    sites_dir: Path | None = None,
+) -> FastAPI:
+    """The app serving the store ``db`` (through its read snapshots: the store must publish
+    them, see :func:`norte.web.snapshots.ensure_published`). ``accounts`` is the accounts
+    database; the accounts layer (module ``norte.web.routes.accounts``, when present) gets it
+    through its ``install(app, accounts)``. ``render`` sets how pages are rendered (as
+    ``norte build`` does by default); ``sites_dir`` where (default: a temporary folder)."""
+    app = FastAPI(
+        title="norte",
+        summary="U.S.–Mexico–Canada trade monitor: every release of every number",
+        version="1",
+        docs_url=None,
+        redoc_url=None,
+        openapi_url="/openapi.json",
+        lifespan=_lifespan,
+    )
+    app.state.pool = SnapshotPool(db)
+    app.state.sites = SiteCache(render or RenderOptions(), sites_dir)
+    errors.install(app)
+
+    @app.middleware("http")
+    async def snapshot_and_etag(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        pool: SnapshotPool = request.app.state.pool
+        snap = None
+        try:
+            if not request.url.path.startswith(_NO_SNAPSHOT):
+                snap = pool.acquire()
+                request.state.snapshot = snap
+            response = await call_next(request)
+        except NorteError as e:
+            return await errors._norte(request, e)
+        except Exception as e:  # noqa: BLE001 - the envelope, inside CORS, for any bug
+            return errors.internal(e)
+        finally:
+            if snap is not None:
+                pool.release(snap)
+        if snap is not None and "etag" not in response.headers:
+            response.headers["ETag"] = f'"{snap.id}"'
+        etag = response.headers.get("etag")
+        match = request.headers.get("if-none-match")
+        if etag and match and request.method == "GET" and response.status_code == 200:
+            if etag in {m.strip() for m in match.split(",")} or match.strip() == "*":
+                return Response(status_code=304, headers={"ETag": etag})
+        return response
+
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=["*"],
+        allow_methods=["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
+        allow_headers=["Authorization", "Content-Type", "If-None-Match"],
+        expose_headers=["ETag", "Link"],
+        max_age=600,
+    )
+
+    from norte.web.routes import api, catalog, docs, pages
+
+    add_routes(app, api.router)
+    add_routes(app, catalog.router)
+    add_routes(app, docs.router)
+    if accounts is not None:
+        install = importlib.import_module(ACCOUNTS_MODULE).install
+        install(app, accounts)
+    add_routes(app, pages.router)  # last: ends with a catch-all
+    check_flat(app)
+    check_every_route_declared(app)
+    return app
+
+
+def add_routes(app: FastAPI, router: APIRouter) -> None:
+    """Add ``router``'s routes to ``app`` one by one. (``app.include_router`` in FastAPI 0.165
+    adds one nested ``_IncludedRouter`` entry instead, which
+    :func:`~norte.web.access.check_every_route_declared` cannot look into: its routes would
+    pass unchecked.) A route made on an ``APIRouter`` already carries the router's prefix and
+    dependencies."""
+    for route in router.routes:
+        app.router.routes.append(route)
+
+
+def check_flat(app: FastAPI) -> None:
+    """Refuse routes the access check cannot see (nested routers)."""
+    hidden = [type(r).__name__ for r in app.routes if not isinstance(r, APIRoute | Route)]
+    if hidden:
+        raise RuntimeError(
+            f"nested routes ({', '.join(sorted(set(hidden)))}) hide their access declarations"
+            " from norte.web.access.check_every_route_declared — add routers with "
+            "norte.web.app.add_routes(app, router), not app.include_router"
+        )
+
+
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    yield
+    app.state.pool.close()
+    app.state.sites.close()

@@ -1,0 +1,1 @@
+"""The routers of the web app (norte.web.app)."""
