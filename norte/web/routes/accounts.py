@@ -96,7 +96,8 @@ async def signin(request: Request) -> Response:
     if name is None:
         return _signin_page(request, 400, nxt, email, NEEDS_TLS, {})
     if not same(form.get("csrf"), request.cookies.get(cookie_name(request, CSRF_COOKIE) or "")):
-        return _signin_page(request, 403, nxt, email, "The sign-in form expired; try again.", {})
+        # a missing or forged double-submit token: a bad request, not an authorization answer
+        return _signin_page(request, 400, nxt, email, "The sign-in form expired; try again.", {})
     address = request.client.host if request.client else "unknown"
     refusal = throttle.check(acc.con, email, address)
     if refusal is not None:
