@@ -281,5 +281,6 @@ def atom(title: str, feed_id: str, items: list[tuple[Watch, FeedEntry]]) -> byte
         ET.SubElement(entry, f"{{{ATOM}}}id").text = f"{TAG}:watch/{e.id}"
         ET.SubElement(entry, f"{{{ATOM}}}title").text = e.title
         ET.SubElement(entry, f"{{{ATOM}}}updated").text = f"{e.updated.isoformat()}T00:00:00Z"
-        ET.SubElement(entry, f"{{{ATOM}}}summary").text = f"{e.summary} (watching {w.kind})"
+        content = ET.SubElement(entry, f"{{{ATOM}}}content", type="text")
+        content.text = f"{e.summary} (watching {w.kind} {w.target})"
     return bytes(ET.tostring(root, encoding="utf-8", xml_declaration=True))

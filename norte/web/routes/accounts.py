@@ -15,6 +15,7 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from norte.accounts import Accounts, throttle
 from norte.accounts import sessions as ses
@@ -104,7 +105,8 @@ async def signin(request: Request) -> Response:
         log.warning("sign-in throttled for %s from %s", email, address)
         headers = {"Retry-After": str(refusal.retry_after)}
         return _signin_page(request, 429, nxt, email, refusal.message, headers)
-    user = authenticate(acc.con, email, password)
+    # Argon2 takes tens of milliseconds: off the event loop (each thread has its connection)
+    user = await run_in_threadpool(lambda: authenticate(acc.con, email, password))
     if user is None:
         throttle.failed(acc.con, email, address)
         log.info("sign-in failed for %s from %s", email, address)
