@@ -94,6 +94,9 @@ def _parser() -> argparse.ArgumentParser:
     from norte.web.cli import add_parser as add_serve
 
     add_serve(sub)
+    from norte.accounts.cli import add_parser as add_accounts
+
+    add_accounts(sub)
 
     sub.add_parser("migrate", help="upgrade the store to this norte's schema (writes do it too)")
     sub.add_parser("formats", help="list the formats norte reads")
@@ -208,6 +211,12 @@ def _run(args: argparse.Namespace) -> int:
         from norte.web.cli import run as run_serve
 
         return run_serve(args, db)
+    if args.command in ("users", "tokens"):
+        from norte.accounts import resolve_path
+        from norte.accounts.cli import run as run_accounts
+
+        path = resolve_path(settings.resolve("accounts", args.accounts, config, config_path), db)
+        return run_accounts(args, path)
     if args.command == "loads":
         from norte.query import run_loads
 

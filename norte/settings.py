@@ -35,6 +35,14 @@ SETTINGS: tuple[Setting, ...] = (
         "seconds a command waits while another process holds the store (--wait SECONDS);"
         " 0 = fail at once",
     ),
+    Setting(
+        "accounts",
+        "NORTE_ACCOUNTS",
+        "accounts.path",
+        "",
+        "the web app's accounts file (SQLite: users, sessions, tokens, goals edited in the"
+        " browser, watch lists); empty: beside the store, NAME.accounts.sqlite",
+    ),
     Setting("out", "NORTE_OUT", "build.out", "site", "folder the static site is written to"),
     Setting(
         "base_url",
@@ -118,7 +126,7 @@ def resolve(name: str, flag: Any, config: dict[str, Any], config_path: Path | No
         if isinstance(s.default, list) and not isinstance(value, list):
             raise ConfigError(f"{config_path}: [{section}] {key} must be a list")
         # relative paths in norte.toml are relative to the file
-        if config_path is not None and name in ("db", "out"):
+        if config_path is not None and name in ("db", "out", "accounts"):
             return str(config_path.parent / str(value))
         if config_path is not None and name in ("ingest_paths", "provenance_dirs"):
             return [str(config_path.parent / str(v)) for v in value]
