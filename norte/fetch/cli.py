@@ -1,32 +1,109 @@
-"""``norte fetch``: fetch from a live API, save the body, ingest it with the retrieval date."""
+"""``norte fetch NAME``: fetch from a live API, save the bodies, ingest them in one transaction.
+
+``census`` keeps its own options (and loads with the retrieval date as vintage); every other
+agency goes through its registered :class:`norte.fetch.live.Connector`, with the command-line
+options turned into the ``[fetch.NAME]`` table ``norte refresh`` would pass.
+"""
 
 from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
-from norte.argtypes import month, seconds
+from norte.argtypes import iso_date, month, seconds
 from norte.errors import UsageError
 from norte.fetch.census import fetch_trade
 from norte.fetch.http import Client
+from norte.fetch.live import CONNECTORS, Saved
 from norte.sources import census_api
 from norte.store import Store
 
+COMMON = "Saves each response under --dir (a file `norte ingest` reads again) and loads it."
 
-def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    p = sub.add_parser("fetch", help="fetch from a live API (Census), save the body and ingest it")
-    p.add_argument("api", choices=["census"])
-    p.add_argument("--flow", choices=["exports", "imports", "both"], default="both")
-    p.add_argument("--from", dest="start", type=month, required=True, help="first month, YYYY-MM")
-    p.add_argument("--to", dest="end", type=month, required=True, help="last month, YYYY-MM")
-    p.add_argument("--level", choices=["HS2", "HS4", "HS6"], help="by HS level x country")
+
+def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--dir", type=Path, default=Path("downloads"), help="where bodies are saved")
     p.add_argument("--cache-ttl", type=seconds, default=12 * 3600, help="reuse responses (s)")
     p.add_argument("--no-ingest", action="store_true", help="only save the bodies")
 
 
+def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser(
+        "fetch",
+        help="fetch from a live API (census, fred, statcan, inegi, worldbank, comtrade, "
+        "socrata), save the bodies and ingest them",
+        description="Fetch from an agency's live API. Base URLs: NORTE_<NAME>_URL. " + COMMON,
+    )
+    apis = p.add_subparsers(dest="api", required=True, metavar="API")
+
+    c = apis.add_parser("census", help="U.S. Census international trade (NORTE_CENSUS_KEY)")
+    c.add_argument("--flow", choices=["exports", "imports", "both"], default="both")
+    c.add_argument("--from", dest="start", type=month, required=True, help="first month, YYYY-MM")
+    c.add_argument("--to", dest="end", type=month, required=True, help="last month, YYYY-MM")
+    c.add_argument("--level", choices=["HS2", "HS4", "HS6"], help="by HS level x country")
+    _common(c)
+
+    f = apis.add_parser(
+        "fred",
+        help="FRED/ALFRED series (needs NORTE_FRED_KEY)",
+        description="FRED series metadata and observations. Needs an API key in NORTE_FRED_KEY "
+        "(environment or the secrets file); base URL NORTE_FRED_URL. " + COMMON,
+    )
+    f.add_argument("series", nargs="+", metavar="SERIES_ID", help="e.g. PAYEMS GDPC1")
+    f.add_argument("--vintages", action="store_true", help="every ALFRED vintage, each its own")
+    f.add_argument("--vintages-since", type=iso_date, help="only vintages from this date")
+    _common(f)
+
+
+#: name -> function(args) -> the connector's config table.
+CONFIGS: dict[str, Callable[[argparse.Namespace], dict[str, object]]] = {
+    "fred": lambda a: {
+        "series": a.series,
+        "vintages": a.vintages,
+        "vintages_since": a.vintages_since,
+    },
+}
+
+
 def run(args: argparse.Namespace, db: Path) -> int:
+    if args.api == "census":
+        return _run_census(args, db)
+    err = sys.stderr
+
+    def log(m: str) -> None:
+        print(m, file=err)
+
+    import norte.fetch.connectors  # noqa: F401 - registers every connector
+
+    connector = CONNECTORS[args.api]
+    client = Client(args.dir / ".cache", ttl=args.cache_ttl, log=log)
+    try:
+        saved = connector.fetch(client, CONFIGS[args.api](args), args.dir, log)
+    finally:
+        client.close()
+    if not saved:
+        log(f"norte fetch {args.api}: nothing to load")
+        return 0
+    if args.no_ingest:
+        return 0
+    _ingest(saved, db, log, args.api)
+    return 0
+
+
+def _ingest(saved: list[Saved], db: Path, log: Callable[[str], None], name: str) -> None:
+    with Store(db) as store:
+        results = store.load_many([(s.path, s.source) for s in saved])
+        for r in results:
+            log(
+                f"norte fetch: {Path(r.location).name}: {r.rows:,} rows "
+                f"({r.outcome}, vintage {r.vintage})"
+            )
+        log(f"norte fetch {name}: store {db} holds {store.count():,} rows")
+
+
+def _run_census(args: argparse.Namespace, db: Path) -> int:
     err = sys.stderr
     if args.start > args.end:
         raise UsageError(

@@ -22,6 +22,7 @@ from norte.sources import (
     census_api,
     census_ft900,
     census_xlsx,
+    fred_api,
     fred_csv,
     inegi_bcmm,
     inegi_bcmm_paises,
@@ -54,6 +55,7 @@ REGISTRY: dict[str, ModuleType] = {
     statcan_table.FORMAT: statcan_table,
     statcan_derived.FORMAT: statcan_derived,
     fred_csv.FORMAT: fred_csv,
+    fred_api.FORMAT: fred_api,
     census_ft900.FORMAT: census_ft900,
 }
 

@@ -1,0 +1,6 @@
+"""Import every live connector so that :data:`norte.fetch.live.CONNECTORS` holds them all
+(``norte fetch`` and ``norte refresh`` import this module; census registers itself elsewhere)."""
+
+from __future__ import annotations
+
+from norte.fetch import fred  # noqa: F401 - registers "fred"
