@@ -56,6 +56,22 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     f.add_argument("--vintages-since", type=iso_date, help="only vintages from this date")
     _common(f)
 
+    w = apis.add_parser(
+        "worldbank",
+        help="World Bank indicators (no key)",
+        description="World Bank Indicators API v2 (no key; base URL NORTE_WORLDBANK_URL): GDP, "
+        "FDI net inflows and population of the U.S., Mexico and Canada by default. " + COMMON,
+    )
+    w.add_argument(
+        "indicators",
+        nargs="*",
+        metavar="INDICATOR",
+        help="default: " + " ".join(["NY.GDP.MKTP.CD", "BX.KLT.DINV.CD.WD", "SP.POP.TOTL"]),
+    )
+    w.add_argument("--countries", default="USA,MEX,CAN", help="ISO3 codes, comma separated")
+    w.add_argument("--date", help="YYYY or YYYY:YYYY")
+    _common(w)
+
 
 #: name -> function(args) -> the connector's config table.
 CONFIGS: dict[str, Callable[[argparse.Namespace], dict[str, object]]] = {
@@ -63,6 +79,11 @@ CONFIGS: dict[str, Callable[[argparse.Namespace], dict[str, object]]] = {
         "series": a.series,
         "vintages": a.vintages,
         "vintages_since": a.vintages_since,
+    },
+    "worldbank": lambda a: {
+        "indicators": a.indicators,
+        "countries": [c.strip().upper() for c in a.countries.split(",") if c.strip()],
+        "date": a.date,
     },
 }
 

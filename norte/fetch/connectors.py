@@ -3,4 +3,7 @@
 
 from __future__ import annotations
 
-from norte.fetch import fred  # noqa: F401 - registers "fred"
+from norte.fetch import fred, worldbank
+
+#: The connectors' modules (importing them registered each in ``CONNECTORS``).
+MODULES = (fred, worldbank)

@@ -36,6 +36,7 @@ from norte.sources import (
     statcan_derived,
     statcan_table,
     transborder,
+    worldbank_api,
 )
 
 REGISTRY: dict[str, ModuleType] = {
@@ -57,6 +58,7 @@ REGISTRY: dict[str, ModuleType] = {
     fred_csv.FORMAT: fred_csv,
     fred_api.FORMAT: fred_api,
     census_ft900.FORMAT: census_ft900,
+    worldbank_api.FORMAT: worldbank_api,
 }
 
 

@@ -117,3 +117,39 @@ def run_cli(
         text=True,
         timeout=timeout,
     )
+
+
+def client(tmp_path: Path, sleeps: list[float] | None = None, retries: int = 4) -> Any:
+    """A client whose waits are recorded in ``sleeps`` instead of slept."""
+    from norte.fetch.http import Client
+
+    return Client(
+        tmp_path / "cache",
+        retries=retries,
+        backoff=0.5,
+        sleep=(sleeps if sleeps is not None else []).append,
+    )
+
+
+def transient_failures_then_success(replay: Replay, fetch: Callable[[], Any]) -> list[float]:
+    """Queue a 429 with Retry-After (seconds), a 429 with an HTTP-date, a 503 and a dropped
+    connection before the real answers; ``fetch`` must still succeed. Returns the waits."""
+    sleeps: list[float] = []
+    replay.script = [
+        (429, {"Retry-After": "3"}, b"Too Many Requests"),
+        (429, {"Retry-After": "Thu, 01 Jan 1970 00:00:00 GMT"}, b"Rate limit"),
+        (503, {}, b"<html>Service Unavailable</html>"),
+        DROP,
+    ]
+    result = fetch_with(fetch, sleeps)
+    assert result, "the fetch returned nothing after the transient failures"
+    assert sleeps[:4] == [3.0, 0.0, 2.0, 4.0], sleeps
+    assert not replay.script
+    return sleeps
+
+
+def fetch_with(fetch: Callable[..., Any], sleeps: list[float]) -> Any:
+    return fetch(sleeps)
+
+
+HTML = (200, {"Content-Type": "text/html"}, b"<!DOCTYPE html><html><body>Maintenance</body></html>")
