@@ -39,6 +39,7 @@ def json_of(r: Response, agency: str, hint: str = "") -> Any:
     if r.status != 200:
         raise FetchError(r.url, f"HTTP {r.status}: {r.text()}", r.status)
     if is_html(r.body):
+        r.discard()
         raise InputError(
             r.url,
             "body",
@@ -48,6 +49,7 @@ def json_of(r: Response, agency: str, hint: str = "") -> Any:
     try:
         return json.loads(r.body)
     except (ValueError, UnicodeDecodeError) as e:
+        r.discard()
         raise InputError(
             r.url,
             "body",

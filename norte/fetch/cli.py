@@ -72,6 +72,24 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     w.add_argument("--date", help="YYYY or YYYY:YYYY")
     _common(w)
 
+    sc = apis.add_parser(
+        "statcan",
+        help="Statistics Canada WDS vectors and tables (no key)",
+        description="Statistics Canada Web Data Service (no key; base URL NORTE_STATCAN_URL): "
+        "vectors (latest N points, each release its own vintage) and full tables (the CSV "
+        "the statcan-table reader reads, with the table's release date). Paced at 25 "
+        "requests/s; refused during the nightly maintenance (00:00-08:30 ET) unless --wait-maintenance. "
+        + COMMON,
+    )
+    sc.add_argument("--vector", action="append", default=[], help="e.g. v74804 (repeatable)")
+    sc.add_argument("--table", action="append", default=[], help="e.g. 12-10-0011-01")
+    sc.add_argument("--latest", type=int, default=12, help="points per vector (default 12)")
+    sc.add_argument("--changed-on", type=iso_date, help="only tables released on this date")
+    sc.add_argument(
+        "--wait-maintenance", action="store_true", help="wait out the maintenance window"
+    )
+    _common(sc)
+
 
 #: name -> function(args) -> the connector's config table.
 CONFIGS: dict[str, Callable[[argparse.Namespace], dict[str, object]]] = {
@@ -79,6 +97,13 @@ CONFIGS: dict[str, Callable[[argparse.Namespace], dict[str, object]]] = {
         "series": a.series,
         "vintages": a.vintages,
         "vintages_since": a.vintages_since,
+    },
+    "statcan": lambda a: {
+        "vectors": a.vector,
+        "tables": a.table,
+        "latest_n": a.latest,
+        "changed_on": a.changed_on.isoformat() if a.changed_on else None,
+        "wait": a.wait_maintenance,
     },
     "worldbank": lambda a: {
         "indicators": a.indicators,

@@ -114,7 +114,11 @@ class Fred:
         updated, updated_at = last_updated(str(field(meta, "last_updated", r.url, "seriess[0]")))
         if not vintages:
             obs, url, cached = self._observations(client, sid, key, None, updated_at)
-            body = {"norte_series": meta, "norte_request": {"series_id": sid, "realtime": None}}
+            body = {
+                "norte_format": fred_api.FORMAT,
+                "norte_series": meta,
+                "norte_request": {"series_id": sid, "realtime": None},
+            }
             body |= obs
             path = save_json(out_dir, f"fred-{sid}-{updated}.json", body)
             log(f"saved {path} ({len(body['observations']):,} observations)")
@@ -128,7 +132,8 @@ class Fred:
             # A past vintage never changes: its cached body is always good.
             obs, url, cached = self._observations(client, sid, key, d, None)
             request = {"series_id": sid, "realtime": d.isoformat()}
-            body = {"norte_series": meta, "norte_request": request} | obs
+            body = {"norte_format": fred_api.FORMAT, "norte_series": meta, "norte_request": request}
+            body |= obs
             path = save_json(out_dir, f"fred-{sid}-vintage-{d}.json", body)
             out.append(Saved(path, fred_api, d, cached, url))
         log(f"saved {len(out):,} vintages of {sid} under {out_dir}")

@@ -109,6 +109,13 @@ class Response:
     from_cache: bool
     retrieved_at: float
     headers: Mapping[str, str] = field(default_factory=dict)
+    cache_files: tuple[Path, ...] = ()  # the cached copy of this response, if any
+
+    def discard(self) -> None:
+        """Drop the cached copy: the body proved bad (not JSON, a truncated zip), so a rerun
+        must ask the agency again instead of reusing it."""
+        for p in self.cache_files:
+            p.unlink(missing_ok=True)
 
     def text(self, n: int = 300) -> str:
         """The start of the body as text, secrets scrubbed (for error messages)."""
@@ -128,8 +135,10 @@ class Client:
         timeout: float = 60.0,
         sleep: Callable[[float], None] = time.sleep,
         log: Callable[[str], None] | None = None,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.cache_dir = cache_dir
+        self.clock = clock  # for pacing (tests pass a fake clock that sleep advances)
         self.retries = retries
         self.backoff = backoff
         self.max_wait = max_wait
@@ -209,7 +218,8 @@ class Client:
             tmp_meta.write_text(json.dumps(meta))
             tmp_meta.replace(meta_path)
         kept = {k: v for k, v in r.headers.items() if k.lower() in _KEPT_HEADERS}
-        return Response(r.status_code, r.content, shown, False, now, kept)
+        files = (meta_path, body_path) if r.status_code in (200, 204) else ()
+        return Response(r.status_code, r.content, shown, False, now, kept, files)
 
     def _cached(
         self, body_path: Path, meta_path: Path, shown: str, fresh_after: float | None
@@ -225,15 +235,21 @@ class Client:
             return None
         self.log(f"cache hit {shown}")
         return Response(
-            int(meta["status"]), body_path.read_bytes(), shown, True, at, meta.get("headers", {})
+            int(meta["status"]),
+            body_path.read_bytes(),
+            shown,
+            True,
+            at,
+            meta.get("headers", {}),
+            (meta_path, body_path),
         )
 
     def _pace(self, interval: float) -> None:
         if interval > 0 and self._last_sent is not None:
-            wait = self._last_sent + interval - time.monotonic()
+            wait = self._last_sent + interval - self.clock()
             if wait > 0:
                 self.sleep(wait)
-        self._last_sent = time.monotonic()
+        self._last_sent = self.clock()
 
     def _send(
         self,

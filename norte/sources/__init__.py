@@ -35,6 +35,7 @@ from norte.sources import (
     spi_mexico,
     statcan_derived,
     statcan_table,
+    statcan_wds,
     transborder,
     worldbank_api,
 )
@@ -59,6 +60,7 @@ REGISTRY: dict[str, ModuleType] = {
     fred_api.FORMAT: fred_api,
     census_ft900.FORMAT: census_ft900,
     worldbank_api.FORMAT: worldbank_api,
+    statcan_wds.FORMAT: statcan_wds,
 }
 
 

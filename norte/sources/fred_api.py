@@ -1,8 +1,8 @@
 """FRED / ALFRED API observations, as ``norte fetch fred`` saves them (format ``fred-api``).
 
 The file is FRED's ``series/observations`` JSON body (``{"realtime_start": ..., "count": N,
-"observations": [{"date": "1939-01-01", "value": "29923", ...}]}``, pages joined) with two
-keys added by the fetch: ``norte_series`` (the ``series`` metadata object: ``id``, ``title``,
+"observations": [{"date": "1939-01-01", "value": "29923", ...}]}``, pages joined) with three
+keys added by the fetch: ``norte_format`` (``"fred-api"``, first: how the file is detected), ``norte_series`` (the ``series`` metadata object: ``id``, ``title``,
 ``units``, ``frequency_short``, ``seasonal_adjustment_short``, ``last_updated``) and
 ``norte_request`` (``series_id``, ``realtime``: the ALFRED real-time date asked, or null).
 
@@ -42,8 +42,7 @@ _SCALES = {"thousands": "1e3", "millions": "1e6", "billions": "1e9", "trillions"
 def detect(path: Path) -> bool:
     if not path.name.lower().endswith((".json", ".json.gz")):
         return False
-    head = peek(path, 4096)
-    return head.lstrip().startswith(b"{") and b'"norte_series"' in head[:64]
+    return f'"norte_format": "{FORMAT}"'.encode() in peek(path, 96)
 
 
 def _get(obj: Any, key: str, path: Path, place: str) -> Any:
