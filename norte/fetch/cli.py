@@ -90,6 +90,19 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     )
     _common(sc)
 
+    ig = apis.add_parser(
+        "inegi",
+        help="INEGI BIE/BISE indicators (needs NORTE_INEGI_TOKEN)",
+        description="INEGI indicators API (BIE or BISE bank). Needs a token in "
+        "NORTE_INEGI_TOKEN (environment or the secrets file; it goes in the URL path and is "
+        "never shown); base URL NORTE_INEGI_URL. " + COMMON,
+    )
+    ig.add_argument("indicators", nargs="+", metavar="INDICATOR", help="e.g. 6207136901")
+    ig.add_argument("--bank", choices=["BIE", "BISE"], default="BIE")
+    ig.add_argument("--geo", default="00", help="area code (00 national)")
+    ig.add_argument("--lang", choices=["es", "en"], default="es")
+    _common(ig)
+
 
 #: name -> function(args) -> the connector's config table.
 CONFIGS: dict[str, Callable[[argparse.Namespace], dict[str, object]]] = {
@@ -104,6 +117,12 @@ CONFIGS: dict[str, Callable[[argparse.Namespace], dict[str, object]]] = {
         "latest_n": a.latest,
         "changed_on": a.changed_on.isoformat() if a.changed_on else None,
         "wait": a.wait_maintenance,
+    },
+    "inegi": lambda a: {
+        "indicators": a.indicators,
+        "bank": a.bank,
+        "geo": a.geo,
+        "lang": a.lang,
     },
     "worldbank": lambda a: {
         "indicators": a.indicators,

@@ -24,6 +24,7 @@ from norte.sources import (
     census_xlsx,
     fred_api,
     fred_csv,
+    inegi_api,
     inegi_bcmm,
     inegi_bcmm_paises,
     inegi_pib,
@@ -61,6 +62,7 @@ REGISTRY: dict[str, ModuleType] = {
     census_ft900.FORMAT: census_ft900,
     worldbank_api.FORMAT: worldbank_api,
     statcan_wds.FORMAT: statcan_wds,
+    inegi_api.FORMAT: inegi_api,
 }
 
 
