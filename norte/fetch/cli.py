@@ -1,32 +1,174 @@
-"""``norte fetch``: fetch from a live API, save the body, ingest it with the retrieval date."""
+"""``norte fetch NAME``: fetch from a live API, save the bodies, ingest them in one transaction.
+
+``census`` keeps its own options (and loads with the retrieval date as vintage); every other
+agency goes through its registered :class:`norte.fetch.live.Connector`, with the command-line
+options turned into the ``[fetch.NAME]`` table ``norte refresh`` would pass.
+"""
 
 from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
-from norte.argtypes import month, seconds
+from norte.argtypes import iso_date, month, seconds
 from norte.errors import UsageError
 from norte.fetch.census import fetch_trade
 from norte.fetch.http import Client
+from norte.fetch.live import CONNECTORS, Saved
 from norte.sources import census_api
 from norte.store import Store
 
+COMMON = "Saves each response under --dir (a file `norte ingest` reads again) and loads it."
 
-def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    p = sub.add_parser("fetch", help="fetch from a live API (Census), save the body and ingest it")
-    p.add_argument("api", choices=["census"])
-    p.add_argument("--flow", choices=["exports", "imports", "both"], default="both")
-    p.add_argument("--from", dest="start", type=month, required=True, help="first month, YYYY-MM")
-    p.add_argument("--to", dest="end", type=month, required=True, help="last month, YYYY-MM")
-    p.add_argument("--level", choices=["HS2", "HS4", "HS6"], help="by HS level x country")
+
+def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--dir", type=Path, default=Path("downloads"), help="where bodies are saved")
     p.add_argument("--cache-ttl", type=seconds, default=12 * 3600, help="reuse responses (s)")
     p.add_argument("--no-ingest", action="store_true", help="only save the bodies")
 
 
+def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser(
+        "fetch",
+        help="fetch from a live API (census, fred, statcan, inegi, worldbank, comtrade, "
+        "socrata), save the bodies and ingest them",
+        description="Fetch from an agency's live API. Base URLs: NORTE_<NAME>_URL. " + COMMON,
+    )
+    apis = p.add_subparsers(dest="api", required=True, metavar="API")
+
+    c = apis.add_parser("census", help="U.S. Census international trade (NORTE_CENSUS_KEY)")
+    c.add_argument("--flow", choices=["exports", "imports", "both"], default="both")
+    c.add_argument("--from", dest="start", type=month, required=True, help="first month, YYYY-MM")
+    c.add_argument("--to", dest="end", type=month, required=True, help="last month, YYYY-MM")
+    c.add_argument("--level", choices=["HS2", "HS4", "HS6"], help="by HS level x country")
+    _common(c)
+
+    f = apis.add_parser(
+        "fred",
+        help="FRED/ALFRED series (needs NORTE_FRED_KEY)",
+        description="FRED series metadata and observations. Needs an API key in NORTE_FRED_KEY "
+        "(environment or the secrets file); base URL NORTE_FRED_URL. " + COMMON,
+    )
+    f.add_argument("series", nargs="+", metavar="SERIES_ID", help="e.g. PAYEMS GDPC1")
+    f.add_argument("--vintages", action="store_true", help="every ALFRED vintage, each its own")
+    f.add_argument("--vintages-since", type=iso_date, help="only vintages from this date")
+    _common(f)
+
+    w = apis.add_parser(
+        "worldbank",
+        help="World Bank indicators (no key)",
+        description="World Bank Indicators API v2 (no key; base URL NORTE_WORLDBANK_URL): GDP, "
+        "FDI net inflows and population of the U.S., Mexico and Canada by default. " + COMMON,
+    )
+    w.add_argument(
+        "indicators",
+        nargs="*",
+        metavar="INDICATOR",
+        help="default: " + " ".join(["NY.GDP.MKTP.CD", "BX.KLT.DINV.CD.WD", "SP.POP.TOTL"]),
+    )
+    w.add_argument("--countries", default="USA,MEX,CAN", help="ISO3 codes, comma separated")
+    w.add_argument("--date", help="YYYY or YYYY:YYYY")
+    _common(w)
+
+    sc = apis.add_parser(
+        "statcan",
+        help="Statistics Canada WDS vectors and tables (no key)",
+        description="Statistics Canada Web Data Service (no key; base URL NORTE_STATCAN_URL): "
+        "vectors (latest N points, each release its own vintage) and full tables (the CSV "
+        "the statcan-table reader reads, with the table's release date). Paced at 25 "
+        "requests/s; refused during the nightly maintenance (00:00-08:30 ET) unless --wait-maintenance. "
+        + COMMON,
+    )
+    sc.add_argument("--vector", action="append", default=[], help="e.g. v74804 (repeatable)")
+    sc.add_argument("--table", action="append", default=[], help="e.g. 12-10-0011-01")
+    sc.add_argument("--latest", type=int, default=12, help="points per vector (default 12)")
+    sc.add_argument("--changed-on", type=iso_date, help="only tables released on this date")
+    sc.add_argument(
+        "--wait-maintenance", action="store_true", help="wait out the maintenance window"
+    )
+    _common(sc)
+
+    ig = apis.add_parser(
+        "inegi",
+        help="INEGI BIE/BISE indicators (needs NORTE_INEGI_TOKEN)",
+        description="INEGI indicators API (BIE or BISE bank). Needs a token in "
+        "NORTE_INEGI_TOKEN (environment or the secrets file; it goes in the URL path and is "
+        "never shown); base URL NORTE_INEGI_URL. " + COMMON,
+    )
+    ig.add_argument("indicators", nargs="+", metavar="INDICATOR", help="e.g. 6207136901")
+    ig.add_argument("--bank", choices=["BIE", "BISE"], default="BIE")
+    ig.add_argument("--geo", default="00", help="area code (00 national)")
+    ig.add_argument("--lang", choices=["es", "en"], default="es")
+    _common(ig)
+
+
+#: name -> function(args) -> the connector's config table.
+CONFIGS: dict[str, Callable[[argparse.Namespace], dict[str, object]]] = {
+    "fred": lambda a: {
+        "series": a.series,
+        "vintages": a.vintages,
+        "vintages_since": a.vintages_since,
+    },
+    "statcan": lambda a: {
+        "vectors": a.vector,
+        "tables": a.table,
+        "latest_n": a.latest,
+        "changed_on": a.changed_on.isoformat() if a.changed_on else None,
+        "wait": a.wait_maintenance,
+    },
+    "inegi": lambda a: {
+        "indicators": a.indicators,
+        "bank": a.bank,
+        "geo": a.geo,
+        "lang": a.lang,
+    },
+    "worldbank": lambda a: {
+        "indicators": a.indicators,
+        "countries": [c.strip().upper() for c in a.countries.split(",") if c.strip()],
+        "date": a.date,
+    },
+}
+
+
 def run(args: argparse.Namespace, db: Path) -> int:
+    if args.api == "census":
+        return _run_census(args, db)
+    err = sys.stderr
+
+    def log(m: str) -> None:
+        print(m, file=err)
+
+    import norte.fetch.connectors  # noqa: F401 - registers every connector
+
+    connector = CONNECTORS[args.api]
+    client = Client(args.dir / ".cache", ttl=args.cache_ttl, log=log)
+    try:
+        saved = connector.fetch(client, CONFIGS[args.api](args), args.dir, log)
+    finally:
+        client.close()
+    if not saved:
+        log(f"norte fetch {args.api}: nothing to load")
+        return 0
+    if args.no_ingest:
+        return 0
+    _ingest(saved, db, log, args.api)
+    return 0
+
+
+def _ingest(saved: list[Saved], db: Path, log: Callable[[str], None], name: str) -> None:
+    with Store(db) as store:
+        results = store.load_many([(s.path, s.source) for s in saved])
+        for r in results:
+            log(
+                f"norte fetch: {Path(r.location).name}: {r.rows:,} rows "
+                f"({r.outcome}, vintage {r.vintage})"
+            )
+        log(f"norte fetch {name}: store {db} holds {store.count():,} rows")
+
+
+def _run_census(args: argparse.Namespace, db: Path) -> int:
     err = sys.stderr
     if args.start > args.end:
         raise UsageError(

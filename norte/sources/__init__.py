@@ -22,7 +22,9 @@ from norte.sources import (
     census_api,
     census_ft900,
     census_xlsx,
+    fred_api,
     fred_csv,
+    inegi_api,
     inegi_bcmm,
     inegi_bcmm_paises,
     inegi_pib,
@@ -34,7 +36,9 @@ from norte.sources import (
     spi_mexico,
     statcan_derived,
     statcan_table,
+    statcan_wds,
     transborder,
+    worldbank_api,
 )
 
 REGISTRY: dict[str, ModuleType] = {
@@ -54,7 +58,11 @@ REGISTRY: dict[str, ModuleType] = {
     statcan_table.FORMAT: statcan_table,
     statcan_derived.FORMAT: statcan_derived,
     fred_csv.FORMAT: fred_csv,
+    fred_api.FORMAT: fred_api,
     census_ft900.FORMAT: census_ft900,
+    worldbank_api.FORMAT: worldbank_api,
+    statcan_wds.FORMAT: statcan_wds,
+    inegi_api.FORMAT: inegi_api,
 }
 
 

@@ -1,0 +1,9 @@
+"""Import every live connector so that :data:`norte.fetch.live.CONNECTORS` holds them all
+(``norte fetch`` and ``norte refresh`` import this module; census registers itself elsewhere)."""
+
+from __future__ import annotations
+
+from norte.fetch import fred, inegi_api, statcan_wds, worldbank
+
+#: The connectors' modules (importing them registered each in ``CONNECTORS``).
+MODULES = (fred, inegi_api, statcan_wds, worldbank)
