@@ -91,6 +91,10 @@ def _parser() -> argparse.ArgumentParser:
 
     add_report(sub)
 
+    from norte.refresh.cli import add_parsers as add_refresh
+
+    add_refresh(sub)  # calendar, refresh
+
     sub.add_parser("migrate", help="upgrade the store to this norte's schema (writes do it too)")
     sub.add_parser("formats", help="list the formats norte reads")
     sub.add_parser("settings", help="list settings with their sources and defaults")
@@ -200,6 +204,14 @@ def _run(args: argparse.Namespace) -> int:
         from norte.publish.cli import run as run_report
 
         return run_report(args, db)
+    if args.command in ("calendar", "refresh"):
+        from norte.refresh import cli as refresh_cli
+
+        if args.command == "calendar":
+            return refresh_cli.run_calendar(args, db, config)
+        out = Path(settings.resolve("out", args.out, config, config_path))
+        base_url = settings.resolve("base_url", None, config, config_path)
+        return refresh_cli.run_refresh(args, db, out, config, base_url or None)
     if args.command == "loads":
         from norte.query import run_loads
 
