@@ -19,9 +19,11 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
+from norte.alerts import Watch, evaluate
 from norte.errors import StoreBusyError
 from norte.fetch.http import Client
 from norte.fetch.live import CONNECTORS, Saved
+from norte.refresh.changes import Changes
 from norte.refresh.lock import refresh_lock
 from norte.refresh.run import marker_path, refresh
 from norte.sources import census_api
@@ -111,8 +113,15 @@ def test_two_runs_in_a_row(
     monkeypatch.setenv("NORTE_CENSUS_API_URL", url)
     site = tmp_path / "site"
     dl = tmp_path / "downloads"
-    first = refresh(stale, site, CENSUS_CFG, downloads=dl, now=NOW, progress=sys.stderr)
+    watch = [Watch("census", "release", source="census")]
+
+    def alerts(ch: Changes) -> list[dict[str, Any]]:
+        return [a.to_json() for a in evaluate(ch, watch)]
+
+    kw: dict[str, Any] = {"downloads": dl, "now": NOW, "on_changes": alerts}
+    first = refresh(stale, site, CENSUS_CFG, **kw)
     assert first.fetched == ["census"] and len(asked) == 1
+    assert [a["detail"]["period"] for a in first.alerts] == ["2024-12-01"]
     assert first.recomputed and first.changes.loaded
     assert {(p["source"], p["period"]) for p in first.changes.new_periods} == {
         ("census", "2024-12-01")
@@ -124,8 +133,9 @@ def test_two_runs_in_a_row(
         )
         assert s.con.execute("SELECT count(*) FROM findings").fetchall()[0][0] > 0
     before = (file_hash(stale), tree_hash(site), file_hash(marker_path(stale)))
-    second = refresh(stale, site, CENSUS_CFG, downloads=dl, now=NOW, progress=sys.stderr)
+    second = refresh(stale, site, CENSUS_CFG, **kw)
     assert second.fetched == [] and len(asked) == 1  # nothing due: nothing asked
+    assert second.alerts == []
     assert not second.recomputed and second.changes.empty()
     assert (file_hash(stale), tree_hash(site), file_hash(marker_path(stale))) == before
 
