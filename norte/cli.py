@@ -97,6 +97,9 @@ def _parser() -> argparse.ArgumentParser:
     from norte.accounts.cli import add_parser as add_accounts
 
     add_accounts(sub)
+    from norte.refresh.cli import add_parsers as add_refresh
+
+    add_refresh(sub)  # calendar, refresh
 
     sub.add_parser("migrate", help="upgrade the store to this norte's schema (writes do it too)")
     sub.add_parser("formats", help="list the formats norte reads")
@@ -217,6 +220,14 @@ def _run(args: argparse.Namespace) -> int:
 
         path = resolve_path(settings.resolve("accounts", args.accounts, config, config_path), db)
         return run_accounts(args, path)
+    if args.command in ("calendar", "refresh"):
+        from norte.refresh import cli as refresh_cli
+
+        if args.command == "calendar":
+            return refresh_cli.run_calendar(args, db, config)
+        out = Path(settings.resolve("out", args.out, config, config_path))
+        base_url = settings.resolve("base_url", None, config, config_path)
+        return refresh_cli.run_refresh(args, db, out, config, base_url or None)
     if args.command == "loads":
         from norte.query import run_loads
 

@@ -1,0 +1,1 @@
+"""``norte calendar`` and ``norte refresh``: the release calendar and the release-day run."""
