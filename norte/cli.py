@@ -91,6 +91,10 @@ def _parser() -> argparse.ArgumentParser:
 
     add_report(sub)
 
+    from norte.classify.cli import add_parser as add_codes
+
+    add_codes(sub)
+
     sub.add_parser("migrate", help="upgrade the store to this norte's schema (writes do it too)")
     sub.add_parser("formats", help="list the formats norte reads")
     sub.add_parser("settings", help="list settings with their sources and defaults")
@@ -200,6 +204,10 @@ def _run(args: argparse.Namespace) -> int:
         from norte.publish.cli import run as run_report
 
         return run_report(args, db)
+    if args.command == "codes":
+        from norte.classify.cli import run as run_codes
+
+        return run_codes(args, db)
     if args.command == "loads":
         from norte.query import run_loads
 

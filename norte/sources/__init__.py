@@ -16,6 +16,11 @@ import zlib
 from pathlib import Path
 from types import ModuleType
 
+from norte.classify import bea as classify_bea
+from norte.classify import hs as classify_hs
+from norte.classify import naics as classify_naics
+from norte.classify import scheduleb as classify_scheduleb
+from norte.classify import scian as classify_scian
 from norte.errors import FormatError
 from norte.sources import (
     bts_crossings,
@@ -55,6 +60,12 @@ REGISTRY: dict[str, ModuleType] = {
     statcan_derived.FORMAT: statcan_derived,
     fred_csv.FORMAT: fred_csv,
     census_ft900.FORMAT: census_ft900,
+    # Classification files (crosswalk tables, not observations): norte/classify.
+    classify_scheduleb.FORMAT: classify_scheduleb,
+    classify_naics.FORMAT: classify_naics,
+    classify_hs.FORMAT: classify_hs,
+    classify_bea.FORMAT: classify_bea,
+    classify_scian.FORMAT: classify_scian,
 }
 
 
