@@ -148,7 +148,6 @@ def test_no_whole_file_in_shared_data_is_called_damaged(shared: Path) -> None:
 #: FRED CSV, FT-900 — left this list when their readers landed; tests/sources cover them.)
 SCHEDULE_C = "census/concordance/country-codes-schedule-c-27JAN21.txt"
 KNOWN = [
-    ("statcan/1410028701-eng.csv", "Statistics Canada", "'as displayed' download layout"),
     ("census/concordance/country-codes-schedule-c-27JAN21.txt", "Census", "Schedule C country"),
     ("census/api-csv/imports-hs6-seafood-by-country-2020-derived.csv.gz", "Census", "API rows"),
     ("transborder/codes_all.xls", "Transportation Statistics", "TransBorder code lists"),

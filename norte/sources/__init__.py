@@ -38,6 +38,7 @@ from norte.sources import (
     seed,
     spi_mexico,
     statcan_derived,
+    statcan_displayed,
     statcan_table,
     transborder,
 )
@@ -58,6 +59,7 @@ REGISTRY: dict[str, ModuleType] = {
     se_sic_products.FORMAT: se_sic_products,
     statcan_table.FORMAT: statcan_table,
     statcan_derived.FORMAT: statcan_derived,
+    statcan_displayed.FORMAT: statcan_displayed,
     fred_csv.FORMAT: fred_csv,
     census_ft900.FORMAT: census_ft900,
     # Classification files (crosswalk tables, not observations): norte/classify.

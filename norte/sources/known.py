@@ -92,13 +92,6 @@ TABLE: tuple[Known, ...] = (
         head=r"^[^\n]*\bREF_DATE\W+GEO\W+DGUID\b[^\n]*\bVECTOR\W+COORDINATE\W+VALUE\b",
     ),
     Known(
-        "Statistics Canada",
-        "a table in the 'as displayed' download layout ({title})",
-        "for machine reading, Statistics Canada also offers the full-table CSV",
-        head=r'(?m)^"?Table: \d{2}-\d{2}-\d{4}-\d{2}\b',
-        title=r'^\W*"?([^"\n]*?)(?:\s\d{1,2})*"?\n',  # without its footnote numbers
-    ),
-    Known(
         "FRED, Federal Reserve Bank of St. Louis",
         "a FRED series CSV (series {title})",
         head=r"^\W*observation_date,[A-Za-z0-9_]+\s*\n\d{4}-\d{2}-\d{2},",
