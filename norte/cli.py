@@ -100,6 +100,9 @@ def _parser() -> argparse.ArgumentParser:
     from norte.refresh.cli import add_parsers as add_refresh
 
     add_refresh(sub)  # calendar, refresh
+    from norte.classify.cli import add_parser as add_codes
+
+    add_codes(sub)
 
     sub.add_parser("migrate", help="upgrade the store to this norte's schema (writes do it too)")
     sub.add_parser("formats", help="list the formats norte reads")
@@ -228,6 +231,10 @@ def _run(args: argparse.Namespace) -> int:
         out = Path(settings.resolve("out", args.out, config, config_path))
         base_url = settings.resolve("base_url", None, config, config_path)
         return refresh_cli.run_refresh(args, db, out, config, base_url or None)
+    if args.command == "codes":
+        from norte.classify.cli import run as run_codes
+
+        return run_codes(args, db)
     if args.command == "loads":
         from norte.query import run_loads
 

@@ -146,20 +146,10 @@ def test_no_whole_file_in_shared_data_is_called_damaged(shared: Path) -> None:
 
 #: (Formats norte reads now — INEGI BCMM, GDP and IGAE, the SE pages, StatCan full tables,
 #: FRED CSV, FT-900 — left this list when their readers landed; tests/sources cover them.)
+SCHEDULE_C = "census/concordance/country-codes-schedule-c-27JAN21.txt"
 KNOWN = [
-    ("statcan/1410028701-eng.csv", "Statistics Canada", "'as displayed' download layout"),
-    ("census/concordance/exp-code-2019.txt", "U.S. Census Bureau", "Schedule B export concord"),
-    ("census/concordance/expconcord17.xls", "U.S. Census Bureau", "export concordance workbook"),
     ("census/concordance/country-codes-schedule-c-27JAN21.txt", "Census", "Schedule C country"),
     ("census/api-csv/imports-hs6-seafood-by-country-2020-derived.csv.gz", "Census", "API rows"),
-    ("classifications/2022_to_2017_NAICS.xlsx", "U.S. Census Bureau", "NAICS concordance"),
-    (
-        "classifications/BEA-Industry-and-Commodity-Codes-and-NAICS-Concordance.xlsx",
-        "Bureau of Economic Analysis",
-        "NAICS concordance workbook",
-    ),
-    ("classifications/scian_2023_categorias_y_productos.xlsx", "INEGI", "SCIAN classification"),
-    ("classifications/HS2022toHS2017ConversionAndCorrelationTables.xlsx", "United Nations", "HS"),
     ("transborder/codes_all.xls", "Transportation Statistics", "TransBorder code lists"),
 ]
 
@@ -207,12 +197,12 @@ def test_a_registered_reader_wins_over_the_table(
 
 
 def test_known_formats_in_one_command_are_all_reported(shared: Path, db: Path) -> None:
-    files = [shared / rel for rel, _, _ in KNOWN[:5]]
+    files = [shared / rel for rel, _, _ in KNOWN]
     err = fails(db, "ingest", *files)
-    assert "5 file(s) could not be loaded" in err
+    assert f"{len(files)} file(s) could not be loaded" in err
     for f in files:
         assert f"  - {f}: " in err
-    assert err.count("norte does not read this format yet") == 5
+    assert err.count("norte does not read this format yet") == len(files)
 
 
 def test_every_bad_file_is_reported(shared: Path, db: Path, tmp_path: Path) -> None:
@@ -236,11 +226,11 @@ def test_every_bad_file_is_reported(shared: Path, db: Path, tmp_path: Path) -> N
 def test_folder_with_nothing_readable_fails(shared: Path, db: Path, tmp_path: Path) -> None:
     folder = tmp_path / "downloads"
     folder.mkdir()
-    for rel in ("census/concordance/exp-code-2019.txt", "statcan/1410028701-eng.csv", "README.md"):
+    for rel in (SCHEDULE_C, "transborder/codes_all.xls", "README.md"):
         shutil.copy(shared / rel, folder)
     err = fails(db, "ingest", folder)
     assert f"no file under {folder} is in a format norte reads; 3 file(s) skipped" in err
-    assert "1410028701-eng.csv (a table in the 'as displayed' download layout" in err
+    assert "codes_all.xls (the TransBorder code lists" in err
     assert "not read yet" in err
     assert "norte formats" in err
     assert "0 file(s) loaded" not in err
@@ -258,21 +248,18 @@ def test_folder_with_readable_and_other_files(shared: Path, tmp_path: Path) -> N
     folder = tmp_path / "data"
     folder.mkdir()
     shutil.copy(shared / API, folder)
-    for rel in (
-        "README.md",
-        "classifications/2022_to_2017_NAICS.xlsx",
-        "census/concordance/exp-code-2019.txt",
-        "statcan/1410028701-eng.csv",
-    ):
+    for rel in ("README.md", SCHEDULE_C, "transborder/codes_all.xls"):
         shutil.copy(shared / rel, folder)
     (folder / ".gitkeep").touch()  # an empty file that is no data file: skipped, not an error
     db = tmp_path / "fresh.duckdb"
     r = norte(db, "ingest", folder)
     assert r.returncode == 0, r.stderr
     assert "36,283 rows added" in r.stderr
-    assert "skipped 5 file(s) no source reads" in r.stderr
-    assert "1 × a NAICS concordance workbook from U.S. Census Bureau" in r.stderr
-    assert "1 × a table in the 'as displayed' download layout from Statistics Canada" in r.stderr
+    assert "skipped 4 file(s) no source reads" in r.stderr
+    assert "1 × the Schedule C country code list from U.S. Census Bureau" in r.stderr
+    assert "1 × the TransBorder code lists (codes_all.xls) from U.S. Bureau of Transportation" in (
+        r.stderr
+    )
     again = norte(db, "ingest", folder)
     assert again.returncode == 0, again.stderr
     assert "already loaded" in again.stderr and "0 file(s) loaded" in again.stderr

@@ -16,6 +16,11 @@ import zlib
 from pathlib import Path
 from types import ModuleType
 
+from norte.classify import bea as classify_bea
+from norte.classify import hs as classify_hs
+from norte.classify import naics as classify_naics
+from norte.classify import scheduleb as classify_scheduleb
+from norte.classify import scian as classify_scian
 from norte.errors import FormatError
 from norte.sources import (
     bts_crossings,
@@ -35,6 +40,7 @@ from norte.sources import (
     seed,
     spi_mexico,
     statcan_derived,
+    statcan_displayed,
     statcan_table,
     statcan_wds,
     transborder,
@@ -57,12 +63,19 @@ REGISTRY: dict[str, ModuleType] = {
     se_sic_products.FORMAT: se_sic_products,
     statcan_table.FORMAT: statcan_table,
     statcan_derived.FORMAT: statcan_derived,
+    statcan_displayed.FORMAT: statcan_displayed,
     fred_csv.FORMAT: fred_csv,
     fred_api.FORMAT: fred_api,
     census_ft900.FORMAT: census_ft900,
     worldbank_api.FORMAT: worldbank_api,
     statcan_wds.FORMAT: statcan_wds,
     inegi_api.FORMAT: inegi_api,
+    # Classification files (crosswalk tables, not observations): norte/classify.
+    classify_scheduleb.FORMAT: classify_scheduleb,
+    classify_naics.FORMAT: classify_naics,
+    classify_hs.FORMAT: classify_hs,
+    classify_bea.FORMAT: classify_bea,
+    classify_scian.FORMAT: classify_scian,
 }
 
 

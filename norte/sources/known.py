@@ -92,13 +92,6 @@ TABLE: tuple[Known, ...] = (
         head=r"^[^\n]*\bREF_DATE\W+GEO\W+DGUID\b[^\n]*\bVECTOR\W+COORDINATE\W+VALUE\b",
     ),
     Known(
-        "Statistics Canada",
-        "a table in the 'as displayed' download layout ({title})",
-        "for machine reading, Statistics Canada also offers the full-table CSV",
-        head=r'(?m)^"?Table: \d{2}-\d{2}-\d{4}-\d{2}\b',
-        title=r'^\W*"?([^"\n]*?)(?:\s\d{1,2})*"?\n',  # without its footnote numbers
-    ),
-    Known(
         "FRED, Federal Reserve Bank of St. Louis",
         "a FRED series CSV (series {title})",
         head=r"^\W*observation_date,[A-Za-z0-9_]+\s*\n\d{4}-\d{2}-\d{2},",
@@ -124,47 +117,9 @@ TABLE: tuple[Known, ...] = (
     ),
     Known(
         "U.S. Census Bureau",
-        "a Schedule B export concordance (exp-code.txt, fixed width)",
-        "a classification file (HS10 → SITC, End-Use, NAICS), not statistics",
-        head=r"^\d{10} {2,}\S[^\n]{100,}\n\d{10} {2,}\S",
-    ),
-    Known(
-        "U.S. Census Bureau",
-        "an export concordance workbook (expconcord)",
-        "a classification file (HS10 → SITC, End-Use, NAICS), not statistics",
-        cells=r"(?m)^commodity\tdescriptn\tabbreviatn\b",
-    ),
-    Known(
-        "U.S. Census Bureau",
         "the Schedule C country code list",
         "norte ships the Schedule C codes it uses (norte/data/codes/partner.csv)",
         head=r"Schedule C - Country List",
-    ),
-    Known(
-        "U.S. Census Bureau",
-        "a NAICS concordance workbook ({title})",
-        "a classification file, not statistics",
-        cells=r"\d{4} NAICS U\.S\. Matched to \d{4} NAICS",
-        title=r"^\s*([^\t\n]+)",
-    ),
-    Known(
-        "U.S. Bureau of Economic Analysis",
-        "the BEA industry and commodity codes to NAICS concordance workbook",
-        "a classification file, not statistics",
-        cells=r"(?m)^BEA Industry and Commodity Codes",
-    ),
-    Known(
-        "INEGI",
-        "a SCIAN classification workbook ({title})",
-        "a classification file, not statistics",
-        cells=r"(?m)^Sistema de Clasificación Industrial de América del Norte",
-        title=r"^\s*([^\t\n]+)",
-    ),
-    Known(
-        "United Nations Statistics Division",
-        "HS conversion and correlation tables",
-        "a classification file, not statistics",
-        sheets=r"^HS ?\d{4}\s*-\s*HS ?\d{4}",
     ),
     Known(
         "U.S. Bureau of Transportation Statistics",

@@ -90,6 +90,47 @@ def _v3_to_v4(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
+def _v4_to_v5(con: duckdb.DuckDBPyConnection) -> None:
+    """The classification crosswalk tables and their summary view (frozen DDL of version 5)."""
+    con.execute(
+        """CREATE TABLE IF NOT EXISTS crosswalk_pairs (
+    load_id BIGINT NOT NULL,
+    from_scheme VARCHAR NOT NULL,
+    from_code VARCHAR NOT NULL,
+    to_scheme VARCHAR NOT NULL,
+    to_code VARCHAR NOT NULL,
+    relation VARCHAR NOT NULL CHECK (relation IN ('1:1', '1:n', 'n:1', 'n:n')),
+    agency_relation VARCHAR,
+    note VARCHAR,
+    PRIMARY KEY (load_id, from_scheme, from_code, to_scheme, to_code)
+)"""
+    )
+    con.execute(
+        """CREATE TABLE IF NOT EXISTS classification_codes (
+    load_id BIGINT NOT NULL,
+    scheme VARCHAR NOT NULL,
+    code VARCHAR NOT NULL,
+    label_en VARCHAR,
+    label_es VARCHAR,
+    label_fr VARCHAR,
+    trinational BOOLEAN,
+    note VARCHAR,
+    PRIMARY KEY (load_id, scheme, code)
+)"""
+    )
+    con.execute(
+        """CREATE OR REPLACE VIEW crosswalks AS
+SELECT p.from_scheme, p.to_scheme, p.load_id, l.location, l.sha256, l.vintage,
+       count(*) AS pairs,
+       count(*) FILTER (WHERE p.relation = '1:1') AS one_to_one,
+       count(*) FILTER (WHERE p.relation = '1:n') AS one_to_many,
+       count(*) FILTER (WHERE p.relation = 'n:1') AS many_to_one,
+       count(*) FILTER (WHERE p.relation = 'n:n') AS many_to_many
+FROM crosswalk_pairs p JOIN loads l USING (load_id)
+GROUP BY ALL ORDER BY p.from_scheme, p.to_scheme, p.load_id"""
+    )
+
+
 #: The upgrades, in order. Version 1 (``observations`` a table with TransBorder long) has no
 #: step: such stores are refused with a message to make them again.
 STEPS: tuple[Step, ...] = (
@@ -101,6 +142,12 @@ STEPS: tuple[Step, ...] = (
         _v2_to_v3,
     ),
     Step(3, 4, "finding_reviews: editors' published/dismissed decisions on findings", _v3_to_v4),
+    Step(
+        4,
+        5,
+        "classification crosswalks: crosswalk_pairs, classification_codes, view crosswalks",
+        _v4_to_v5,
+    ),
 )
 
 

@@ -9,8 +9,10 @@ the step that upgrades a store of the previous version in :mod:`norte.store.migr
 from __future__ import annotations
 
 #: 1: first store; 2: TransBorder stored wide (``transborder_wide``, ``observations`` a view);
-#: 3: no fixed goal count in ``stakeholder_goals.parent`` (the goals code validates parents).
-SCHEMA_VERSION = 4
+#: 3: no fixed goal count in ``stakeholder_goals.parent`` (the goals code validates parents);
+#: 4: ``finding_reviews``; 5: classification crosswalks (``crosswalk_pairs``,
+#: ``classification_codes``, view ``crosswalks``).
+SCHEMA_VERSION = 5
 
 #: Columns that identify one observed number (a series point), vintage excluded.
 KEY_COLUMNS: tuple[str, ...] = (
@@ -116,6 +118,45 @@ def _observation_select(col: str, measure: str, unit: str, cond: str) -> str:
 
 
 _PARTITION = ", ".join(KEY_COLUMNS)
+
+
+#: Classification crosswalks (issue #18, schema 5), loaded by the readers of
+#: ``norte/classify``: one row per (from code, to code) pair of one agency file (``load_id``),
+#: the pair's relation computed from the file's pairs, and the codes' labels. Kept apart from
+#: ``observations``: they are not statistics.
+CROSSWALK_DDL: tuple[str, ...] = (
+    """CREATE TABLE IF NOT EXISTS crosswalk_pairs (
+    load_id BIGINT NOT NULL,
+    from_scheme VARCHAR NOT NULL,
+    from_code VARCHAR NOT NULL,
+    to_scheme VARCHAR NOT NULL,
+    to_code VARCHAR NOT NULL,
+    relation VARCHAR NOT NULL CHECK (relation IN ('1:1', '1:n', 'n:1', 'n:n')),
+    agency_relation VARCHAR,
+    note VARCHAR,
+    PRIMARY KEY (load_id, from_scheme, from_code, to_scheme, to_code)
+)""",
+    """CREATE TABLE IF NOT EXISTS classification_codes (
+    load_id BIGINT NOT NULL,
+    scheme VARCHAR NOT NULL,
+    code VARCHAR NOT NULL,
+    label_en VARCHAR,
+    label_es VARCHAR,
+    label_fr VARCHAR,
+    trinational BOOLEAN,
+    note VARCHAR,
+    PRIMARY KEY (load_id, scheme, code)
+)""",
+    """CREATE OR REPLACE VIEW crosswalks AS
+SELECT p.from_scheme, p.to_scheme, p.load_id, l.location, l.sha256, l.vintage,
+       count(*) AS pairs,
+       count(*) FILTER (WHERE p.relation = '1:1') AS one_to_one,
+       count(*) FILTER (WHERE p.relation = '1:n') AS one_to_many,
+       count(*) FILTER (WHERE p.relation = 'n:1') AS many_to_one,
+       count(*) FILTER (WHERE p.relation = 'n:n') AS many_to_many
+FROM crosswalk_pairs p JOIN loads l USING (load_id)
+GROUP BY ALL ORDER BY p.from_scheme, p.to_scheme, p.load_id""",
+)
 
 
 def _cols(cols: tuple[tuple[str, str], ...]) -> str:
@@ -317,4 +358,5 @@ QUALIFY row_number() OVER (PARTITION BY goal_id, target_id
     headline_en VARCHAR NOT NULL,
     decided_at TIMESTAMP NOT NULL
 )""",
+    *CROSSWALK_DDL,
 )

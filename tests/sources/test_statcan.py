@@ -12,7 +12,7 @@ import pytest
 
 from norte import sources
 from norte.errors import InputError, UnknownCodeError
-from norte.sources import statcan_derived, statcan_table
+from norte.sources import statcan_derived, statcan_displayed, statcan_table
 from norte.store import Store
 
 REPO = Path(__file__).resolve().parents[2]
@@ -37,7 +37,8 @@ def test_detects_each_layout(shared: Path) -> None:
     assert sources.detect(shared / FDI) is statcan_table
     assert sources.detect(shared / NAPCS) is statcan_table
     assert sources.detect(shared / GDP) is statcan_derived
-    assert sources.detect(shared / "statcan/1410028701-eng.csv") is None  # "as displayed"
+    # "as displayed": its own reader (tests/sources/test_statcan_displayed.py)
+    assert sources.detect(shared / "statcan/1410028701-eng.csv") is statcan_displayed
 
 
 def test_fdi_full_table_every_row(shared: Path, store: Store) -> None:

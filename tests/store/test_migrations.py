@@ -23,6 +23,7 @@ from norte.store.schema import SCHEMA_VERSION
 
 REPO = Path(__file__).resolve().parents[2]
 V2_COMMIT = "0bfe5b4"  # the last landed commit of schema version 2
+V4_COMMIT = "44e636c"  # a landed commit of schema version 4 (before the crosswalk tables)
 
 GOALS = """
 [[goals]]
@@ -49,16 +50,17 @@ citation = "ACME board resolution 2025-03"
 DATA = ("observations", "loads", "findings", "goal_status", "stakeholder_goals")
 
 
-def _old_code(tmp: Path) -> Path:
-    """The landed code of schema version 2, extracted from git; fails loudly without git."""
-    dest = tmp / "v2-code"
+def _old_code(tmp: Path, commit: str = V2_COMMIT) -> Path:
+    """The landed code of an older schema version, extracted from git; fails loudly without
+    git."""
+    dest = tmp / f"code-{commit}"
     dest.mkdir()
     archive = subprocess.run(
-        ["git", "-C", str(REPO), "archive", V2_COMMIT, "norte"], capture_output=True
+        ["git", "-C", str(REPO), "archive", commit, "norte"], capture_output=True
     )
     if archive.returncode != 0:
         pytest.fail(
-            f"cannot extract commit {V2_COMMIT} from git ({archive.stderr.decode()[:300]}): the "
+            f"cannot extract commit {commit} from git ({archive.stderr.decode()[:300]}): the "
             "migration test needs the repository history (a full clone)"
         )
     subprocess.run(["tar", "-x", "-C", str(dest)], input=archive.stdout, check=True)
@@ -160,9 +162,10 @@ def _rows_differ(a: Path, b: Path, table: str) -> int:
 
 
 def test_steps_reach_the_current_version() -> None:
-    assert SCHEMA_VERSION == 4
-    assert [(s.from_version, s.to_version) for s in plan(2)] == [(2, 3), (3, 4)]
-    assert [(s.from_version, s.to_version) for s in plan(3)] == [(3, 4)]
+    assert SCHEMA_VERSION == 5
+    assert [(s.from_version, s.to_version) for s in plan(2)] == [(2, 3), (3, 4), (4, 5)]
+    assert [(s.from_version, s.to_version) for s in plan(3)] == [(3, 4), (4, 5)]
+    assert [(s.from_version, s.to_version) for s in plan(4)] == [(4, 5)]
     assert all(s.description for s in STEPS)
     assert plan(1) == []  # version 1 cannot be upgraded (refused with a message)
 
@@ -174,8 +177,8 @@ def test_v2_store_upgrades_with_identical_data(
     with Store(db) as s:
         assert s.count("loads") == 4
     err = capsys.readouterr().err
-    assert f"norte: upgraded store {db} from schema 2 to 4" in err
-    assert _version(db) == "[('4',)]"
+    assert f"norte: upgraded store {db} from schema 2 to 5" in err
+    assert _version(db) == "[('5',)]"
     for table in DATA:
         assert _rows_differ(v2_store, db, table) == 0, table
     # A second open upgrades nothing and says nothing.
@@ -220,7 +223,7 @@ def test_read_only_open_of_a_v2_store_says_how_to_upgrade(
     assert "norte migrate" in capsys.readouterr().err
     assert db.read_bytes() == before
     assert cli.main(["--db", str(db), "migrate"]) == 0
-    assert "from schema 2 to 4" in capsys.readouterr().err
+    assert "from schema 2 to 5" in capsys.readouterr().err
     assert cli.main(["--db", str(db), "query", "SELECT count(*) AS n FROM loads", "--json"]) == 0
     assert '"n": 4' in capsys.readouterr().out
 
@@ -282,4 +285,39 @@ def test_killed_migration_leaves_the_v2_store_intact(v2_store: Path, tmp_path: P
     assert checks == [(1,)]  # still the v2 table
     with Store(db) as s:  # and it still upgrades
         assert s.count("loads") == 4
-    assert _version(db) == "[('4',)]"
+    assert _version(db) == "[('5',)]"
+
+
+def test_v4_store_gains_the_crosswalk_tables_and_keeps_its_rows(
+    shared: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The v4 -> v5 step: a store made by the landed v4 code (one Census API file) upgrades, keeps
+    its rows and ends with the structure of a fresh store (crosswalk tables included)."""
+    code = _old_code(tmp_path, V4_COMMIT)
+    v4 = tmp_path / "v4.duckdb"
+    _run_old(
+        code,
+        "-m",
+        "norte.cli",
+        "--db",
+        str(v4),
+        "ingest",
+        str(shared / "census/api/exports-country-2013-2024.json.gz"),
+    )
+    assert _version(v4) == "[('4',)]"
+    db = tmp_path / "upgraded.duckdb"
+    shutil.copy(v4, db)
+    with Store(db) as s:
+        assert s.con.execute("SELECT count(*) FROM crosswalk_pairs").fetchall() == [(0,)]
+    assert f"norte: upgraded store {db} from schema 4 to 5" in capsys.readouterr().err
+    assert _version(db) == "[('5',)]"
+    for table in ("observations", "loads"):
+        assert _rows_differ(v4, db, table) == 0, table
+    fresh = tmp_path / "fresh.duckdb"
+    Store(fresh).close()
+    cons = [duckdb.connect(str(p), read_only=True) for p in (db, fresh)]
+    try:
+        assert _structure(cons[0]) == _structure(cons[1])
+    finally:
+        for c in cons:
+            c.close()
