@@ -32,6 +32,7 @@ PAGE = "report.html"
 
 #: chart sections of the report, in order: (section, catalog key of its heading)
 CHART_SECTIONS = (
+    ("goals", "report_charts_goals"),
     ("partners", "report_charts_partners"),
     ("sources", "report_charts_sources"),
     ("maps", "report_charts_maps"),
