@@ -233,3 +233,27 @@ def bars(
     spec["encoding"] = enc
     fields = [x, color, y] if color else [x, y]
     return make(chart_id, title, note, spec, to_csv(rows, fields), locale)
+
+
+def sparkline(values: Sequence[float], colour: str, width: int = 120, height: int = 30) -> str:
+    """A small inline SVG line of ``values`` (oldest first) ending in a dot of ``colour`` (the
+    light's), for the board's small multiples. Decorative (``aria-hidden``): the number that
+    decided the light is printed next to it. Empty for fewer than two values."""
+    if len(values) < 2:
+        return ""
+    lo, hi = min(values), max(values)
+    span = (hi - lo) or 1.0
+    pad = 3.0
+    step = (width - 2 * pad) / (len(values) - 1)
+    pts = [
+        (pad + i * step, pad + (height - 2 * pad) * (1 - (v - lo) / span))
+        for i, v in enumerate(values)
+    ]
+    path = " ".join(f"{x:.1f},{y:.1f}" for x, y in pts)
+    x1, y1 = pts[-1]
+    return (
+        f'<svg class="spark" width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
+        f'aria-hidden="true" focusable="false"><polyline fill="none" stroke="{PALETTE[0]}" '
+        f'stroke-width="1.5" points="{path}"/><circle cx="{x1:.1f}" cy="{y1:.1f}" r="3.2" '
+        f'fill="{colour}"/></svg>'
+    )

@@ -7,17 +7,19 @@ Strings specific to these pages live in ``norte/goals/i18n.toml`` (en/es/fr)."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 import tomllib
 from functools import cache
 from importlib import resources
 from typing import Any
 
-from norte.goals.catalog import Goal, Target, load_shared
+from norte.goals.catalog import Goal, IndicatorRef, Target, load_shared
 from norte.goals.stakeholders import Light, lights, stakeholder_goals
 from norte.goals.status import _path, history, period_of, series, vintages, years
 from norte.publish import charts as ch
 from norte.publish.context import NavItem, PageContext, SiteContext
 from norte.publish.pages import PageFamily
+from norte.publish.pages import reasoning as rs
 
 COLORS = {
     "on_track": "#0b6e4f",
@@ -260,14 +262,73 @@ def _chart(
     return chart
 
 
+def words(ctx: PageContext, unit: str | None, freq: str | None) -> rs.Words:
+    """The reasoning chart's words and formatters in the page's language."""
+    return rs.Words(
+        t=lambda k: gt(ctx.lang, k),
+        num=lambda v: _fmt(ctx, v, unit),
+        rate=lambda v: ctx.tr.pct(v),
+        period=lambda d: _period(d, freq),
+    )
+
+
+def reasoning_chart(
+    ctx: PageContext, goal: Goal, ref: IndicatorRef, x: Light, title: str, unit: str | None
+) -> ch.Chart | None:
+    """The chart of an assessed indicator that draws its method's reasoning
+    (:mod:`norte.publish.pages.reasoning`), from the series at its newest input vintage."""
+    a = ref.assess
+    if a is None or x.status.status in ("no_data", "no_target"):
+        return None
+    vs = vintages(ctx.con, ref.id)
+    if not vs:
+        return None
+    rows, freq, varying = series(ctx.con, ref.id, dict(ref.select), vs[-1])
+    if not rows or varying or freq is None:
+        return None
+    bench: list[tuple[dt.date, float]] = []
+    if a.benchmark is not None and (bvs := vintages(ctx.con, a.benchmark)):
+        bench, _, bvary = series(ctx.con, a.benchmark, dict(a.benchmark_select), bvs[-1])
+        bench = [] if bvary else bench
+    div, y_title = axis_scale(ctx, unit)
+    lang = ctx.lang
+    chart_title = gt(lang, "reason_title", title=title)
+    spec, out = rs.reasoning_spec(
+        chart_title, a, x.status, rows, freq, words(ctx, unit, freq), div, y_title, bench
+    )
+    vintage = ctx.tr.date(vs[-1])
+    kind = "base" if a.method == "benchmark" and a.base_period else a.method
+    note = gt(
+        lang, f"reason_note_{kind}", citation=a.citation, years=a.window_years, vintage=vintage
+    )
+    chart = ch.make(
+        re.sub(r"[^A-Za-z0-9]+", "-", f"goal-{goal.id}-{x.id}").strip("-"),
+        chart_title,
+        note,
+        spec,
+        ch.to_csv(out, ["period", "series", "value"]),
+        ctx.tr.d3,
+    )
+    chart.alt = f"{chart_title}. {x.status.reason}. " + "; ".join(
+        f"{r['series']} {str(r['period'])[:7]}: {r['value']}" for r in out[-4:]
+    )
+    return chart
+
+
 def _views(ctx: PageContext, g: Goal, ls: list[Light]) -> list[dict[str, Any]]:
     units = _units()
     targets = {t.id: t for t in g.targets} | {c.id: c.target for c in g.commitments}
+    refs = {r.key: r for r in g.indicators}
     out = []
     for x in ls:
         t = targets.get(x.id)
         unit = (t.unit if t and t.unit else None) or units.get(x.indicator_id or "")
         v = light_view(ctx, x, unit, t)
+        ref = refs.get(x.id)
+        if x.kind == "indicator" and ref is not None and ref.assess is not None:
+            rchart = reasoning_chart(ctx, g, ref, x, v["title"], unit)
+            if rchart is not None:
+                v["chart"] = ctx.publish_chart(rchart)
         if x.kind == "target" and t is not None:
             chart = _chart(ctx, g, t, v["title"], x, unit)
             if chart is not None:
@@ -346,6 +407,12 @@ def render(ctx: PageContext) -> None:
             for c in extra
             if c.parent == g.number
         ]
+        views = _views(ctx, g, d["lights"][g.id])
+        # the report (PDF) prints every light's chart under its goal
+        from norte.publish.pages.report import add_charts
+
+        heading = f"{gt(lang, 'goal_n', n=g.number)}. {g.title[lang]}"
+        add_charts(ctx, "goals", [v["chart"] for v in views if v["chart"]], heading=heading)
         ctx.write_page(
             f"goal-{g.number}.html",
             "goal.html",
@@ -357,7 +424,7 @@ def render(ctx: PageContext) -> None:
                 "citation": g.citation,
                 "data_gaps": g.data_gaps.get(lang),
             },
-            lights=_views(ctx, g, d["lights"][g.id]),
+            lights=views,
             children=children,
             method=gt(lang, "method_doc", on=ctx.tr.pct(0.05), risk=ctx.tr.pct(0.15)),
         )

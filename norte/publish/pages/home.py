@@ -1,4 +1,5 @@
-"""The home page: top U.S. trading partners (latest month and complete years), partner and
+"""The home page: the board (the four goals and their lights, :mod:`norte.publish.pages.board`),
+the top findings, then the top U.S. trading partners (latest month and complete years), partner and
 source pages, and in seed mode the transcribed figures."""
 
 from __future__ import annotations
@@ -9,6 +10,8 @@ from norte.publish import queries as q
 from norte.publish import trade
 from norte.publish.context import NavItem, PageContext, SiteContext
 from norte.publish.pages import PageFamily
+from norte.publish.pages.board import board
+from norte.publish.pages.goals import gt
 
 PARTNERS = ("MEX", "CAN", "CHN")
 
@@ -67,9 +70,12 @@ def render(ctx: PageContext) -> None:
         for t in top_tables(ctx.site)
     ]
     seed = q.seed_figures(ctx.con) if ctx.mode == "seed" else []
+    lang = ctx.lang
     ctx.write_page(
         "index.html",
         "index.html",
+        board=board(ctx),
+        g=lambda k, **v: gt(lang, k, **v),
         tables=tables,
         partners=[{"code": c, "name": ctx.label("partner", c)} for c in PARTNERS],
         source_pages=ctx.site.cache.get("source_pages", []),

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from norte.publish import queries as q
 from norte.publish.context import NavItem, PageContext, SiteContext
 from norte.publish.pages import PageFamily
+from norte.publish.pages.board import board
 from norte.publish.pages.findings import top_findings
 from norte.publish.pages.goals import goal_summary, gt
 from norte.publish.pages.home import table_note, table_title, top_tables
@@ -32,6 +33,7 @@ PAGE = "report.html"
 
 #: chart sections of the report, in order: (section, catalog key of its heading)
 CHART_SECTIONS = (
+    ("goals", "report_charts_goals"),
     ("partners", "report_charts_partners"),
     ("sources", "report_charts_sources"),
     ("maps", "report_charts_maps"),
@@ -120,7 +122,7 @@ def render(ctx: PageContext) -> None:
         "report.html",
         sections=sections(ctx),
         as_of=data_as_of(ctx),
-        board=goal_summary(ctx),
+        board=board(ctx),
         built_on=built_on(ctx),
         g=lambda k, **v: gt(lang, k, **v),
     )

@@ -1,0 +1,348 @@
+"""The chart of an assessed indicator's light, drawing the reasoning of its method, so a
+reader sees why the light has its colour:
+
+- **threshold** (México, ¿cómo vamos?'s semáforo): the bands as coloured regions — green at or
+  beyond the meta, amber down to the second threshold, red beyond, and a region of its own
+  below zero when a negative value has its own colour — labelled with their limits; the
+  citation of the bands is the chart's note;
+- **direction of travel** (Eurostat): the CAGR window shaded, the compound path from the
+  window's first value to the latest (the rate in its label) and the paths of the grade
+  boundaries (e.g. +1 %, 0 %, −1 % a year from the same start);
+- **benchmark**: the benchmark series and the averaging window, or the base period's value
+  with the bands of the base tolerance (better / near / worse).
+
+:func:`reasoning_spec` is a pure function of the light's :class:`~norte.goals.status.Status`,
+its :class:`~norte.goals.assessment.Assessment` and the stored rows: the drawn band limits and
+path values are the goal data's (tests compare them)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from norte.goals.assessment import Assessment
+from norte.goals.status import Status
+
+Rows = Sequence[tuple[dt.date, float]]
+
+#: light colours of the bands (the pages' light colours) and the negative band
+BAND_COLOURS = {
+    "on_track": "#0b6e4f",
+    "at_risk": "#e69f00",
+    "off_track": "#b3412a",
+    "negative": "#5b2a86",
+}
+LINE = "#0072b2"
+BENCH = "#d55e00"
+GUIDE = "#5b6270"
+#: label colours of the bands: dark enough to read on the pale band (WCAG AA on white)
+BAND_INK = {
+    "on_track": "#0b6e4f",
+    "at_risk": "#8a5a00",
+    "off_track": "#b3412a",
+    "negative": "#5b2a86",
+}
+
+
+@dataclass(frozen=True)
+class Words:
+    """The chart's words in one language and its number and period formatters."""
+
+    t: Callable[[str], str]
+    num: Callable[[float], str]
+    rate: Callable[[float], str]
+    period: Callable[[dt.date], str]
+
+
+def _iso(d: dt.date) -> str:
+    return d.isoformat()
+
+
+def _bands(
+    green: float,
+    amber: float,
+    higher: bool,
+    negative: bool,
+    lo: float,
+    hi: float,
+    w: Words,
+    div: float,
+) -> list[dict[str, Any]]:
+    """Coloured regions of a two-limit light between ``lo`` and ``hi`` (already divided):
+    green at or beyond ``green``, amber at or beyond ``amber``, red beyond; with
+    ``negative``, values below zero get a band of their own."""
+    g, a = green / div, amber / div
+    out: list[dict[str, Any]] = []
+
+    def add(status: str, y0: float, y1: float, label: str) -> None:
+        if y1 > y0:
+            out.append(
+                {
+                    "band": status,
+                    "label": label,
+                    "lo": y0,
+                    "hi": y1,
+                    "mid": (y0 + y1) / 2,
+                    "colour": BAND_COLOURS[status],
+                    "ink": BAND_INK[status],
+                }
+            )
+
+    ge, le = "≥", "≤"
+    if higher:
+        add("on_track", g, hi, f"{w.t('status_on_track')} {ge} {w.num(green)}")
+        add("at_risk", a, g, f"{w.t('status_at_risk')} {ge} {w.num(amber)}")
+        red_lo = 0.0 if negative and a > 0 else lo
+        add("off_track", red_lo, a, f"{w.t('status_off_track')} < {w.num(amber)}")
+        if negative and a > 0:
+            add("negative", lo, 0.0, f"{w.t('band_negative')} < {w.num(0.0)}")
+    else:
+        add("on_track", lo, g, f"{w.t('status_on_track')} {le} {w.num(green)}")
+        add("at_risk", g, a, f"{w.t('status_at_risk')} {le} {w.num(amber)}")
+        add("off_track", a, hi, f"{w.t('status_off_track')} > {w.num(amber)}")
+        if negative:
+            add("negative", lo, min(0.0, g), f"{w.t('band_negative')} < {w.num(0.0)}")
+    return out
+
+
+def _extent(values: Sequence[float]) -> tuple[float, float]:
+    lo, hi = min(values), max(values)
+    pad = (hi - lo) * 0.12 or abs(hi) * 0.1 or 1.0
+    return lo - pad, hi + pad
+
+
+def _compound(
+    start: dt.date, v0: float, rate: float, years: int, last: dt.date
+) -> list[tuple[dt.date, float]]:
+    """``v0`` compounded at ``rate`` a year from ``start``, one point a year, ending at
+    ``last`` (``years`` after ``start``)."""
+    pts = [(start.replace(year=start.year + k), v0 * (1 + rate) ** k) for k in range(years)]
+    return [*pts, (last, v0 * (1 + rate) ** years)]
+
+
+def reasoning_spec(
+    title: str,
+    a: Assessment,
+    st: Status,
+    rows: Rows,
+    freq: str,
+    w: Words,
+    div: float = 1.0,
+    y_title: str | None = None,
+    bench: Rows = (),
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The Vega-Lite spec of the light's chart and its rows (``period, series, value``, the
+    values divided by ``div``). Layers are named (``values``, ``bands``, ``window``, ``cagr``,
+    ``boundaries``, ``benchmark``, ``base``) so the drawn numbers can be checked."""
+    actual = w.t("series_actual")
+    data = sorted(rows)
+    out: list[dict[str, Any]] = [
+        {"period": _iso(p), "series": actual, "value": v / div} for p, v in data
+    ]
+    x: dict[str, Any] = {"field": "period", "type": "temporal", "title": None}
+    if freq == "A":  # annual data labelled as years, one tick a year at most
+        n_years = len({p.year for p, _ in data})
+        x["axis"] = {"format": "%Y", "tickCount": {"interval": "year", "step": 1 + n_years // 12}}
+    higher = a.direction == "higher_is_better"
+    layers: list[dict[str, Any]] = []
+    lines: list[dict[str, Any]] = []  # extra line rows: period, series, value, colour, dash
+    extent: list[float] = [r["value"] for r in out]
+    rules: list[dict[str, Any]] = []
+    window: dict[str, Any] | None = None
+    bands: list[dict[str, Any]] = []
+
+    def line(name: str, pts: Sequence[tuple[dt.date, float]], colour: str, dash: str) -> None:
+        for p, v in pts:
+            lines.append(
+                {
+                    "period": _iso(p),
+                    "series": name,
+                    "value": v / div,
+                    "colour": colour,
+                    "dash": dash,
+                }
+            )
+
+    if a.method == "threshold" and len(a.thresholds) >= 2:
+        green, amber = a.thresholds[0], a.thresholds[1]
+        extent += [green / div, amber / div] + ([0.0] if a.negative_distinct else [])
+        lo, hi = _extent(extent)
+        bands = _bands(green, amber, higher, a.negative_distinct, lo, hi, w, div)
+    elif a.method == "direction" and st.trend_from_period and st.latest_period:
+        start, last = st.trend_from_period, st.latest_period
+        v0 = st.trend_from_value
+        assert v0 is not None
+        window = {"start": _iso(start), "end": _iso(last), "label": w.t("band_window")}
+        s = 1.0 if higher else -1.0
+        for th in a.thresholds:
+            name = f"{w.rate(s * th / 100)} {w.t('per_year')}"
+            pts = _compound(start, v0, s * th / 100, a.window_years, last)
+            line(name, pts, GUIDE, "guide")
+            extent += [v / div for _, v in pts]
+        if st.growth is not None:
+            name = f"{w.t('series_cagr')} {w.rate(st.growth)} {w.t('per_year')}"
+            line(name, _compound(start, v0, st.growth, a.window_years, last), LINE, "cagr")
+    elif a.method == "benchmark" and a.base_period is not None and st.baseline_value is not None:
+        base, bp = st.baseline_value, st.baseline_period
+        assert bp is not None
+        on, risk = a.tolerance
+        s = 1.0 if higher else -1.0
+        green, amber = base + s * on * abs(base), base - s * risk * abs(base)
+        rules.append(
+            {
+                "value": base / div,
+                "label": f"{w.t('series_base')} ({w.period(bp)}): {w.num(base)}",
+            }
+        )
+        extent += [green / div, amber / div]
+        lo, hi = _extent(extent)
+        bands = _bands(green, amber, higher, False, lo, hi, w, div)
+    elif a.method == "benchmark" and bench:
+        line(w.t("series_benchmark"), sorted(bench), BENCH, "bench")
+        extent += [v / div for _, v in bench]
+        if st.baseline_period and st.latest_period:
+            window = {
+                "start": _iso(st.baseline_period),
+                "end": _iso(st.latest_period),
+                "label": w.t("band_window"),
+            }
+    lo, hi = _extent(extent)
+    y_scale = {"domain": [lo, hi], "zero": False, "nice": False}
+    y: dict[str, Any] = {"field": "value", "type": "quantitative", "title": y_title}
+    y["scale"] = y_scale
+    if bands:
+        band_y = {"field": "lo", "type": "quantitative", "scale": y_scale, "title": y_title}
+        layers.append(
+            {
+                "name": "bands",
+                "data": {"values": bands},
+                "mark": {"type": "rect", "opacity": 0.16},
+                "encoding": {
+                    "y": band_y,
+                    "y2": {"field": "hi"},
+                    "color": {"field": "colour", "type": "nominal", "scale": None},
+                },
+            }
+        )
+        layers.append(
+            {
+                "name": "band_labels",
+                "data": {"values": bands},
+                "mark": {"type": "text", "align": "left", "dx": 4, "fontSize": 10},
+                "encoding": {
+                    "x": {"value": 0},
+                    "y": {"field": "mid", "type": "quantitative", "scale": y_scale},
+                    "text": {"field": "label"},
+                    "color": {"field": "ink", "type": "nominal", "scale": None},
+                },
+            }
+        )
+    if window is not None:
+        layers.append(
+            {
+                "name": "window",
+                "data": {"values": [window]},
+                "mark": {"type": "rect", "color": GUIDE, "opacity": 0.1},
+                "encoding": {
+                    "x": {**x, "field": "start"},
+                    "x2": {"field": "end"},
+                },
+            }
+        )
+    for r in rules:
+        layers.append(
+            {
+                "name": "base",
+                "data": {"values": [r]},
+                "layer": [
+                    {
+                        "mark": {"type": "rule", "color": GUIDE, "strokeDash": [4, 3]},
+                        "encoding": {"y": {**y, "field": "value"}},
+                    },
+                    {
+                        "mark": {"type": "text", "align": "left", "dx": 4, "dy": -6},
+                        "encoding": {
+                            "x": {"value": 0},
+                            "y": {**y, "field": "value"},
+                            "text": {"field": "label"},
+                        },
+                    },
+                ],
+            }
+        )
+    layers.append(
+        {
+            "name": "values",
+            "mark": {"type": "line", "strokeWidth": 2, "color": LINE, "point": freq == "A"},
+            "encoding": {"x": x, "y": y},
+        }
+    )
+    dashes = {"guide": [2, 3], "cagr": [6, 3], "bench": [1, 0]}
+    for kind, name in (("boundaries", "guide"), ("cagr", "cagr"), ("benchmark", "bench")):
+        drawn = [r for r in lines if r["dash"] == name]
+        if not drawn:
+            continue
+        end = [r for r in drawn if r["period"] == max(q["period"] for q in drawn)]
+        layers.append(
+            {
+                "name": kind,
+                "data": {"values": drawn},
+                "layer": [
+                    {
+                        "mark": {
+                            "type": "line",
+                            "strokeWidth": 1.2 if name == "guide" else 1.8,
+                            "strokeDash": dashes[name],
+                        },
+                        "encoding": {
+                            "x": x,
+                            "y": y,
+                            "detail": {"field": "series"},
+                            "color": {"field": "colour", "type": "nominal", "scale": None},
+                        },
+                    },
+                    {
+                        "data": {"values": end},
+                        "mark": {"type": "text", "align": "left", "dx": 4, "fontSize": 10},
+                        "encoding": {
+                            "x": x,
+                            "y": y,
+                            "text": {"field": "series"},
+                            "color": {"field": "colour", "type": "nominal", "scale": None},
+                        },
+                    },
+                ],
+            }
+        )
+    out += [{k: r[k] for k in ("period", "series", "value")} for r in lines]
+    out += [
+        {"period": b["band"], "series": b["label"], "value": f"{b['lo']:.6g}..{b['hi']:.6g}"}
+        for b in bands
+    ]
+    spec: dict[str, Any] = {
+        "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
+        "title": {"text": title, "anchor": "start", "fontSize": 14},
+        "width": 560,
+        "height": 240,
+        "padding": {"right": 120},
+        "background": "white",
+        "data": {"values": [r for r in out if r["series"] == actual]},
+        "config": {
+            "font": "DejaVu Sans, Helvetica, Arial, sans-serif",
+            "view": {"stroke": None},
+            "axis": {"labelFontSize": 11, "titleFontSize": 11, "grid": True, "gridColor": "#eee"},
+        },
+        "layer": layers,
+    }
+    return spec, out
+
+
+def layer(spec: dict[str, Any], name: str) -> dict[str, Any] | None:
+    """The named layer of a spec from :func:`reasoning_spec` (None when not drawn)."""
+    for lay in spec.get("layer", []):
+        if lay.get("name") == name:
+            found: dict[str, Any] = lay
+            return found
+    return None
