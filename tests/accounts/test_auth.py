@@ -208,3 +208,16 @@ def test_throttling_per_address_and_window(accounts_path: Path) -> None:
     # once the oldest failure leaves the window, one more try is allowed
     assert throttle.check(acc.con, "fresh@x.example", "10.0.0.1", now=t0 + throttle.WINDOW) is None
     acc.close()
+
+
+def test_members_for_the_organisations_admins_only(app: FastAPI) -> None:
+    with TestClient(app, base_url=BASE) as c:
+        sign_in(c, USERS["admin"][0])
+        got = c.get("/orgs/acme/members.json").json()
+        assert sorted(m["email"] for m in got) == sorted(
+            e for e, org, _ in USERS.values() if org == "acme"
+        )
+        assert c.get("/orgs/beta/members.json").status_code == 403
+    with TestClient(app, base_url=BASE) as c:
+        sign_in(c, EDITOR)
+        assert c.get("/orgs/acme/members.json").status_code == 403
