@@ -22,7 +22,7 @@ EDITOR = USERS["editor"][0]
 
 def test_password_hash_is_argon2_and_verifies(accounts_path: Path) -> None:
     h = hash_password("a long enough passphrase")
-    assert h.startswith("$argon2id$")
+    assert h.startswith("$argon2id$") and "$m=19456,t=2,p=1$" in h
     assert verify_password("a long enough passphrase", h)
     assert not verify_password("a long enough passphrasE", h)
     stored = (
