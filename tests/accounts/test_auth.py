@@ -221,3 +221,22 @@ def test_members_for_the_organisations_admins_only(app: FastAPI) -> None:
     with TestClient(app, base_url=BASE) as c:
         sign_in(c, EDITOR)
         assert c.get("/orgs/acme/members.json").status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("nxt", "lands"),
+    [
+        ("/orgs/acme/goals", "/orgs/acme/goals"),
+        ("//evil.example/x", "/me"),
+        ("https://evil.example", "/me"),
+    ],
+)
+def test_sign_in_returns_only_to_this_site(client: TestClient, nxt: str, lands: str) -> None:
+    form = client.get("/signin", params={"next": nxt})
+    csrf = form.text.split('name="csrf" value="')[1].split('"')[0]
+    r = client.post(
+        "/signin",
+        data={"email": EDITOR, "password": PASSWORD, "csrf": csrf, "next": nxt},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303 and r.headers["location"] == lands
