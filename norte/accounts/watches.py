@@ -34,6 +34,7 @@ import duckdb
 
 from norte.accounts.goals import _known
 from norte.errors import UsageError
+from norte.goals.fmt import period_text, value_text
 
 KINDS = ("series", "indicator", "light", "partner")
 SERIES_DIMS = (
@@ -160,13 +161,9 @@ def _has(con: duckdb.DuckDBPyConnection, name: str) -> bool:
     return sum(int(r[0]) for r in row) > 0
 
 
-def _num(v: Any) -> str:
-    return "–" if v is None else f"{v:,.6g}" if abs(float(v)) < 1e6 else f"{float(v):,.0f}"
-
-
 #: One release per row of a series; every dimension is a parameter (NULL: not constrained).
 _SERIES_WHERE = " AND ".join(f"(? IS NULL OR {k} = ?)" for k in SERIES_DIMS)
-_SERIES_SQL = f"SELECT vintage, max(period), arg_max(value, period), count(*) FROM observations WHERE {_SERIES_WHERE} GROUP BY vintage ORDER BY vintage DESC LIMIT ?"  # noqa: S608 - names from SERIES_DIMS
+_SERIES_SQL = f"SELECT vintage, max(period), arg_max(value, period), count(*), any_value(unit), any_value(freq) FROM observations WHERE {_SERIES_WHERE} GROUP BY vintage ORDER BY vintage DESC LIMIT ?"  # noqa: S608 - names from SERIES_DIMS
 
 
 def store_source(db: Path) -> StoreSource:
@@ -217,13 +214,14 @@ class StoreSource:
                     f"series/{w.target}/{v}",
                     f"{w.target}: release of {v}",
                     v,
-                    f"{n:,} value(s); latest period {p}: {_num(x)}",
+                    f"{n:,} value(s); latest: {value_text(x, u)} in {period_text(p, f)}",
                 )
-                for v, p, x, n in rows
+                for v, p, x, n, u, f in rows
             ]
         if w.kind == "indicator" and _has(con, "indicator_values"):
             rows = con.execute(
-                "SELECT input_vintage, max(period), arg_max(value, period), any_value(unit) "
+                "SELECT input_vintage, max(period), arg_max(value, period), any_value(unit), "
+                "any_value(freq) "
                 "FROM indicator_values WHERE indicator_id = ? GROUP BY input_vintage "
                 "ORDER BY input_vintage DESC LIMIT ?",
                 [w.target, self.LIMIT],
@@ -231,11 +229,11 @@ class StoreSource:
             return [
                 FeedEntry(
                     f"indicator/{w.target}/{v}",
-                    f"{w.target}: {_num(x)} {u} in {p}",
+                    f"{w.target}: {value_text(x, u)} in {period_text(p, f)}",
                     v,
                     f"computed from the release of {v}",
                 )
-                for v, p, x, u in rows
+                for v, p, x, u, f in rows
             ]
         if w.kind == "light" and _has(con, "goal_status"):
             goal, _, target = w.target.partition("/")
@@ -257,7 +255,8 @@ class StoreSource:
         if w.kind == "partner" and _has(con, "findings"):
             rows = con.execute(
                 "SELECT id, headline_en, vintage, period FROM findings "
-                "WHERE json_extract_string(subject, '$.partner') = ? AND vintage IS NOT NULL "
+                "WHERE ? IN (json_extract_string(subject, '$.partner'), "
+                "json_extract_string(subject, '$.other')) AND vintage IS NOT NULL "
                 "ORDER BY vintage DESC, score DESC LIMIT ?",
                 [w.target, self.LIMIT],
             ).fetchall()

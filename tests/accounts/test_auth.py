@@ -22,7 +22,7 @@ EDITOR = USERS["editor"][0]
 
 def test_password_hash_is_argon2_and_verifies(accounts_path: Path) -> None:
     h = hash_password("a long enough passphrase")
-    assert h.startswith("$argon2id$")
+    assert h.startswith("$argon2id$") and "$m=19456,t=2,p=1$" in h
     assert verify_password("a long enough passphrase", h)
     assert not verify_password("a long enough passphrasE", h)
     stored = (
@@ -208,3 +208,35 @@ def test_throttling_per_address_and_window(accounts_path: Path) -> None:
     # once the oldest failure leaves the window, one more try is allowed
     assert throttle.check(acc.con, "fresh@x.example", "10.0.0.1", now=t0 + throttle.WINDOW) is None
     acc.close()
+
+
+def test_members_for_the_organisations_admins_only(app: FastAPI) -> None:
+    with TestClient(app, base_url=BASE) as c:
+        sign_in(c, USERS["admin"][0])
+        got = c.get("/orgs/acme/members.json").json()
+        assert sorted(m["email"] for m in got) == sorted(
+            e for e, org, _ in USERS.values() if org == "acme"
+        )
+        assert c.get("/orgs/beta/members.json").status_code == 403
+    with TestClient(app, base_url=BASE) as c:
+        sign_in(c, EDITOR)
+        assert c.get("/orgs/acme/members.json").status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("nxt", "lands"),
+    [
+        ("/orgs/acme/goals", "/orgs/acme/goals"),
+        ("//evil.example/x", "/me"),
+        ("https://evil.example", "/me"),
+    ],
+)
+def test_sign_in_returns_only_to_this_site(client: TestClient, nxt: str, lands: str) -> None:
+    form = client.get("/signin", params={"next": nxt})
+    csrf = form.text.split('name="csrf" value="')[1].split('"')[0]
+    r = client.post(
+        "/signin",
+        data={"email": EDITOR, "password": PASSWORD, "csrf": csrf, "next": nxt},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303 and r.headers["location"] == lands

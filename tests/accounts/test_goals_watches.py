@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import json
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -214,8 +215,56 @@ def test_store_source_reads_a_real_series(shared: Path, tmp_path: Path) -> None:
     target = wat.check_target("series", "dataset=fred_GDPC1&source=fred")
     w = wat.Watch(1, "series", target, "")
     (item,) = wat.store_source(db).feed([w])
-    assert item[1].updated == vintage and str(last) in item[1].summary
+    assert (
+        item[1].updated == vintage
+        and f"in {last.year} Q{(last.month - 1) // 3 + 1}" in item[1].summary
+    )
     assert f"{n:,} value(s)" in item[1].summary
     none = wat.Watch(2, "series", "dataset=fred_NOPE&source=fred", "")
     assert wat.store_source(db).feed([none]) == []
     assert wat.store_source(tmp_path / "missing.duckdb").feed([w]) == []
+
+
+def test_store_source_lights_indicators_and_partner_findings(store: Store, tmp_path: Path) -> None:
+    con = store.con
+    v1, v2 = dt.date(2025, 2, 6), dt.date(2025, 8, 6)
+    now = dt.datetime(2026, 1, 1)
+    for v, status in ((v1, "at_risk"), (v2, "on_track")):
+        con.execute(
+            "INSERT INTO goal_status (goal_id, target_id, input_vintage, status, reason, "
+            "computed_at) VALUES ('goal-3', 't1', ?, ?, 'projection', ?)",
+            [v, status, now],
+        )
+        con.execute(
+            "INSERT INTO indicator_values (indicator_id, base_id, period, freq, value, unit, "
+            "input_vintage, inputs_hash, computed_at) VALUES (?, ?, ?, 'A', ?, 'USD', ?, 'h', ?)",
+            [IND, IND.split(".")[0], dt.date(v.year - 1, 1, 1), 8.0e11 + v.month, v, now],
+        )
+    for i, (subject, v) in enumerate(
+        (
+            ({"partner": "MEX", "other": "CAN"}, v1),
+            ({"partner": "CHN"}, v2),
+            ({"partner": "CAN"}, v2),
+        )
+    ):
+        con.execute(
+            "INSERT INTO findings VALUES (?, 'record', '2024', DATE '2024-01-01', 'A', 1.0, ?, "
+            "?, [], ?, '{}')",
+            [f"f{i}", v, json.dumps(subject), f"headline {i}"],
+        )
+    store.close()
+    db = store.path
+    src = wat.store_source(db)
+    light = wat.Watch(1, "light", "goal-3/t1", "")
+    ind = wat.Watch(2, "indicator", IND, "")
+    can = wat.Watch(3, "partner", "CAN", "")
+    got = src.feed([light, ind, can])
+    by = {w.kind: [e for x, e in got if x is w] for w in (light, ind, can)}
+    assert [(e.updated, e.title) for e in by["light"]] == [
+        (v2, "goal-3 t1: on track"),
+        (v1, "goal-3 t1: at risk"),
+    ]
+    assert [e.updated for e in by["indicator"]] == [v2, v1]
+    assert by["indicator"][0].title == f"{IND}: US$800.0 bn in 2024"
+    # CAN is the partner of one finding and the "other" side of another; CHN's is not about it
+    assert sorted(e.title for e in by["partner"]) == ["headline 0", "headline 2"]

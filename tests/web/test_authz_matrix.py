@@ -197,6 +197,16 @@ def accounts_app(accounts_path: Path) -> tuple[FastAPI, dict[str, str]]:
     return app, {}
 
 
+def full_app(accounts_path: Path) -> tuple[FastAPI, dict[str, str]]:
+    """The whole web app (``norte.web.app.create_app``) over an empty store, once merged."""
+    web = pytest.importorskip("norte.web.app", reason="norte/web/app.py is not merged yet")
+    from norte.store import Store
+
+    db = accounts_path.parent / "norte.duckdb"
+    Store(db).close()
+    return web.create_app(db, accounts=accounts_path), {}
+
+
 @pytest.fixture
 def reset_resolver() -> Iterator[None]:
     yield
@@ -205,6 +215,11 @@ def reset_resolver() -> Iterator[None]:
 
 def test_matrix_over_the_accounts_routes(tmp_path: Path, reset_resolver: None) -> None:
     problems = check_matrix(accounts_app, tmp_path)
+    assert not problems, "\n".join(problems)
+
+
+def test_matrix_over_the_whole_app(tmp_path: Path, reset_resolver: None) -> None:
+    problems = check_matrix(full_app, tmp_path)
     assert not problems, "\n".join(problems)
 
 

@@ -22,6 +22,7 @@ VIEWER_CHANGE = allow(Role.VIEWER, scope="goals")
 ORG_VIEWER = allow(Role.VIEWER, same_org=True)
 ORG_EDITOR = allow(Role.EDITOR, same_org=True)
 ORG_EDITOR_CHANGE = allow(Role.EDITOR, same_org=True, scope="goals")
+ORG_ADMIN = allow(Role.ADMIN, same_org=True)
 Viewer = Annotated[Principal, Depends(VIEWER)]
 ViewerChange = Annotated[Principal, Depends(VIEWER_CHANGE)]
 OrgViewer = Annotated[Principal, Depends(ORG_VIEWER)]

@@ -21,7 +21,7 @@ from norte.accounts import Accounts, throttle
 from norte.accounts import sessions as ses
 from norte.accounts import tokens as tok
 from norte.accounts import watches as wat
-from norte.accounts.users import authenticate
+from norte.accounts.users import authenticate, list_users
 from norte.accounts.web import (
     CSRFMiddleware,
     clear_cookie,
@@ -34,6 +34,7 @@ from norte.accounts.web import (
 from norte.errors import UsageError
 from norte.web.access import Principal, set_resolver
 from norte.web.routes.account_pages import (
+    ORG_ADMIN,
     PUBLIC,
     VIEWER,
     VIEWER_CHANGE,
@@ -227,6 +228,16 @@ def watch_feed(request: Request, token: str = "") -> Response:
     feed = wat.atom(f"norte — watched by {user.email}", f"watches/{user.id}", items)
     headers = {"Cache-Control": "private, no-store", "Referrer-Policy": "no-referrer"}
     return Response(feed, media_type="application/atom+xml", headers=headers)
+
+
+@router.get("/orgs/{org}/members.json", dependencies=[Depends(ORG_ADMIN)])
+def members(request: Request, org: str) -> list[dict[str, Any]]:
+    """The organisation's users and roles (its admins only; users are added with the CLI)."""
+    return [
+        {"email": u.email, "role": u.role, "disabled": u.disabled}
+        for u in list_users(accounts(request).con)
+        if u.org == org
+    ]
 
 
 def install(
