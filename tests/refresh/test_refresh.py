@@ -259,3 +259,21 @@ def test_killed_run_is_completed_by_the_next(
     assert (site / "index.html").exists() and marker_path(stale).exists()
     with Store(stale, read_only=True) as s:
         assert s.con.execute("SELECT count(*) FROM findings").fetchall()[0][0] > 0
+
+
+def test_a_file_ingested_by_hand_is_reported(shared: Path, stale: Path, tmp_path: Path) -> None:
+    """The marker keeps what the last completed run saw: a month loaded with ``norte ingest``
+    between two runs is a new period of the second, which recomputes once."""
+    kw: dict[str, Any] = {"downloads": tmp_path / "dl", "now": NOW, "publish": False}
+    first = refresh(stale, tmp_path / "site", {}, **kw)
+    assert first.recomputed and first.fetched == []  # no marker yet: a first full pass
+    f = tmp_path / "through-2024-12.json"
+    f.write_text(json.dumps(_through(_rows(shared), "2024-12")))
+    with Store(stale) as s:
+        s.load_file(f, census_api)
+    second = refresh(stale, tmp_path / "site", {}, **kw)
+    assert second.recomputed and second.changes.loaded == []
+    assert [(p["source"], p["period"], p["previous"]) for p in second.changes.new_periods] == [
+        ("census", "2024-12-01", "2024-11-01")
+    ]
+    assert not refresh(stale, tmp_path / "site", {}, **kw).recomputed
