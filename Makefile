@@ -79,6 +79,11 @@ bench-indicators: $(STAMP)
 bench-sources: $(STAMP)
 	$(BIN)/python benchmarks/bench_sources.py
 
+## Release day: one new TransBorder month + the rebuild vs a full build (docs/benchmarks.md)
+.PHONY: bench-release-day
+bench-release-day: $(STAMP)
+	$(BIN)/python benchmarks/bench_release_day.py
+
 ## The report site over all shared data: wall time and peak RSS (docs/benchmarks.md)
 bench-site: $(STAMP)
 	$(BIN)/python benchmarks/bench_site.py

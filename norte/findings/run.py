@@ -32,6 +32,7 @@ from norte.findings.score import breakdown_totals, demote_repeats, score, share
 from norte.findings.storage import read, write
 from norte.findings.targets import goal_targets
 from norte.findings.twins import merge_flow_twins
+from norte.findings.vcache import evaluate_ranks_as_of
 from norte.findings.wording import phrase_fields, what, word
 from norte.indicators import Definition, load_catalog
 from norte.store.db import Store
@@ -194,8 +195,10 @@ def _rank_inputs(ctx: Ctx, report: DetectReport) -> list[det.RankInputs]:
         out.append(ri)
     # earlier vintages: each period's ranks and values in the first vintage that holds it
     held = sorted({v for ri in out for s in ri.sources for v in ctx.vint.held.get(s, [])})
+    cached = 0
     for v in held[:-1]:
-        earlier = evaluate_ranks(ctx.store, defs, v, keep)
+        earlier, hit = evaluate_ranks_as_of(ctx.store, defs, v, keep)
+        cached += hit
         for ri in out:
             e_ranks, e_vals = earlier[ri.defn.id]
             for g, by_p in e_ranks.items():
@@ -206,7 +209,7 @@ def _rank_inputs(ctx: Ctx, report: DetectReport) -> list[det.RankInputs]:
     if len(held) > 1:
         report.notes.append(
             f"rankings compared across vintages {', '.join(map(str, held))} (earliest holding "
-            "each period vs latest)"
+            f"each period vs latest; {cached} of {len(held) - 1} earlier evaluation(s) cached)"
         )
     return out
 

@@ -62,17 +62,48 @@ def marker_path(db: Path) -> Path:
     return db.with_name(db.name + ".refresh.json")
 
 
-def _done_load(db: Path) -> int | None:
+def _marker(db: Path) -> dict[str, Any]:
     try:
-        return int(json.loads(marker_path(db).read_text())["max_load"])
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
+        data = json.loads(marker_path(db).read_text())
+        return data if isinstance(data, dict) else {}
+    except (OSError, ValueError):
+        return {}
 
 
-def _write_marker(db: Path, max_load: int, now: dt.datetime) -> None:
+def _done_load(db: Path) -> int | None:
+    v = _marker(db).get("max_load")
+    return int(v) if isinstance(v, int) else None
+
+
+def _since_marker(db: Path, st: State) -> State:
+    """``st`` with the periods, lights and findings the last completed run left (from its
+    marker): a file ingested by hand since then is reported as new by this run."""
+    m = _marker(db)
+    if not m:
+        return st
+    periods = {}
+    for k, v in m.get("periods", {}).items():
+        src, _, ds = k.partition("|")
+        periods[(src, ds)] = dt.date.fromisoformat(v)
+    lights = {}
+    for k, v in m.get("lights", {}).items():
+        g, _, t = k.partition("|")
+        lights[(g, t)] = str(v)
+    found: dict[str, dict[str, Any]] = {str(i): {} for i in m.get("findings", [])}
+    return State(periods, st.values, lights, found, st.max_load)
+
+
+def _write_marker(db: Path, st: State, now: dt.datetime) -> None:
     path = marker_path(db)
     tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps({"max_load": max_load, "at": now.isoformat()}))
+    body = {
+        "max_load": st.max_load,
+        "at": now.isoformat(),
+        "periods": {f"{s}|{d}": p.isoformat() for (s, d), p in sorted(st.periods.items())},
+        "lights": {f"{g}|{t}": c for (g, t), c in sorted(st.lights.items())},
+        "findings": sorted(st.findings),
+    }
+    tmp.write_text(json.dumps(body, indent=1))
     os.replace(tmp, path)
 
 
@@ -180,12 +211,12 @@ def refresh(
         rep.recomputed = True
         after = state(store.con)
         loaded = rep.changes.loaded
-        rep.changes = diff(before, after, threshold_pct)
+        rep.changes = diff(_since_marker(db, before), after, threshold_pct)
         rep.changes.loaded = loaded
     if on_changes is not None:
         rep.alerts = on_changes(rep.changes)
     faults.point("refresh_marker")
-    _write_marker(db, max_load, now)
+    _write_marker(db, after, now)
     return rep
 
 

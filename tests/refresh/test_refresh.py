@@ -259,3 +259,55 @@ def test_killed_run_is_completed_by_the_next(
     assert (site / "index.html").exists() and marker_path(stale).exists()
     with Store(stale, read_only=True) as s:
         assert s.con.execute("SELECT count(*) FROM findings").fetchall()[0][0] > 0
+
+
+def test_a_file_ingested_by_hand_is_reported(shared: Path, stale: Path, tmp_path: Path) -> None:
+    """The marker keeps what the last completed run saw: a month loaded with ``norte ingest``
+    between two runs is a new period of the second, which recomputes once."""
+    kw: dict[str, Any] = {"downloads": tmp_path / "dl", "now": NOW, "publish": False}
+    first = refresh(stale, tmp_path / "site", {}, **kw)
+    assert first.recomputed and first.fetched == []  # no marker yet: a first full pass
+    f = tmp_path / "through-2024-12.json"
+    f.write_text(json.dumps(_through(_rows(shared), "2024-12")))
+    with Store(stale) as s:
+        s.load_file(f, census_api)
+    second = refresh(stale, tmp_path / "site", {}, **kw)
+    assert second.recomputed and second.changes.loaded == []
+    assert [(p["source"], p["period"], p["previous"]) for p in second.changes.new_periods] == [
+        ("census", "2024-12-01", "2024-11-01")
+    ]
+    assert not refresh(stale, tmp_path / "site", {}, **kw).recomputed
+
+
+@pytest.fixture
+def refusing_server() -> Iterator[str]:
+    """The Census API's answer to a bad key: HTTP 200 with an HTML page."""
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802
+            body = b"<html><head><title>Invalid Key</title></head><body>Invalid Key</body></html>"
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/intltrade"
+    server.shutdown()
+
+
+def test_failed_fetch_leaves_everything_as_it_was(
+    stale: Path, tmp_path: Path, refusing_server: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from norte.errors import InputError
+
+    monkeypatch.setenv("NORTE_CENSUS_API_URL", refusing_server)
+    h = file_hash(stale)
+    with pytest.raises(InputError, match="NORTE_CENSUS_KEY"):
+        refresh(stale, tmp_path / "site", CENSUS_CFG, downloads=tmp_path / "dl", now=NOW)
+    assert file_hash(stale) == h
+    assert not marker_path(stale).exists() and not (tmp_path / "site").exists()
