@@ -71,6 +71,7 @@ def _store_values(db: Path, flow: str) -> dict[dt.date, float]:
 
 def _hover(page: Any, period: str) -> str:
     """Move the mouse over ``period`` (first day, ISO) on the chart; the tooltip's text."""
+    page.locator(f"{FIG} svg.nc-plot").scroll_into_view_if_needed()
     x = page.evaluate(
         "p => document.querySelector('#mex-exports-imports').norteChart.clientX(p)", period
     )
@@ -225,3 +226,64 @@ def test_web_app_mode_reads_the_payload_from_a_url(
     finally:
         httpd.shutdown()
         httpd.server_close()
+
+
+@pytest.fixture(scope="module")
+def goal_site(shared: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A stakeholder goal with a dated target over the Census indicators computed at two
+    input vintages (the mid-2024 workbook, then the 2025 API files), its pages in English."""
+    from norte.goals import add_file
+    from norte.indicators import compute, load_catalog
+    from norte.publish.site import write_site
+    from norte.sources import census_api, census_xlsx
+    from norte.store import Store
+    from tests.goals.conftest import AS_OF_2024, USED
+    from tests.goals.test_stakeholders import GOOD
+
+    root = tmp_path_factory.mktemp("goal-site")
+    with Store(root / "norte.duckdb") as s:
+        s.load_file(shared / "census/country.xlsx", census_xlsx)
+        for flow in ("exports", "imports"):
+            s.load_file(shared / f"census/api/{flow}-country-2013-2024.json.gz", census_api)
+        defs = [d for d in load_catalog() if d.id in USED]
+        compute(s, catalog=defs, as_of=AS_OF_2024)
+        compute(s, catalog=defs)
+        (root / "acme.toml").write_text(GOOD, encoding="utf-8")
+        add_file(s, root / "acme.toml")
+        write_site(s, root / "site", "official", languages=("en",), png=False)
+    return root / "norte.duckdb", root / "site"
+
+
+def test_goal_chart_shows_both_releases_and_the_target_path(
+    goal_site: tuple[Path, Path], page: Any
+) -> None:
+    db, site = goal_site
+    with duckdb.connect(str(db), read_only=True) as con:
+        got = con.execute(
+            """SELECT period, input_vintage, value FROM indicator_values
+               WHERE indicator_id = 'us-total-trade-annual.mex' AND flow = 'total'
+                 AND year(period) IN (2022, 2023) ORDER BY input_vintage"""
+        ).fetchall()
+    first = {p.year: v for p, _, v in reversed(got)}  # the oldest vintage wins
+    latest = {p.year: v for p, _, v in got}  # the newest vintage wins
+    assert first[2023] != latest[2023]  # revised by the API files
+    fig = "#goal-acme-mx-trade-acme-mx-trade-t1"
+    page.goto((site / "goal-3.html").as_uri() + fig + "?v=both")
+    page.locator(f"{fig} svg.nc-plot").scroll_into_view_if_needed()
+    x = page.evaluate(f"document.querySelector('{fig}').norteChart.clientX('2023-01-01')")
+    box = page.locator(f"{fig} svg.nc-plot").bounding_box()
+    page.mouse.move(x, box["y"] + box["height"] / 2)
+    tip = page.locator(f"{fig} .nc-tip")
+    tip.wait_for(state="visible")
+    rows = tip.inner_text().splitlines()
+    en = Translator("en")
+    assert rows[0] == "2023"  # annual data read as years
+    assert f"Indicator (first release): {en.usd(first[2023])}" in rows[1]
+    assert rows[2].startswith(f"\u25cf Indicator: {en.usd(latest[2023])} (revised by ")
+    assert any(r.startswith("\u25cf Target path: $") for r in rows)
+    assert not any("no value" in r for r in rows)  # a reference without a value is left out
+    page.locator(fig).get_by_label("Show", exact=True).select_option("yoy")
+    page.locator(fig).get_by_label("Release", exact=True).select_option("latest")
+    page.mouse.move(x, box["y"] + box["height"] / 2)
+    rows = tip.inner_text().splitlines()
+    assert rows == ["2023", f"\u25cf Indicator: {en.pct(latest[2023] / latest[2022] - 1)}"]

@@ -348,6 +348,7 @@
     while (tip.firstChild) tip.removeChild(tip.firstChild);
     el("b", { "class": "nc-period" }, tip).textContent = periodLabel(d, d.periods[i]);
     this.lines().forEach(function (l) {
+      if (l.s.ref && (l.values[i] === null || l.values[i] === undefined)) return;
       var row = el("div", { "class": "nc-value", "data-series": l.s.key, "data-vintage": l.v }, tip);
       var mark = el("span", { "aria-hidden": "true", style: "color:" + l.s.color }, row);
       mark.textContent = l.v === "first" ? "\u2504 " : "\u25cf ";
