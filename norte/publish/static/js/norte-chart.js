@@ -180,7 +180,9 @@
   Chart.prototype.save = function () {
     var h = this.hash(false);
     this.link.setAttribute("href", h);
-    var base = location.href.split("#")[0];
+    // the published address when the site has one (base_url: <link rel="canonical">)
+    var canon = document.querySelector('link[rel="canonical"]');
+    var base = canon ? canon.href : location.href.split("#")[0];
     this.code.value = '<iframe src="' + base + this.hash(true) + '" width="' + (W + 40) +
       '" height="560" title="' + this.d.title.replace(/"/g, "&quot;") + '" loading="lazy"></iframe>';
     return h;
