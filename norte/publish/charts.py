@@ -99,6 +99,8 @@ class Chart:
     locale: str = "en-US"
     #: download links relative to the page, filled by ``PageContext.publish_chart``
     links: dict[str, str] = field(default_factory=dict)
+    #: the interactive component's data as JSON (``norte.publish.interactive.attach``), or ""
+    interactive: str = ""
 
     def render_png(self, scale: float = 1.5) -> bytes:
         return bytes(

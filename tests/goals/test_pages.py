@@ -29,7 +29,13 @@ def test_goal_pages_offline_with_numbers_and_method(real: Store, tmp_path: Path)
         html = page.read_text(encoding="utf-8")
         # offline: no http(s) reference outside text (links, scripts, images, styles)
         assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", html), page
-        assert "@import" not in html and "<script" not in html, page
+        assert "@import" not in html, page
+        # scripts: only the interactive chart component, from the site, and its data
+        for tag in re.findall(r"<script[^>]*>", html):
+            assert tag in (
+                '<script type="application/json" class="nc-data">',
+                f'<script src="{"../" if page.parent != out else ""}js/norte-chart.js" defer>',
+            ), (page, tag)
     g3 = (out / "goal-3.html").read_text(encoding="utf-8")
     g4 = (out / "goal-4.html").read_text(encoding="utf-8")
     # the stakeholder goal sits under goal 3 only, with its owner
@@ -52,6 +58,7 @@ def test_goal_pages_offline_with_numbers_and_method(real: Store, tmp_path: Path)
         ):
             assert f">{label}" in body, label
         assert "<svg" in body  # trend chart with the target path
+        assert '<div class="nc"' in body  # and the interactive chart over it
         assert "Status history" in body
     t1 = dict(targets)["acme-mx-trade.t1"]
     assert "compound annual growth over the last 3 years" in t1

@@ -84,6 +84,13 @@ def site(built: Path, tmp_path: Path) -> Path:
     return out
 
 
+def _as_landed(site: Path) -> None:
+    """Make a built site look like one of the landed code: no marker, no scripts (the landed
+    code wrote none: ``js/`` came with the interactive charts)."""
+    (site / safe.MARKER).unlink()
+    shutil.rmtree(site / "js", ignore_errors=True)
+
+
 def _publish(db: Path, out: Path, **kw: object) -> int:
     with Store(db, read_only=True) as store:
         return write_site(store, out, "official", png=False, **kw)  # type: ignore[arg-type]
@@ -216,7 +223,7 @@ def test_ctrl_c_before_the_swap_leaves_the_previous_site(
     db: Path, site: Path, tmp_path: Path
 ) -> None:
     """A real SIGINT to ``norte build`` paused after rendering (fault point ``publish``)."""
-    (site / safe.MARKER).unlink()  # a site of the landed code
+    _as_landed(site)
     before = tree(site)
     p = subprocess.Popen(
         [sys.executable, "-m", "norte.cli", "--db", str(db), "build", "--no-ingest"]
@@ -262,7 +269,7 @@ def test_runs_killed_outright_are_cleaned_up_by_the_next_publish(tmp_path: Path)
 
 
 def test_a_site_of_the_landed_code_is_replaced_without_force(db: Path, site: Path) -> None:
-    (site / safe.MARKER).unlink()
+    _as_landed(site)
     stale = site / "charts" / "a-chart-no-longer-made.svg"
     stale.write_text("<svg/>")
     assert safe.inspect(site).owner == "legacy" and safe.inspect(site).replaceable

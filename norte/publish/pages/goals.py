@@ -17,6 +17,7 @@ from norte.goals.catalog import Goal, IndicatorRef, Target, load_shared
 from norte.goals.stakeholders import Light, lights, stakeholder_goals
 from norte.goals.status import _path, history, period_of, series, vintages, years
 from norte.publish import charts as ch
+from norte.publish import interactive
 from norte.publish.context import NavItem, PageContext, SiteContext
 from norte.publish.pages import PageFamily
 from norte.publish.pages import reasoning as rs
@@ -332,6 +333,7 @@ def _views(ctx: PageContext, g: Goal, ls: list[Light]) -> list[dict[str, Any]]:
         if x.kind == "target" and t is not None:
             chart = _chart(ctx, g, t, v["title"], x, unit)
             if chart is not None:
+                interactive.indicator(ctx, chart, t.indicator or "", dict(t.select), t.unit or unit)
                 v["chart"] = ctx.publish_chart(chart)
             v["history"] = [
                 (ctx.tr.date(h.input_vintage), gt(ctx.lang, f"status_{h.status}"), h.status)

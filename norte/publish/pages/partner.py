@@ -11,6 +11,7 @@ from norte.publish import charts as ch
 from norte.publish import queries as q
 from norte.publish import trade
 from norte.publish.context import NavItem, PageContext, SiteContext
+from norte.publish.interactive import partner_trade
 from norte.publish.pages import PageFamily
 from norte.publish.pages.common import source_refs
 from norte.publish.pages.home import PARTNERS
@@ -98,6 +99,7 @@ def partner_charts(ctx: PageContext, code: str) -> list[ch.Chart]:
                 locale=tr.d3,
             )
         )
+    partner_trade(ctx, out[0], code)  # hover, range, YoY, first release, permalink
     last_row = monthly[-1]
     out[0].alt = ctx.t(
         "alt_lines",
