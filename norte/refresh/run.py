@@ -7,7 +7,7 @@
 4. when the store changed since the last completed refresh or build (this run's loads, or a
    run killed before it finished, or a ``norte ingest`` meanwhile): recompute indicators (only
    the definitions whose inputs changed: the engine's fingerprints), findings and goal lights,
-   republish the site and the read snapshot (:func:`publish_snapshot`), evaluate the watches;
+   republish the site (the store publishes the read snapshot as it closes), evaluate the watches;
 5. write ``<store>.refresh.json`` (the store's newest load id) last: a run killed before that
    point is completed by the next one, and a run with nothing new changes no file at all.
 """
@@ -105,21 +105,6 @@ def _write_marker(db: Path, st: State, now: dt.datetime) -> None:
     }
     tmp.write_text(json.dumps(body, indent=1))
     os.replace(tmp, path)
-
-
-def publish_snapshot(store: Store) -> None:
-    """THE CALL POINT for the web app's read snapshot (``norte.store.snapshot``, written by the
-    web work): refresh calls it after the site is republished. Until that module exists this
-    does nothing."""
-    import importlib
-
-    try:
-        snapshot = importlib.import_module("norte.store.snapshot")
-    except ImportError:
-        return
-    publish = getattr(snapshot, "publish", None)
-    if callable(publish):
-        publish(store)
 
 
 def _wanted(
@@ -255,4 +240,4 @@ def _recompute(store: Store, out: Path, publish: bool, base_url: str | None, err
 
         mode = "official" if official_rows(store) else "seed"
         write_site(store, out, mode=mode, progress=err, force=False, base_url=base_url)
-        publish_snapshot(store)
+        # the web app's read snapshot is published by Store.close() (norte.store.snapshot)
