@@ -103,6 +103,7 @@ def create_app(
         install(app, accounts)
     add_routes(app, pages.router)  # last: ends with a catch-all
     check_flat(app)
+    app.openapi = lambda: errors.openapi_without_422(app)  # type: ignore[method-assign]
     check_every_route_declared(app)
     return app
 
