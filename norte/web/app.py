@@ -70,7 +70,7 @@ def create_app(
                 request.state.snapshot = snap
             response = await call_next(request)
         except NorteError as e:
-            return await errors._norte(request, e)
+            return await errors.norte_error(request, e)
         except duckdb.OutOfMemoryException:
             return errors.envelope(
                 503,

@@ -134,7 +134,7 @@ async def _validation(request: Request, exc: Exception) -> JSONResponse:
     return envelope(400, "usage", message + " — see /openapi.json or /api/docs")
 
 
-async def _norte(request: Request, exc: Exception) -> JSONResponse:
+async def norte_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, NorteError)
     status = STATUS_OF_EXIT.get(exc.exit_code, 500)
     return envelope(status, exc.kind, str(exc), exit_code=exc.exit_code)
@@ -153,4 +153,4 @@ def internal(exc: BaseException) -> JSONResponse:
 def install(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, _http)
     app.add_exception_handler(RequestValidationError, _validation)
-    app.add_exception_handler(NorteError, _norte)
+    app.add_exception_handler(NorteError, norte_error)
