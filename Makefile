@@ -88,6 +88,12 @@ bench-release-day: $(STAMP)
 bench-site: $(STAMP)
 	$(BIN)/python benchmarks/bench_site.py
 
+## norte serve under load: 50 clients for 60 s, norte ingest in the second half (docs/benchmarks.md;
+## BENCH_DB=path reuses a full store instead of building one)
+.PHONY: bench-serve
+bench-serve: $(STAMP)
+	$(BIN)/python benchmarks/bench_serve.py
+
 ## Screenshots of the home page, a partner page and the prosperity map -> docs/screenshots/
 ## (the browser tests write them; needs Debian's chromium: apt-get install -y chromium)
 screenshots: $(STAMP)

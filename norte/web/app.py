@@ -16,6 +16,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+import duckdb
 from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.routing import APIRoute
@@ -69,7 +70,14 @@ def create_app(
                 request.state.snapshot = snap
             response = await call_next(request)
         except NorteError as e:
-            return await errors._norte(request, e)
+            return await errors.norte_error(request, e)
+        except duckdb.OutOfMemoryException:
+            return errors.envelope(
+                503,
+                "too_large",
+                "this query needs more memory than the server gives one request — narrow it "
+                "(dataset=, period_start=, a smaller limit) or try again later",
+            )
         except Exception as e:  # noqa: BLE001 - the envelope, inside CORS, for any bug
             return errors.internal(e)
         finally:
@@ -103,6 +111,7 @@ def create_app(
         install(app, accounts)
     add_routes(app, pages.router)  # last: ends with a catch-all
     check_flat(app)
+    app.openapi = lambda: errors.openapi_without_422(app)  # type: ignore[method-assign]
     check_every_route_declared(app)
     return app
 

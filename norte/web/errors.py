@@ -16,6 +16,7 @@ from typing import Any
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from norte.errors import (
@@ -48,6 +49,53 @@ _KIND_OF_STATUS = {
     410: "gone",
     429: "too_many_requests",
 }
+
+
+class ErrorDetail(BaseModel):
+    kind: str
+    message: str
+    status: int
+    exit_code: int | None = None
+    parameter: str | None = None
+    allowed: list[str] | None = None
+
+
+class ErrorEnvelope(BaseModel):
+    """The body of every error response."""
+
+    error: ErrorDetail
+
+
+#: the error answers every API route may give, for the OpenAPI document
+RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: {"model": ErrorEnvelope, "description": "bad or unknown parameter"},
+    404: {"model": ErrorEnvelope, "description": "no such thing in the store"},
+    410: {"model": ErrorEnvelope, "description": "cursor of a snapshot the server moved past"},
+    503: {"model": ErrorEnvelope, "description": "the store cannot be read"},
+}
+
+
+def openapi_without_422(app: FastAPI) -> dict[str, Any]:
+    """The app's OpenAPI document without FastAPI's 422 answers: invalid parameters are 400s
+    here, in the one envelope."""
+    if app.openapi_schema:
+        return app.openapi_schema
+    from fastapi.openapi.utils import get_openapi
+
+    doc = get_openapi(
+        title=app.title,
+        version=app.version,
+        summary=app.summary,
+        description=app.description,
+        routes=app.routes,
+    )
+    for path in doc.get("paths", {}).values():
+        for op in path.values():
+            op.get("responses", {}).pop("422", None)
+    for name in ("HTTPValidationError", "ValidationError"):
+        doc.get("components", {}).get("schemas", {}).pop(name, None)
+    app.openapi_schema = doc
+    return doc
 
 
 class ApiError(HTTPException):
@@ -86,7 +134,7 @@ async def _validation(request: Request, exc: Exception) -> JSONResponse:
     return envelope(400, "usage", message + " — see /openapi.json or /api/docs")
 
 
-async def _norte(request: Request, exc: Exception) -> JSONResponse:
+async def norte_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, NorteError)
     status = STATUS_OF_EXIT.get(exc.exit_code, 500)
     return envelope(status, exc.kind, str(exc), exit_code=exc.exit_code)
@@ -105,4 +153,4 @@ def internal(exc: BaseException) -> JSONResponse:
 def install(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, _http)
     app.add_exception_handler(RequestValidationError, _validation)
-    app.add_exception_handler(NorteError, _norte)
+    app.add_exception_handler(NorteError, norte_error)

@@ -28,6 +28,16 @@ from fastapi.routing import APIRoute
 from norte.web.errors import ApiError
 from norte.web.snapshots import Snapshot
 
+#: the 200 answer of a route that speaks CSV too (``format=csv``), for the OpenAPI document
+CSV_200: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "JSON ({data, next}), or CSV with format=csv",
+        "content": {
+            "application/json": {"schema": {"type": "object"}},
+            "text/csv": {"schema": {"type": "string"}},
+        },
+    }
+}
 DEFAULT_LIMIT = 1000
 MAX_LIMIT = 10000
 

@@ -129,11 +129,18 @@ class SiteCache:
 
     def __init__(self, options: RenderOptions = RenderOptions(), root: Path | None = None) -> None:
         self.options = options
-        self.root = root or Path(tempfile.mkdtemp(prefix="norte-serve-"))
+        self._root = root
         self._lock = threading.Lock()
         self._render_lock = threading.Lock()
         self._newest: RenderedSite | None = None
         self._pending: str | None = None
+
+    @property
+    def root(self) -> Path:
+        """The folder of the rendered sites (a temporary one, made at the first render)."""
+        if self._root is None:
+            self._root = Path(tempfile.mkdtemp(prefix="norte-serve-"))
+        return self._root
 
     def get(self, snapshot_id: str, path: Path) -> RenderedSite:
         """The site for a request reading ``snapshot_id`` (file ``path``): that snapshot's if
@@ -181,4 +188,5 @@ class SiteCache:
             return site
 
     def close(self) -> None:
-        shutil.rmtree(self.root, ignore_errors=True)
+        if self._root is not None:
+            shutil.rmtree(self._root, ignore_errors=True)

@@ -22,6 +22,9 @@ from norte.errors import StoreError
 from norte.store import Store
 from norte.store import snapshot as snap
 
+#: the memory one open snapshot may use (DuckDB ``memory_limit``)
+MEMORY_LIMIT = "2GB"
+
 
 @dataclass(eq=False)
 class Snapshot:
@@ -80,7 +83,12 @@ class SnapshotPool:
         self._pointer_mtime = mtime
         if cur is not None and cur.id == sid:
             return cur
-        new = Snapshot(sid, path, Store(path, read_only=True, lock_timeout=0))
+        store = Store(path, read_only=True, lock_timeout=0)
+        # One DuckDB instance per snapshot, by default allowed 80% of RAM: with many heavy
+        # requests at once (the server runs them in a thread pool) that is more than the
+        # machine has. Bounded, DuckDB spills to <snapshot>.tmp or refuses the query (503).
+        store.con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
+        new = Snapshot(sid, path, store)
         self._current = new
         if cur is not None:
             self._retire(cur)

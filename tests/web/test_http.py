@@ -121,3 +121,18 @@ def test_a_nested_router_is_refused(served: Served) -> None:
     app.include_router(inner)
     with pytest.raises(RuntimeError, match="add_routes"):
         check_flat(app)
+
+
+def test_a_query_over_the_memory_bound_is_a_503_envelope(
+    client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import duckdb
+
+    def too_big(*a: object, **k: object) -> None:
+        raise duckdb.OutOfMemoryException("Out of Memory Error: failed to allocate")
+
+    monkeypatch.setattr(queries, "observations", too_big)
+    got = client.get("/api/v1/observations", headers=ORIGIN)
+    assert got.status_code == 503 and got.json()["error"]["kind"] == "too_large"
+    assert "narrow it" in got.json()["error"]["message"]
+    assert got.headers["access-control-allow-origin"] == "*"

@@ -159,3 +159,29 @@ def test_serve_answers_while_ingest_writes(shared: Path, tmp_path: Path) -> None
     assert {e for _, e, _ in seen} <= set(loads_of)
     for _, etag, n in seen:  # no response mixes two snapshots
         assert n == loads_of[etag]
+
+
+def test_pages_come_from_the_newest_rendered_site_while_a_new_one_renders(
+    shared: Path, tmp_path: Path
+) -> None:
+    from norte.web.site import RenderOptions, SiteCache
+
+    db = tmp_path / "norte.duckdb"
+    make_store(db, shared, [FIRST], derive=False)
+    ensure_published(db)
+    a = snap.current(db)
+    assert a is not None
+    cache = SiteCache(RenderOptions(png=False, languages=("en",)), tmp_path / "sites")
+    assert cache.get(*a).snapshot_id == a[0]  # the first site renders at once
+    make_store(db, shared, list(REVISED), derive=False)
+    b = snap.current(db)
+    assert b is not None and b[0] != a[0]
+    served = cache.get(*b)  # no waiting: the old site, its own ETag
+    assert served.snapshot_id == a[0] and (served.root / "index.html").is_file()
+    deadline = time.monotonic() + 300
+    while cache.get(*b).snapshot_id != b[0]:
+        assert time.monotonic() < deadline, "the new site never rendered"
+        time.sleep(0.2)
+    new = cache.get(*b)
+    assert (new.root / "index.html").read_bytes() != (served.root / "index.html").read_bytes()
+    cache.close()

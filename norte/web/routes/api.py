@@ -12,14 +12,15 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 
 from norte.web import queries as qy
 from norte.web.access import Role, allow
-from norte.web.errors import ApiError
-from norte.web.params import DEFAULT_LIMIT, MAX_LIMIT, decode_cursor, page, snapshot_of
+from norte.web.errors import RESPONSES, ApiError
+from norte.web.params import CSV_200, DEFAULT_LIMIT, MAX_LIMIT, decode_cursor, page, snapshot_of
 from norte.web.params import strict_query as strict_query
 
 router = APIRouter(
     prefix="/api/v1",
     tags=["data"],
     dependencies=[Depends(strict_query), Depends(allow(Role.ANONYMOUS))],
+    responses=RESPONSES,
 )
 
 Fmt = Annotated[Literal["json", "csv"], Query(description="json (default) or csv", alias="format")]
@@ -74,7 +75,11 @@ def filters(
 Dims = Annotated[qy.Filters, Depends(filters)]
 
 
-@router.get("/observations", summary="Observations by any dimension, at any point of real time")
+@router.get(
+    "/observations",
+    responses=CSV_200,
+    summary="Observations by any dimension, at any point of real time",
+)
 def observations(
     request: Request,
     f: Dims,
@@ -126,7 +131,7 @@ SERIES_COLUMNS = [
 ]
 
 
-@router.get("/series", summary="Series (observation keys without the period)")
+@router.get("/series", responses=CSV_200, summary="Series (observation keys without the period)")
 def series(
     request: Request,
     f: Dims,
@@ -156,7 +161,9 @@ VINTAGE_COLUMNS = [
 ]
 
 
-@router.get("/series/{series_id}/vintages", summary="Every release of one series")
+@router.get(
+    "/series/{series_id}/vintages", responses=CSV_200, summary="Every release of one series"
+)
 def vintages(request: Request, series_id: str, fmt: Fmt = "json", bom: Bom = False) -> Response:
     """Per release: its loads, the periods it gave, how many were new and how many revised an
     earlier release's number."""

@@ -12,14 +12,15 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 
 from norte import settings
 from norte.web.access import Role, allow
-from norte.web.errors import ApiError
-from norte.web.params import DEFAULT_LIMIT, decode_cursor, page, snapshot_of, strict_query
+from norte.web.errors import RESPONSES, ApiError
+from norte.web.params import CSV_200, DEFAULT_LIMIT, decode_cursor, page, snapshot_of, strict_query
 from norte.web.routes.api import Bom, Cursor, Fmt, Limit
 
 router = APIRouter(
     prefix="/api/v1",
     tags=["catalog"],
     dependencies=[Depends(strict_query), Depends(allow(Role.ANONYMOUS))],
+    responses=RESPONSES,
 )
 
 
@@ -50,7 +51,7 @@ LOAD_COLUMNS = [
 ]
 
 
-@router.get("/loads", summary="Every loaded file, with its sha256 and vintage")
+@router.get("/loads", responses=CSV_200, summary="Every loaded file, with its sha256 and vintage")
 def loads(
     request: Request,
     source: Annotated[str | None, Query(max_length=100)] = None,
@@ -73,7 +74,7 @@ def loads(
 CODE_COLUMNS = ["scheme", "code", "label_en", "label_es", "label_fr", "kind", "parent", "note"]
 
 
-@router.get("/codes", summary="Every code used, with labels in en/es/fr")
+@router.get("/codes", responses=CSV_200, summary="Every code used, with labels in en/es/fr")
 def codes(
     request: Request,
     scheme: Annotated[str | None, Query(max_length=100)] = None,
@@ -127,7 +128,9 @@ IND_COLUMNS = [
 ]
 
 
-@router.get("/indicators/{indicator_id}/values", summary="An indicator's computed values")
+@router.get(
+    "/indicators/{indicator_id}/values", responses=CSV_200, summary="An indicator's computed values"
+)
 def indicator_values(
     request: Request,
     indicator_id: str,
