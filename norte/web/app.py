@@ -12,8 +12,8 @@ call it (:func:`norte.web.access.check_every_route_declared`).
 from __future__ import annotations
 
 import importlib
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 
 import duckdb
@@ -22,6 +22,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.routing import APIRoute
 from starlette.routing import Route
 
+from norte.accounts.watches import StoreSource
 from norte.errors import NorteError
 from norte.web import errors
 from norte.web.access import check_every_route_declared
@@ -108,12 +109,27 @@ def create_app(
     add_routes(app, docs.router)
     if accounts is not None:
         install = importlib.import_module(ACCOUNTS_MODULE).install
-        install(app, accounts)
+        install(app, accounts, watch_source=_snapshot_watch_source(app))
     add_routes(app, pages.router)  # last: ends with a catch-all
     check_flat(app)
     app.openapi = lambda: errors.openapi_without_422(app)  # type: ignore[method-assign]
     check_every_route_declared(app)
     return app
+
+
+def _snapshot_watch_source(app: FastAPI) -> StoreSource:
+    """The personal feeds read the server's current read snapshot (one for the whole feed)."""
+
+    @contextmanager
+    def connect() -> Iterator[duckdb.DuckDBPyConnection]:
+        with app.state.pool.use() as snapshot:
+            cur = snapshot.cursor()
+            try:
+                yield cur
+            finally:
+                cur.close()
+
+    return StoreSource(connect)
 
 
 def add_routes(app: FastAPI, router: APIRouter) -> None:

@@ -198,12 +198,14 @@ def accounts_app(accounts_path: Path) -> tuple[FastAPI, dict[str, str]]:
 
 
 def full_app(accounts_path: Path) -> tuple[FastAPI, dict[str, str]]:
-    """The whole web app (``norte.web.app.create_app``) over an empty store, once merged."""
-    web = pytest.importorskip("norte.web.app", reason="norte/web/app.py is not merged yet")
+    """The whole web app (``norte.web.app.create_app``) over an empty store."""
     from norte.store import Store
+    from norte.web import app as web
+    from norte.web.snapshots import ensure_published
 
     db = accounts_path.parent / "norte.duckdb"
     Store(db).close()
+    ensure_published(db)  # the app reads read snapshots only
     return web.create_app(db, accounts=accounts_path), {}
 
 

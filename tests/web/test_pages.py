@@ -5,8 +5,6 @@ JSON twin."""
 from __future__ import annotations
 
 import json
-import re
-import warnings
 from pathlib import Path
 
 import pytest
@@ -35,46 +33,17 @@ def static_site(served: Served, tmp_path_factory: pytest.TempPathFactory) -> Pat
     return out
 
 
-#: The one known non-determinism of the static build itself (two ``norte build`` runs on the
-#: same store differ): a finding chart's rows are read ``ORDER BY period`` only
-#: (``norte/publish/pages/findings.py``, ``_chart_rows``), so two series of one period (the
-#: ranked partners) come in either order, in its CSV and its SVGs. Until that query orders by
-#: the series too, such files must be equal up to that order: the CSV's lines sorted, the SVG
-#: file's bytes sorted, the page with its inline SVGs left out. Every other file must be
-#: byte-identical.
-_SVG = re.compile(r"<svg\b.*?</svg>", re.S)
-
-
-def _up_to_row_order(rel: str, a: bytes, b: bytes) -> bool:
-    if rel.startswith("data/finding-") and rel.endswith(".csv"):
-        return sorted(a.splitlines()) == sorted(b.splitlines())
-    if "charts/finding-" in rel and rel.endswith(".svg"):
-        return sorted(a) == sorted(b)  # the same marks, drawn in another order
-    if rel.endswith(".html"):
-        return _SVG.sub("", a.decode()) == _SVG.sub("", b.decode())
-    return False
-
-
 def test_every_static_file_is_served_identically(client: Client, static_site: Path) -> None:
     files = sorted(p for p in static_site.rglob("*") if p.is_file())
     pages = [p for p in files if p.suffix == ".html"]
     assert len(pages) > 20 and any(p.parts[-2] == "es" for p in pages)
-    reordered = []
     for p in files:
         rel = p.relative_to(static_site).as_posix()
         got = client.get("/" + rel)
         assert got.status_code == 200, rel
-        if got.content != p.read_bytes():
-            assert _up_to_row_order(rel, got.content, p.read_bytes()), f"{rel} differs"
-            reordered.append(rel)
+        assert got.content == p.read_bytes(), f"{rel} differs"
         if p.suffix == ".html":
             assert got.headers["content-type"] == "text/html; charset=utf-8"
-    if reordered:
-        warnings.warn(
-            f"{len(reordered)} file(s) equal only up to row order (finding charts): "
-            + ", ".join(reordered[:5]),
-            stacklevel=1,
-        )
     assert client.get("/").content == (static_site / "index.html").read_bytes()
     assert client.get("/es/").content == (static_site / "es/index.html").read_bytes()
 

@@ -76,7 +76,7 @@ def _chart_rows(ctx: PageContext, desc: dict[str, Any]) -> list[dict[str, Any]]:
         params.append(v)
     # the WHERE holds placeholders and column names of _DIMS only
     cond = " AND ".join(where)
-    sql = f"SELECT indicator_id, partner, flow, unit, period, value FROM indicator_values_latest WHERE {cond} AND value IS NOT NULL ORDER BY period"  # noqa: S608, E501
+    sql = f"SELECT indicator_id, partner, flow, unit, period, value FROM indicator_values_latest WHERE {cond} AND value IS NOT NULL ORDER BY period, indicator_id, partner, flow"  # noqa: S608, E501
     got = ctx.con.execute(sql, params).fetchall()
     marks = [str(x) for x in desc.get("highlight") or []] + [
         str(x) for x in desc.get("compare") or []

@@ -253,8 +253,10 @@ def install(
     acc = Accounts(accounts_path)
     app.state.norte_accounts = acc
     app.state.norte_watch_source = watch_source
-    app.include_router(router)
-    app.include_router(goals_router)
+    from norte.web.app import add_routes  # flat: the access check sees every route
+
+    add_routes(app, router)
+    add_routes(app, goals_router)
     app.add_middleware(CSRFMiddleware)
     set_resolver(make_resolver(acc))
     install_log_redaction()
