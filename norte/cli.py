@@ -214,8 +214,13 @@ def _run(args: argparse.Namespace) -> int:
 
         return run_report(args, db)
     if args.command == "serve":
+        from norte.accounts import resolve_path
         from norte.web.cli import run as run_serve
 
+        # sign-in, stakeholder goals and watch lists: the accounts file beside the store
+        # unless --accounts / NORTE_ACCOUNTS / [accounts] path says otherwise
+        setting = settings.resolve("accounts", args.accounts, config, config_path)
+        args.accounts = resolve_path(setting, db)
         return run_serve(args, db)
     if args.command in ("users", "tokens"):
         from norte.accounts import resolve_path

@@ -41,7 +41,7 @@ def run(args: argparse.Namespace, db: Path) -> int:
     sid = ensure_published(db)
     app = create_app(
         db,
-        accounts=args.accounts,
+        accounts=args.accounts,  # resolved by norte.cli (beside the store by default)
         render=RenderOptions(png=not args.no_png, geo_dir=args.geo_dir),
     )
     print(
