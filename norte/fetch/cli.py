@@ -103,6 +103,18 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     ig.add_argument("--lang", choices=["es", "en"], default="es")
     _common(ig)
 
+    so = apis.add_parser(
+        "socrata",
+        help="BTS open data on Socrata: border crossings (optional NORTE_SOCRATA_TOKEN)",
+        description="BTS datasets on data.bts.gov through SoQL ($where, $limit/$offset pages). "
+        "An app token in NORTE_SOCRATA_TOKEN is optional (sent as X-App-Token, never shown); "
+        "base URL NORTE_SOCRATA_URL. " + COMMON,
+    )
+    so.add_argument("dataset", nargs="?", default="keg4-3bc2", help="4x4 id (keg4-3bc2)")
+    so.add_argument("--where", help="SoQL filter, e.g. \"date >= '2024-01-01'\"")
+    so.add_argument("--page", type=int, default=50_000, help="rows a request (default 50,000)")
+    _common(so)
+
 
 #: name -> function(args) -> the connector's config table.
 CONFIGS: dict[str, Callable[[argparse.Namespace], dict[str, object]]] = {
@@ -124,6 +136,7 @@ CONFIGS: dict[str, Callable[[argparse.Namespace], dict[str, object]]] = {
         "geo": a.geo,
         "lang": a.lang,
     },
+    "socrata": lambda a: {"dataset": a.dataset, "where": a.where, "page": a.page},
     "worldbank": lambda a: {
         "indicators": a.indicators,
         "countries": [c.strip().upper() for c in a.countries.split(",") if c.strip()],

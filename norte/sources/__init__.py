@@ -33,6 +33,7 @@ from norte.sources import (
     se_sic_balance,
     se_sic_products,
     seed,
+    socrata_bts,
     spi_mexico,
     statcan_derived,
     statcan_table,
@@ -63,6 +64,7 @@ REGISTRY: dict[str, ModuleType] = {
     worldbank_api.FORMAT: worldbank_api,
     statcan_wds.FORMAT: statcan_wds,
     inegi_api.FORMAT: inegi_api,
+    socrata_bts.FORMAT: socrata_bts,
 }
 
 
