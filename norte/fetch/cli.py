@@ -115,6 +115,22 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     so.add_argument("--page", type=int, default=50_000, help="rows a request (default 50,000)")
     _common(so)
 
+    ct = apis.add_parser(
+        "comtrade",
+        help="UN Comtrade v1: U.S., Mexico and Canada reports (needs NORTE_COMTRADE_KEY)",
+        description="UN Comtrade API v1 (/get). Needs a subscription key in NORTE_COMTRADE_KEY "
+        "(sent in the Ocp-Apim-Subscription-Key header, never shown); base URL "
+        "NORTE_COMTRADE_URL. Calls are split by reporter and periods to fit the free tier's "
+        "row cap; a rerun after the daily quota resumes from the saved calls. " + COMMON,
+    )
+    ct.add_argument("--reporter", action="append", choices=["USA", "MEX", "CAN"], default=[])
+    ct.add_argument("--freq", choices=["A", "M"], default="A")
+    ct.add_argument("--from", dest="start", required=True, help="first period, YYYY or YYYYMM")
+    ct.add_argument("--to", dest="end", help="last period (default: the first)")
+    ct.add_argument("--partner", action="append", default=[], help="M49 code, e.g. 0 (World)")
+    ct.add_argument("--cmd", default="TOTAL", help="HS code or TOTAL")
+    _common(ct)
+
 
 #: name -> function(args) -> the connector's config table.
 CONFIGS: dict[str, Callable[[argparse.Namespace], dict[str, object]]] = {
@@ -135,6 +151,14 @@ CONFIGS: dict[str, Callable[[argparse.Namespace], dict[str, object]]] = {
         "bank": a.bank,
         "geo": a.geo,
         "lang": a.lang,
+    },
+    "comtrade": lambda a: {
+        "reporters": a.reporter,
+        "freq": a.freq,
+        "start": a.start,
+        "end": a.end,
+        "partners": a.partner,
+        "cmd": a.cmd,
     },
     "socrata": lambda a: {"dataset": a.dataset, "where": a.where, "page": a.page},
     "worldbank": lambda a: {

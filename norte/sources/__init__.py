@@ -22,6 +22,7 @@ from norte.sources import (
     census_api,
     census_ft900,
     census_xlsx,
+    comtrade_api,
     fred_api,
     fred_csv,
     inegi_api,
@@ -65,6 +66,7 @@ REGISTRY: dict[str, ModuleType] = {
     statcan_wds.FORMAT: statcan_wds,
     inegi_api.FORMAT: inegi_api,
     socrata_bts.FORMAT: socrata_bts,
+    comtrade_api.FORMAT: comtrade_api,
 }
 
 
