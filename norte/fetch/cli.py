@@ -197,10 +197,12 @@ def run(args: argparse.Namespace, db: Path) -> int:
 def _ingest(saved: list[Saved], db: Path, log: Callable[[str], None], name: str) -> None:
     with Store(db) as store:
         results = store.load_many([(s.path, s.source) for s in saved])
+        known = {str(s.path): s.vintage for s in saved}
         for r in results:
+            vintage = r.vintage or known.get(r.location)  # already-loaded: the file's own
             log(
                 f"norte fetch: {Path(r.location).name}: {r.rows:,} rows "
-                f"({r.outcome}, vintage {r.vintage})"
+                f"({r.outcome}, vintage {vintage})"
             )
         log(f"norte fetch {name}: store {db} holds {store.count():,} rows")
 
