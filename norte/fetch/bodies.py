@@ -8,7 +8,8 @@ import datetime as dt
 import json
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -72,6 +73,17 @@ def field(obj: Any, name: str, where: str, place: str, expected: str = "") -> An
             hint="the API changed its response: update norte (report it) or pin the old version",
         )
     return obj[name]
+
+
+@contextmanager
+def checking(r: Response) -> Iterator[None]:
+    """Validate ``r``'s body inside this block: a body that fails (a renamed field) is dropped
+    from the cache, so a rerun asks the agency again instead of failing on the copy."""
+    try:
+        yield
+    except InputError:
+        r.discard()
+        raise
 
 
 def save(out_dir: Path, name: str, body: bytes) -> Path:

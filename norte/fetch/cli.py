@@ -103,6 +103,34 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     ig.add_argument("--lang", choices=["es", "en"], default="es")
     _common(ig)
 
+    so = apis.add_parser(
+        "socrata",
+        help="BTS open data on Socrata: border crossings (optional NORTE_SOCRATA_TOKEN)",
+        description="BTS datasets on data.bts.gov through SoQL ($where, $limit/$offset pages). "
+        "An app token in NORTE_SOCRATA_TOKEN is optional (sent as X-App-Token, never shown); "
+        "base URL NORTE_SOCRATA_URL. " + COMMON,
+    )
+    so.add_argument("dataset", nargs="?", default="keg4-3bc2", help="4x4 id (keg4-3bc2)")
+    so.add_argument("--where", help="SoQL filter, e.g. \"date >= '2024-01-01'\"")
+    so.add_argument("--page", type=int, default=50_000, help="rows a request (default 50,000)")
+    _common(so)
+
+    ct = apis.add_parser(
+        "comtrade",
+        help="UN Comtrade v1: U.S., Mexico and Canada reports (needs NORTE_COMTRADE_KEY)",
+        description="UN Comtrade API v1 (/get). Needs a subscription key in NORTE_COMTRADE_KEY "
+        "(sent in the Ocp-Apim-Subscription-Key header, never shown); base URL "
+        "NORTE_COMTRADE_URL. Calls are split by reporter and periods to fit the free tier's "
+        "row cap; a rerun after the daily quota resumes from the saved calls. " + COMMON,
+    )
+    ct.add_argument("--reporter", action="append", choices=["USA", "MEX", "CAN"], default=[])
+    ct.add_argument("--freq", choices=["A", "M"], default="A")
+    ct.add_argument("--from", dest="start", required=True, help="first period, YYYY or YYYYMM")
+    ct.add_argument("--to", dest="end", help="last period (default: the first)")
+    ct.add_argument("--partner", action="append", default=[], help="M49 code, e.g. 0 (World)")
+    ct.add_argument("--cmd", default="TOTAL", help="HS code or TOTAL")
+    _common(ct)
+
 
 #: name -> function(args) -> the connector's config table.
 CONFIGS: dict[str, Callable[[argparse.Namespace], dict[str, object]]] = {
@@ -124,6 +152,15 @@ CONFIGS: dict[str, Callable[[argparse.Namespace], dict[str, object]]] = {
         "geo": a.geo,
         "lang": a.lang,
     },
+    "comtrade": lambda a: {
+        "reporters": a.reporter,
+        "freq": a.freq,
+        "start": a.start,
+        "end": a.end,
+        "partners": a.partner,
+        "cmd": a.cmd,
+    },
+    "socrata": lambda a: {"dataset": a.dataset, "where": a.where, "page": a.page},
     "worldbank": lambda a: {
         "indicators": a.indicators,
         "countries": [c.strip().upper() for c in a.countries.split(",") if c.strip()],
@@ -160,10 +197,12 @@ def run(args: argparse.Namespace, db: Path) -> int:
 def _ingest(saved: list[Saved], db: Path, log: Callable[[str], None], name: str) -> None:
     with Store(db) as store:
         results = store.load_many([(s.path, s.source) for s in saved])
+        known = {str(s.path): s.vintage for s in saved}
         for r in results:
+            vintage = r.vintage or known.get(r.location)  # already-loaded: the file's own
             log(
                 f"norte fetch: {Path(r.location).name}: {r.rows:,} rows "
-                f"({r.outcome}, vintage {r.vintage})"
+                f"({r.outcome}, vintage {vintage})"
             )
         log(f"norte fetch {name}: store {db} holds {store.count():,} rows")
 

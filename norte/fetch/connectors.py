@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from norte.fetch import fred, inegi_api, statcan_wds, worldbank
+from norte.fetch import comtrade, fred, inegi_api, socrata, statcan_wds, worldbank
 
 #: The connectors' modules (importing them registered each in ``CONNECTORS``).
-MODULES = (fred, inegi_api, statcan_wds, worldbank)
+MODULES = (comtrade, fred, inegi_api, socrata, statcan_wds, worldbank)

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from norte.errors import ConfigError
-from norte.fetch.bodies import base_url, field, json_of, save_json, strings
+from norte.fetch.bodies import base_url, checking, field, json_of, save_json, strings
 from norte.fetch.http import Client, FetchError, Response, secret
 from norte.fetch.live import Saved, register
 from norte.sources import fred_api
@@ -176,11 +176,12 @@ class Fred:
             )
             first_url = first_url or r.url
             cached = cached and r.from_cache
-            obs = field(body, "observations", r.url, "body", "FRED's observations object")
-            count = int(field(body, "count", r.url, "body"))
-            for n, o in enumerate(obs[:1]):
-                field(o, "date", r.url, f"observations[{n}]")
-                field(o, "value", r.url, f"observations[{n}]")
+            with checking(r):
+                obs = field(body, "observations", r.url, "body", "FRED's observations object")
+                count = int(field(body, "count", r.url, "body"))
+                for n, o in enumerate(obs):
+                    field(o, "date", r.url, f"observations[{n}]")
+                    field(o, "value", r.url, f"observations[{n}]")
             if joined is None:
                 joined = body
             else:

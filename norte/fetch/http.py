@@ -1,15 +1,19 @@
 """HTTP for live APIs: retries with backoff, a response cache for resume, secrets kept out of logs.
 
-- Transient failures (HTTP 429, 5xx, timeouts, dropped connections) are retried with exponential
-  backoff; ``Retry-After`` is honoured (capped). Terminal failures (4xx) raise at once.
-- Responses are cached on disk under ``cache_dir`` keyed by the URL *without* its secret
-  parameters, so an interrupted run resumes without re-asking the API. Entries older than
-  ``ttl`` seconds are not used (a cache must never hide a newer release): the default TTL is
-  12 hours, and ``ttl=0`` disables reuse.
-- Secret query parameters (``key``, ``api_key``, ``token``, ``subscription-key``) are redacted
-  from every URL that norte prints, logs, stores or uses as a cache key, and (through
-  :mod:`norte.fetch.scrub`, installed by every :class:`Client`) from every log line of the
-  process: httpx's, httpcore's and urllib3's own records included.
+- Transient failures (HTTP 429, 5xx, timeouts, dropped connections, a body cut mid-way) are
+  retried with exponential backoff; ``Retry-After`` is honoured in seconds or as an HTTP-date
+  (capped). Terminal failures (4xx) are returned to the connector, which names them.
+- Responses are cached on disk under ``cache_dir`` keyed by the URL *without* its secrets, so
+  an interrupted run resumes without re-asking the API. A cached answer is reused only while
+  younger than ``ttl`` (default 12 hours, ``0`` = never) **and** retrieved after
+  ``fresh_after`` (the agency's own "last updated", from a request the connector always asks),
+  so a cache never hides a newer release. :meth:`Response.discard` drops a body that proved bad.
+- Secret query parameters (``key``, ``api_key``, ``token``, ``subscription-key``), secret
+  headers (:data:`SECRET_HEADERS`) and every registered secret value anywhere in a URL (a
+  token in the *path*, as INEGI's) are redacted from every URL that norte prints, logs, stores
+  or uses as a cache key, and (through :mod:`norte.fetch.scrub`, installed by every
+  :class:`Client`) from every log line of the process: httpx's, httpcore's and urllib3's own.
+- ``post_json`` (StatCan WDS) and ``interval`` pacing (an agency's requests-per-second limit).
 """
 
 from __future__ import annotations

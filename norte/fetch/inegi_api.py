@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from norte.errors import ConfigError, InputError
-from norte.fetch.bodies import base_url, field, json_of, save_json, strings
+from norte.fetch.bodies import base_url, checking, field, json_of, save_json, strings
 from norte.fetch.http import Client, FetchError, Response, secret
 from norte.fetch.live import Saved, register
 from norte.sources import inegi_api
@@ -78,12 +78,13 @@ class Inegi:
             day_after = updated + dt.timedelta(days=1)
             fresh = dt.datetime(day_after.year, day_after.month, day_after.day, tzinfo=dt.UTC)
             body, r = self._get(client, i, lang, geo, False, bank, token, fresh.timestamp())
-            series = self._series(body, r.url)
-            obs = field(series, "OBSERVATIONS", r.url, "Series[0]")
-            for n, o in enumerate(obs):
-                field(o, "TIME_PERIOD", r.url, f"Series[0].OBSERVATIONS[{n}]")
-                field(o, "OBS_VALUE", r.url, f"Series[0].OBSERVATIONS[{n}]")
-            vintage = last_update(str(series["LASTUPDATE"]), r.url)
+            with checking(r):
+                series = self._series(body, r.url)
+                obs = field(series, "OBSERVATIONS", r.url, "Series[0]")
+                for n, o in enumerate(obs):
+                    field(o, "TIME_PERIOD", r.url, f"Series[0].OBSERVATIONS[{n}]")
+                    field(o, "OBS_VALUE", r.url, f"Series[0].OBSERVATIONS[{n}]")
+                vintage = last_update(str(series["LASTUPDATE"]), r.url)
             request = {"indicator": i, "bank": bank, "geo": geo, "lang": lang}
             saved = {"norte_format": inegi_api.FORMAT, "norte_request": request} | body
             path = save_json(out_dir, f"inegi-{bank.lower()}-{i}-{vintage}.json", saved)

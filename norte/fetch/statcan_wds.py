@@ -32,7 +32,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from norte.errors import ConfigError, InputError, NetworkError
-from norte.fetch.bodies import base_url, field, json_of, save, save_json, strings
+from norte.fetch.bodies import base_url, checking, field, json_of, save, save_json, strings
 from norte.fetch.http import Client, FetchError, Response
 from norte.fetch.live import Saved, register
 from norte.sources import statcan_table, statcan_wds
@@ -141,6 +141,10 @@ class StatCan:
         return body, r
 
     def _objects(self, body: list[Any], r: Response, what: list[str]) -> list[dict[str, Any]]:
+        with checking(r):
+            return self._check_objects(body, r, what)
+
+    def _check_objects(self, body: list[Any], r: Response, what: list[str]) -> list[dict[str, Any]]:
         out = []
         for n, item in enumerate(body):
             status = field(item, "status", r.url, f"[{n}]")
@@ -179,13 +183,15 @@ class StatCan:
         out: list[Saved] = []
         for n, (obj, info) in enumerate(zip(objects, infos, strict=True)):
             vid = field(obj, "vectorId", r.url, f"[{n}].object")
-            points = field(obj, "vectorDataPoint", r.url, f"[{n}].object")
             by_release: dict[dt.date, list[Any]] = {}
-            for k, p in enumerate(points):
-                for f in ("refPer", "value", "releaseTime", "scalarFactorCode", "frequencyCode"):
-                    field(p, f, r.url, f"[{n}].object.vectorDataPoint[{k}]")
-                day = _release(str(p["releaseTime"]), r.url).date()
-                by_release.setdefault(day, []).append(p)
+            with checking(r):
+                points = field(obj, "vectorDataPoint", r.url, f"[{n}].object")
+                for k, p in enumerate(points):
+                    for f in ("refPer", "value", "releaseTime", "scalarFactorCode"):
+                        field(p, f, r.url, f"[{n}].object.vectorDataPoint[{k}]")
+                    field(p, "frequencyCode", r.url, f"[{n}].object.vectorDataPoint[{k}]")
+                    day = _release(str(p["releaseTime"]), r.url).date()
+                    by_release.setdefault(day, []).append(p)
             for day, pts in sorted(by_release.items()):
                 body = {
                     "norte_format": statcan_wds.FORMAT,

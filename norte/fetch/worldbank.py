@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from norte.errors import ConfigError, InputError
-from norte.fetch.bodies import base_url, field, json_of, save_json, strings
+from norte.fetch.bodies import base_url, checking, field, json_of, save_json, strings
 from norte.fetch.http import Client, FetchError
 from norte.fetch.live import Saved, register
 from norte.sources import worldbank_api
@@ -98,31 +98,32 @@ class WorldBank:
             body = json_of(r, "the World Bank")
             if body is None:
                 raise FetchError(r.url, "empty response: the World Bank always answers JSON")
-            err = api_error(body)
-            if err:
-                raise InputError(
-                    r.url,
-                    "body (HTTP 200)",
-                    f"the World Bank refused the request: {err}",
-                    hint="check the indicator id and the country codes",
-                )
-            if not isinstance(body, list) or len(body) != 2:
-                raise InputError(
-                    r.url, "body", "not [metadata, rows]", expected="the API v2 JSON shape"
-                )
-            head = body[0]
-            pages = int(field(head, "pages", r.url, "body[0]"))
-            total = int(field(head, "total", r.url, "body[0]"))
-            updated = str(field(head, "lastupdated", r.url, "body[0]"))
-            if page == 1:
-                meta = dict(head)
-                # a date without a time: the release may be any time that day, so only a
-                # response retrieved after the day ended is known to hold it
-                day = dt.date.fromisoformat(updated[:10]) + dt.timedelta(days=1)
-                fresh = dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC).timestamp()
-            for n, row in enumerate(body[1] or []):
-                for f in ("indicator", "countryiso3code", "date", "value"):
-                    field(row, f, r.url, f"body[1][{n}]")
+            with checking(r):
+                err = api_error(body)
+                if err:
+                    raise InputError(
+                        r.url,
+                        "body (HTTP 200)",
+                        f"the World Bank refused the request: {err}",
+                        hint="check the indicator id and the country codes",
+                    )
+                if not isinstance(body, list) or len(body) != 2:
+                    raise InputError(
+                        r.url, "body", "not [metadata, rows]", expected="the API v2 JSON shape"
+                    )
+                head = body[0]
+                pages = int(field(head, "pages", r.url, "body[0]"))
+                total = int(field(head, "total", r.url, "body[0]"))
+                updated = str(field(head, "lastupdated", r.url, "body[0]"))
+                if page == 1:
+                    meta = dict(head)
+                    # a date without a time: the release may be any time that day, so only a
+                    # response retrieved after the day ended is known to hold it
+                    day = dt.date.fromisoformat(updated[:10]) + dt.timedelta(days=1)
+                    fresh = dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC).timestamp()
+                for n, row in enumerate(body[1] or []):
+                    for f in ("indicator", "countryiso3code", "date", "value"):
+                        field(row, f, r.url, f"body[1][{n}]")
             rows += body[1] or []
             page += 1
         if not rows:

@@ -27,6 +27,7 @@ from norte.sources import (
     census_api,
     census_ft900,
     census_xlsx,
+    comtrade_api,
     fred_api,
     fred_csv,
     inegi_api,
@@ -38,6 +39,7 @@ from norte.sources import (
     se_sic_balance,
     se_sic_products,
     seed,
+    socrata_bts,
     spi_mexico,
     statcan_derived,
     statcan_displayed,
@@ -76,6 +78,8 @@ REGISTRY: dict[str, ModuleType] = {
     classify_hs.FORMAT: classify_hs,
     classify_bea.FORMAT: classify_bea,
     classify_scian.FORMAT: classify_scian,
+    socrata_bts.FORMAT: socrata_bts,
+    comtrade_api.FORMAT: comtrade_api,
 }
 
 

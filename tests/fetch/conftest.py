@@ -15,6 +15,7 @@ import subprocess
 import sys
 import threading
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -52,6 +53,13 @@ class Replay:
 
 @pytest.fixture
 def replay() -> Iterator[Replay]:
+    with serve() as state:
+        yield state
+
+
+@contextmanager
+def serve() -> Iterator[Replay]:
+    """The replay server as a context manager (the fixture; also usable outside pytest)."""
     state = Replay()
 
     class H(BaseHTTPRequestHandler):
@@ -94,9 +102,11 @@ def replay() -> Iterator[Replay]:
     t = threading.Thread(target=server.serve_forever, daemon=True)
     t.start()
     state.base = f"http://127.0.0.1:{server.server_address[1]}"
-    yield state
-    server.shutdown()
-    server.server_close()
+    try:
+        yield state
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 def run_cli(

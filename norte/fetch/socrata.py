@@ -1,0 +1,131 @@
+"""BTS open data on Socrata (data.bts.gov): SoQL JSON pages, joined and saved.
+
+``{base}/resource/{4x4}.json?$where=...&$order=:id&$limit=N&$offset=K`` answers a JSON array of
+row objects, every value a string; paging ends at a page shorter than ``$limit`` (``$order``
+keeps the pages stable). An application token (``NORTE_SOCRATA_TOKEN``, optional: without one
+Socrata throttles harder) goes in the ``X-App-Token`` header, never shown. Errors are JSON
+``{"code": "query.compiler.malformed", "error": true, "message": "..."}`` with HTTP 400.
+
+``{base}/api/views/{4x4}.json`` (the dataset's metadata) is always asked first: its
+``rowsUpdatedAt`` (POSIX seconds) is the release, the vintage of the saved rows, and decides
+whether cached pages are still current. Base URL ``NORTE_SOCRATA_URL`` (default
+``https://data.bts.gov``). The joined rows are saved with a ``norte_format`` marker (format
+``socrata-bts``); norte reads the datasets listed in :data:`norte.sources.socrata_bts.DATASETS`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+from norte.errors import ConfigError, InputError
+from norte.fetch.bodies import base_url, checking, field, json_of, save_json
+from norte.fetch.http import Client, FetchError, Response, secret
+from norte.fetch.live import Saved, register
+from norte.sources import socrata_bts
+
+DEFAULT_BASE = "https://data.bts.gov"
+PAGE = 50_000
+_4X4 = re.compile(r"^[a-z0-9]{4}-[a-z0-9]{4}$")
+ALWAYS = float("inf")
+
+
+class Socrata:
+    name = "socrata"
+
+    def fetch(
+        self,
+        client: Client,
+        config: Mapping[str, object],
+        out_dir: Path,
+        log: Callable[[str], None],
+    ) -> list[Saved]:
+        """``config``: ``dataset`` (4x4 id, default ``keg4-3bc2`` border crossings),
+        ``where`` (a SoQL ``$where``, e.g. ``date >= '2024-01-01'``), ``page`` (rows a page)."""
+        dataset = str(config.get("dataset") or socrata_bts.CROSSINGS)
+        if not _4X4.match(dataset):
+            raise ConfigError(f"fetch socrata: {dataset!r} is not a Socrata id (e.g. keg4-3bc2)")
+        if dataset not in socrata_bts.DATASETS:
+            raise ConfigError(
+                f"fetch socrata: norte does not read dataset {dataset} yet — it reads "
+                + ", ".join(f"{k} ({v})" for k, v in socrata_bts.DATASETS.items())
+            )
+        where = config.get("where")
+        page = int(str(config.get("page") or PAGE))
+        base = base_url("socrata", DEFAULT_BASE)
+        token = secret("NORTE_SOCRATA_TOKEN")
+        headers = {"X-App-Token": token} if token else {}
+        meta, rm = self._get(client, f"{base}/api/views/{dataset}.json", {}, headers, ALWAYS)
+        with checking(rm):
+            updated_at = float(field(meta, "rowsUpdatedAt", rm.url, "body", "view metadata"))
+        updated = dt.datetime.fromtimestamp(updated_at, dt.UTC)
+        params = {"$order": ":id", "$limit": str(page)}
+        if where:
+            params["$where"] = str(where)
+        rows: list[Any] = []
+        first_url = ""
+        cached = True
+        while True:
+            body, r = self._get(
+                client,
+                f"{base}/resource/{dataset}.json",
+                {**params, "$offset": str(len(rows))},
+                headers,
+                updated_at,
+            )
+            first_url = first_url or r.url
+            cached = cached and r.from_cache
+            if body is None:
+                body = []
+            with checking(r):
+                if not isinstance(body, list):
+                    raise InputError(r.url, "body", "not a JSON array", expected="SoQL JSON")
+                for n, row in enumerate(body):
+                    for f in socrata_bts.DATASETS_FIELDS[dataset]:
+                        field(row, f, r.url, f"row {len(rows) + n}")
+            rows += body
+            if len(body) < page:
+                break
+        if not rows:
+            log(f"Socrata {dataset}: no rows ({first_url})")
+            return []
+        saved = {
+            "norte_format": socrata_bts.FORMAT,
+            "norte_request": {
+                "dataset": dataset,
+                "where": where,
+                "rowsUpdatedAt": int(updated_at),
+                "name": meta.get("name"),
+            },
+            "rows": rows,
+        }
+        path = save_json(out_dir, f"socrata-{dataset}-{updated:%Y-%m-%d}.json", saved)
+        log(f"saved {path} ({len(rows):,} rows{', from cache' if cached else ''})")
+        return [Saved(path, socrata_bts, updated.date(), cached, first_url)]
+
+    def _get(
+        self,
+        client: Client,
+        url: str,
+        params: dict[str, str],
+        headers: dict[str, str],
+        fresh: float,
+    ) -> tuple[Any, Response]:
+        r = client.get(url, params, headers=headers, fresh_after=fresh)
+        if r.status in (400, 403, 404):
+            raise InputError(
+                r.url,
+                "body",
+                f"Socrata answered HTTP {r.status}: {r.text(300)}",
+                hint="check the dataset id and the $where expression (SoQL)",
+            )
+        data = json_of(r, "Socrata", hint="BTS may be refusing bursts: try again later")
+        if data is None and "/api/views/" in url:
+            raise FetchError(r.url, "empty response: Socrata always answers the view metadata")
+        return data, r
+
+
+SOCRATA = register(Socrata())
