@@ -149,7 +149,6 @@ def test_no_whole_file_in_shared_data_is_called_damaged(shared: Path) -> None:
 SCHEDULE_C = "census/concordance/country-codes-schedule-c-27JAN21.txt"
 KNOWN = [
     ("census/concordance/country-codes-schedule-c-27JAN21.txt", "Census", "Schedule C country"),
-    ("census/api-csv/imports-hs6-seafood-by-country-2020-derived.csv.gz", "Census", "API rows"),
     ("transborder/codes_all.xls", "Transportation Statistics", "TransBorder code lists"),
 ]
 

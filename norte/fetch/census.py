@@ -26,7 +26,16 @@ from norte.fetch.http import Client, FetchError, secret
 DEFAULT_BASE = "https://api.census.gov/data/timeseries/intltrade"
 VALUE = {"exports": "ALL_VAL_MO", "imports": "GEN_VAL_MO"}
 COMMODITY = {"exports": "E_COMMODITY", "imports": "I_COMMODITY"}
+#: Product endpoints (``{flow}/<endpoint>``): the variable naming the product, per flow, and
+#: the levels (``COMM_LVL``) each accepts. ``hitech`` = Advanced Technology Products (ATP).
+PRODUCTS: dict[str, tuple[dict[str, str], tuple[str, ...]]] = {
+    "hs": (COMMODITY, ("HS2", "HS4", "HS6", "HS10")),
+    "naics": ({"exports": "NAICS", "imports": "NAICS"}, ("NA2", "NA3", "NA4", "NA6")),
+    "hitech": ({"exports": "HITECH", "imports": "HITECH"}, ()),
+    "enduse": ({"exports": "E_ENDUSE", "imports": "I_ENDUSE"}, ()),
+}
 _MONTH = re.compile(r"^\d{4}-\d{2}$")
+_CTY = re.compile(r"^(\d{4}|-)$")
 
 
 @dataclass
@@ -50,24 +59,46 @@ def fetch_trade(
     out_dir: Path,
     level: str | None = None,
     log: Callable[[str], None] = lambda _m: None,
+    product: str | None = None,
+    partner: str | None = None,
 ) -> Fetched:
-    """Fetch U.S. ``flow`` ('exports' or 'imports') by country (and HS ``level``) for months
-    ``start``..``end`` (YYYY-MM) and save the body as ``out_dir/<name>.json.gz``."""
+    """Fetch U.S. ``flow`` ('exports' or 'imports') by country for months ``start``..``end``
+    (YYYY-MM) and save the body as ``out_dir/<name>.json.gz``: totals by country, or by
+    ``product`` (``hs`` with ``level`` HS2..HS10, ``naics`` with NA2..NA6, ``hitech``,
+    ``enduse``; ``level`` alone means ``hs``), for one ``partner`` (Schedule C code, e.g.
+    ``2010`` Mexico) or every country."""
     if flow not in VALUE:
         raise FetchError(flow, "flow must be 'exports' or 'imports'")
     for m in (start, end):
         if not _MONTH.match(m):
             raise FetchError(m, "months are written YYYY-MM, e.g. 2024-01")
+    if level and product is None:
+        product = "hs"
     fields = ["CTY_CODE", "CTY_NAME", VALUE[flow], "YEAR", "MONTH"]
     params = {"time": f"from {start} to {end}"}
-    if level:
-        fields = [COMMODITY[flow], *fields, "COMM_LVL"]
-        params["COMM_LVL"] = level
+    endpoint = product or "hs"
+    if product is not None:
+        if product not in PRODUCTS:
+            raise FetchError(product, f"product must be one of {', '.join(PRODUCTS)}")
+        names, levels = PRODUCTS[product]
+        if level and level not in levels:
+            allowed = ", ".join(levels) or "none (no --level)"
+            raise FetchError(level, f"levels of the {product} endpoint: {allowed}")
+        if product == "hs" and not level:
+            raise FetchError(product, "the hs endpoint needs a level (HS2, HS4, HS6 or HS10)")
+        fields = [names[flow], *fields]
+        if level:
+            fields.append("COMM_LVL")
+            params["COMM_LVL"] = level
+    if partner is not None:
+        if not _CTY.match(partner):
+            raise FetchError(partner, "a partner is a Schedule C code, e.g. 2010 (Mexico)")
+        params["CTY_CODE"] = partner
     params = {"get": ",".join(fields), **params}
     key = secret("NORTE_CENSUS_KEY")
     if key:
         params["key"] = key
-    url = f"{base_url()}/{flow}/hs"
+    url = f"{base_url()}/{flow}/{endpoint}"
     r = client.get(url, params)
     retrieved = dt.datetime.fromtimestamp(r.retrieved_at, dt.UTC).date()
     if r.status == 204:
@@ -86,7 +117,9 @@ def fetch_trade(
         )
         raise InputError(r.url, "body", "HTTP 200 but the body is HTML, not JSON", hint=hint)
     out_dir.mkdir(parents=True, exist_ok=True)
-    name = f"census-{flow}{'-' + level.lower() if level else ''}-{start}-{end}-{retrieved}.json.gz"
+    what = "".join(f"-{x.lower()}" for x in (product if product != "hs" else None, level) if x)
+    who = f"-cty{partner}" if partner else ""
+    name = f"census-{flow}{what}{who}-{start}-{end}-{retrieved}.json.gz"
     path = out_dir / name
     tmp = path.with_suffix(".tmp")
     tmp.write_bytes(gzip.compress(r.body, mtime=0))

@@ -17,8 +17,11 @@ from norte.errors import UsageError
 from norte.fetch.census import fetch_trade
 from norte.fetch.http import Client
 from norte.fetch.live import CONNECTORS, Saved
-from norte.sources import census_api
+from norte.sources import census_api, census_api_product
 from norte.store import Store
+
+#: Products whose bodies census-api-product reads (HS bodies: census-api).
+PRODUCT_READER = ("naics", "hitech", "enduse")
 
 COMMON = "Saves each response under --dir (a file `norte ingest` reads again) and loads it."
 
@@ -42,7 +45,17 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     c.add_argument("--flow", choices=["exports", "imports", "both"], default="both")
     c.add_argument("--from", dest="start", type=month, required=True, help="first month, YYYY-MM")
     c.add_argument("--to", dest="end", type=month, required=True, help="last month, YYYY-MM")
-    c.add_argument("--level", choices=["HS2", "HS4", "HS6"], help="by HS level x country")
+    c.add_argument(
+        "--product",
+        choices=["hs", "naics", "hitech", "enduse"],
+        help="by product x country: HS (with --level), NAICS, ATP (hitech) or End-Use",
+    )
+    c.add_argument(
+        "--level",
+        choices=["HS2", "HS4", "HS6", "HS10", "NA2", "NA3", "NA4", "NA6"],
+        help="product level: HS2..HS10 (hs, the default product with a level), NA2..NA6 (naics)",
+    )
+    c.add_argument("--partner", help="one partner: Schedule C code (2010 Mexico, 1220 Canada)")
     _common(c)
 
     f = apis.add_parser(
@@ -225,6 +238,8 @@ def _run_census(args: argparse.Namespace, db: Path) -> int:
                 args.dir,
                 args.level,
                 log=lambda m: print(m, file=err),
+                product=args.product,
+                partner=args.partner,
             )
             for f in flows
         ]
@@ -239,7 +254,8 @@ def _run_census(args: argparse.Namespace, db: Path) -> int:
         for f in fetched:
             if f.path is None:
                 continue
-            r = store.load_file(f.path, census_api, vintage=f.retrieved)
+            reader = census_api_product if args.product in PRODUCT_READER else census_api
+            r = store.load_file(f.path, reader, vintage=f.retrieved)
             print(
                 f"norte fetch: {f.path.name}: {r.rows:,} rows ({r.outcome}, vintage {f.retrieved})",
                 file=err,

@@ -13,16 +13,17 @@ def value_text(v: float | None, unit: str | None) -> str:
     """``839_555_104_875, "USD"`` → ``US$839.6 bn``; ``2.102, "percent"`` → ``2.1%``."""
     if v is None:
         return "–"
-    if unit == "USD":
+    if unit in ("USD", "CAD"):
         a = abs(v)
         sign = "−" if v < 0 else ""
+        cur = "US$" if unit == "USD" else "C$"
         for div, suffix in ((1e12, " tn"), (1e9, " bn"), (1e6, " mn")):
             if a >= div:
-                return f"{sign}US${a / div:,.1f}{suffix}"
-        return f"{sign}US${a:,.0f}"
+                return f"{sign}{cur}{a / div:,.1f}{suffix}"
+        return f"{sign}{cur}{a:,.0f}"
     if unit == "percent":
         return f"{v:,.1f}%".replace("-", "−")
-    if unit in ("jobs", "vehicles"):
+    if unit in ("jobs", "vehicles", "persons"):
         if abs(v) >= 1e6:
             return f"{v / 1e6:,.2f} million {unit}"
         return f"{v:,.0f} {unit}"

@@ -25,6 +25,8 @@ from norte.errors import FormatError
 from norte.sources import (
     bts_crossings,
     census_api,
+    census_api_csv,
+    census_api_product,
     census_ft900,
     census_xlsx,
     comtrade_api,
@@ -51,7 +53,10 @@ from norte.sources import (
 
 REGISTRY: dict[str, ModuleType] = {
     census_xlsx.FORMAT: census_xlsx,
+    # before census-api: it reads the NAICS/hitech/end-use bodies census-api would misread
+    census_api_product.FORMAT: census_api_product,
     census_api.FORMAT: census_api,
+    census_api_csv.FORMAT: census_api_csv,
     seed.FORMAT: seed,
     bts_crossings.FORMAT: bts_crossings,
     inegi_raiavl.FORMAT: inegi_raiavl,

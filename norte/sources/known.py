@@ -104,13 +104,6 @@ TABLE: tuple[Known, ...] = (
     ),
     Known(
         "U.S. Census Bureau",
-        "international trade API rows saved as CSV",
-        "norte reads the API's own JSON responses (format census-api; "
-        "'norte fetch census' saves them)",
-        head=r"^\W*CTY_CODE,CTY_NAME,[^\n]*_VAL_MO\b",
-    ),
-    Known(
-        "U.S. Census Bureau",
         "an FT-900 release exhibit workbook ({title})",
         cells=r"(?m)^Exhibit \d+[A-Z]?\. ",
         title=r"(?m)^(Exhibit \d+[A-Z]?\.[^\t\n]*)",

@@ -129,6 +129,20 @@ SELECT p.from_scheme, p.to_scheme, p.load_id, l.location, l.sha256, l.vintage,
 FROM crosswalk_pairs p JOIN loads l USING (load_id)
 GROUP BY ALL ORDER BY p.from_scheme, p.to_scheme, p.load_id"""
     )
+    con.execute(
+        "CREATE OR REPLACE VIEW product_observations AS\nSELECT *, "
+        "CASE WHEN regexp_matches(product_scheme, '^HS[0-9]+$') THEN CASE WHEN period >= DATE "
+        "'2022-01-01' THEN 'hs2022' WHEN period >= DATE '2017-01-01' THEN 'hs2017' WHEN period "
+        ">= DATE '2012-01-01' THEN 'hs2012' WHEN period >= DATE '2007-01-01' THEN 'hs2007' WHEN"
+        " period >= DATE '2002-01-01' THEN 'hs2002' WHEN period >= DATE '1996-01-01' THEN "
+        "'hs1996' WHEN period >= DATE '1988-01-01' THEN 'hs1988' ELSE 'hs1988' END WHEN "
+        "product_scheme = 'NAICS' THEN CASE WHEN period >= DATE '2023-01-01' THEN 'naics2022' "
+        "WHEN period >= DATE '2018-01-01' THEN 'naics2017' WHEN period >= DATE '2013-01-01' "
+        "THEN 'naics2012' WHEN period >= DATE '2008-01-01' THEN 'naics2007' WHEN period >= DATE"
+        " '2003-01-01' THEN 'naics2002' WHEN period >= DATE '1997-01-01' THEN 'naics1997' ELSE "
+        "'naics1997' END ELSE lower(product_scheme) END"
+        " AS classification\nFROM observations WHERE product_scheme IS NOT NULL"
+    )
 
 
 #: The upgrades, in order. Version 1 (``observations`` a table with TransBorder long) has no
@@ -145,7 +159,8 @@ STEPS: tuple[Step, ...] = (
     Step(
         4,
         5,
-        "classification crosswalks: crosswalk_pairs, classification_codes, view crosswalks",
+        "classification crosswalks: crosswalk_pairs, classification_codes, views crosswalks "
+        "and product_observations",
         _v4_to_v5,
     ),
 )

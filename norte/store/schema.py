@@ -8,6 +8,8 @@ the step that upgrades a store of the previous version in :mod:`norte.store.migr
 
 from __future__ import annotations
 
+from norte.classify.editions import SQL as EDITION_SQL
+
 #: 1: first store; 2: TransBorder stored wide (``transborder_wide``, ``observations`` a view);
 #: 3: no fixed goal count in ``stakeholder_goals.parent`` (the goals code validates parents);
 #: 4: ``finding_reviews``; 5: classification crosswalks (``crosswalk_pairs``,
@@ -124,6 +126,7 @@ _PARTITION = ", ".join(KEY_COLUMNS)
 #: ``norte/classify``: one row per (from code, to code) pair of one agency file (``load_id``),
 #: the pair's relation computed from the file's pairs, and the codes' labels. Kept apart from
 #: ``observations``: they are not statistics.
+_EDITION = EDITION_SQL
 CROSSWALK_DDL: tuple[str, ...] = (
     """CREATE TABLE IF NOT EXISTS crosswalk_pairs (
     load_id BIGINT NOT NULL,
@@ -156,6 +159,11 @@ SELECT p.from_scheme, p.to_scheme, p.load_id, l.location, l.sha256, l.vintage,
        count(*) FILTER (WHERE p.relation = 'n:n') AS many_to_many
 FROM crosswalk_pairs p JOIN loads l USING (load_id)
 GROUP BY ALL ORDER BY p.from_scheme, p.to_scheme, p.load_id""",
+    # Each product observation with the classification edition it is in (hs2017, naics2022,
+    # atp, ...), from its product scheme and period (norte/classify/editions.py).
+    f"""CREATE OR REPLACE VIEW product_observations AS
+SELECT *, {_EDITION} AS classification
+FROM observations WHERE product_scheme IS NOT NULL""",
 )
 
 

@@ -84,3 +84,20 @@ def test_every_kind_occurs_in_the_hs_correlations_and_matches_the_un(crosswalk_d
         ("n:1", "n:1", 1392),
         ("n:n", "n:n", 10114),
     ]
+
+
+@pytest.mark.parametrize(("width", "codes"), [(3, ("334", "335")), (4, ("3361", "3362", "3363"))])
+def test_catalog_caveat_no_naics_2022_link_crosses_these_industries(
+    crosswalk_db: Path, width: int, codes: tuple[str, ...]
+) -> None:
+    """The NAICS indicators' caveats say the 2017 -> 2022 change does not break them: every
+    link of the Census concordance touching these industries stays inside the same one."""
+    marks = ", ".join(f"'{c}'" for c in codes)
+    rows = _pairs(
+        crosswalk_db,
+        f"SELECT count(*) FILTER (WHERE left(from_code, {width}) <> left(to_code, {width})), "  # noqa: S608
+        f"count(*) FROM crosswalk_pairs WHERE from_scheme = 'naics2022' AND "
+        f"(left(from_code, {width}) IN ({marks}) OR left(to_code, {width}) IN ({marks}))",
+    )
+    crossing, touching = rows[0]
+    assert crossing == 0 and touching > 10

@@ -33,6 +33,20 @@ SUBSET = (
     "inegi/pib/pibt_cte_valor.xlsx",
     # Mexico's own trade with the U.S. and Canada (SE annual pages; goals_extra.toml)
     "se/bc_e",
+    # Canada's jobs (LFS, "as displayed") and FDI positions (classify.toml)
+    "statcan/1410028701-eng.csv",
+    "statcan/3610000801_databaseLoadingData.csv",
+)
+#: Definitions over Census product detail no shared file holds (ATP/hitech, NAICS and HS4
+#: endpoints, fetched live: classify.toml): no input in these stores.
+DETAIL_ONLY = frozenset(
+    {
+        "us-atp-balance-annual",
+        "us-imports-naics-334-335-annual",
+        "us-imports-naics-334-335-supplier-share",
+        "us-imports-autos-parts-hs4-annual",
+        "us-imports-autos-naics-annual",
+    }
 )
 PROVENANCE = Path(__file__).resolve().parents[2] / "provenance"
 #: TransBorder zips: all of 2023 and January-March 2022 (year-over-year for 2023 Q1)
