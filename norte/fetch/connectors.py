@@ -1,9 +1,9 @@
 """Import every live connector so that :data:`norte.fetch.live.CONNECTORS` holds them all
-(``norte fetch`` and ``norte refresh`` import this module; census registers itself elsewhere)."""
+(``norte fetch`` and ``norte refresh`` import this module)."""
 
 from __future__ import annotations
 
-from norte.fetch import comtrade, fred, inegi_api, socrata, statcan_wds, worldbank
+from norte.fetch import census_live, comtrade, fred, inegi_api, socrata, statcan_wds, worldbank
 
 #: The connectors' modules (importing them registered each in ``CONNECTORS``).
-MODULES = (comtrade, fred, inegi_api, socrata, statcan_wds, worldbank)
+MODULES = (census_live, comtrade, fred, inegi_api, socrata, statcan_wds, worldbank)

@@ -144,7 +144,7 @@ def refresh(
     progress: TextIO | None = None,
 ) -> Report:
     """One refresh run (see the module docstring); the caller holds the refresh lock."""
-    import norte.refresh.census_connector  # noqa: F401 - registers the Census connector
+    import norte.fetch.connectors  # noqa: F401 - registers every live connector
     from norte.fetch.live import CONNECTORS
 
     err = progress if progress is not None else sys.stderr
