@@ -132,6 +132,7 @@ def reasoning_spec(
     div: float = 1.0,
     y_title: str | None = None,
     bench: Rows = (),
+    bench_name: str | None = None,
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """The Vega-Lite spec of the light's chart and its rows (``period, series, value``, the
     values divided by ``div``). Layers are named (``values``, ``bands``, ``window``, ``cagr``,
@@ -142,9 +143,9 @@ def reasoning_spec(
         {"period": _iso(p), "series": actual, "value": v / div} for p, v in data
     ]
     x: dict[str, Any] = {"field": "period", "type": "temporal", "title": None}
-    if freq == "A":  # annual data labelled as years, one tick a year at most
-        n_years = len({p.year for p, _ in data})
-        x["axis"] = {"format": "%Y", "tickCount": {"interval": "year", "step": 1 + n_years // 12}}
+    # years on the axis, one tick a year at most and about a dozen ticks in all
+    n_years = len({p.year for p, _ in data})
+    x["axis"] = {"format": "%Y", "tickCount": {"interval": "year", "step": 1 + n_years // 12}}
     higher = a.direction == "higher_is_better"
     layers: list[dict[str, Any]] = []
     lines: list[dict[str, Any]] = []  # extra line rows: period, series, value, colour, dash
@@ -200,42 +201,44 @@ def reasoning_spec(
         lo, hi = _extent(extent)
         bands = _bands(green, amber, higher, False, lo, hi, w, div)
     elif a.method == "benchmark" and bench:
-        line(w.t("series_benchmark"), sorted(bench), BENCH, "bench")
-        extent += [v / div for _, v in bench]
+        first = data[0][0] if data else None
+        shown = sorted(p for p in bench if first is None or p[0] >= first)  # the own span
+        line(bench_name or w.t("series_benchmark"), shown, BENCH, "bench")
+        extent += [v / div for _, v in shown]
         if st.baseline_period and st.latest_period:
-            window = {
-                "start": _iso(st.baseline_period),
-                "end": _iso(st.latest_period),
-                "label": w.t("band_window"),
-            }
+            bp, lp = st.baseline_period, st.latest_period
+            window = {"start": _iso(bp), "end": _iso(lp), "label": w.t("band_window")}
+            # the two averages over the window that the light compares
+            if st.projected_value is not None and st.path_at_latest is not None:
+                own, other = st.projected_value, st.path_at_latest
+                line(f"{w.t('series_average')} {w.num(own)}", [(bp, own), (lp, own)], LINE, "avg")
+                name = f"{w.t('series_average')} {w.num(other)}"
+                line(name, [(bp, other), (lp, other)], BENCH, "avg")
     lo, hi = _extent(extent)
     y_scale = {"domain": [lo, hi], "zero": False, "nice": False}
     y: dict[str, Any] = {"field": "value", "type": "quantitative", "title": y_title}
     y["scale"] = y_scale
     if bands:
         band_y = {"field": "lo", "type": "quantitative", "scale": y_scale, "title": y_title}
+        # the bands' labels (with their limits) are the legend: narrow bands stay readable
         layers.append(
             {
                 "name": "bands",
                 "data": {"values": bands},
-                "mark": {"type": "rect", "opacity": 0.16},
+                "mark": {"type": "rect", "opacity": 0.2},
                 "encoding": {
                     "y": band_y,
                     "y2": {"field": "hi"},
-                    "color": {"field": "colour", "type": "nominal", "scale": None},
-                },
-            }
-        )
-        layers.append(
-            {
-                "name": "band_labels",
-                "data": {"values": bands},
-                "mark": {"type": "text", "align": "left", "dx": 4, "fontSize": 10},
-                "encoding": {
-                    "x": {"value": 0},
-                    "y": {"field": "mid", "type": "quantitative", "scale": y_scale},
-                    "text": {"field": "label"},
-                    "color": {"field": "ink", "type": "nominal", "scale": None},
+                    "color": {
+                        "field": "label",
+                        "type": "nominal",
+                        "sort": None,
+                        "scale": {
+                            "domain": [b["label"] for b in bands],
+                            "range": [b["colour"] for b in bands],
+                        },
+                        "legend": {"title": None, "orient": "right", "symbolOpacity": 0.5},
+                    },
                 },
             }
         )
@@ -279,8 +282,30 @@ def reasoning_spec(
             "encoding": {"x": x, "y": y},
         }
     )
-    dashes = {"guide": [2, 3], "cagr": [6, 3], "bench": [1, 0]}
-    for kind, name in (("boundaries", "guide"), ("cagr", "cagr"), ("benchmark", "bench")):
+    if st.latest_period is not None and st.latest_value is not None:
+        layers.append(
+            {
+                "name": "latest",
+                "data": {
+                    "values": [
+                        {
+                            "period": _iso(st.latest_period),
+                            "value": st.latest_value / div,
+                            "colour": BAND_INK.get(st.status, GUIDE),
+                        }
+                    ]
+                },
+                "mark": {"type": "point", "filled": True, "size": 70, "opacity": 1},
+                "encoding": {
+                    "x": x,
+                    "y": y,
+                    "color": {"field": "colour", "type": "nominal", "scale": None},
+                },
+            }
+        )
+    dashes = {"guide": [2, 3], "cagr": [6, 3], "bench": [1, 0], "avg": [4, 2]}
+    kinds = (("boundaries", "guide"), ("cagr", "cagr"), ("benchmark", "bench"), ("averages", "avg"))
+    for kind, name in kinds:
         drawn = [r for r in lines if r["dash"] == name]
         if not drawn:
             continue
@@ -335,6 +360,8 @@ def reasoning_spec(
             "axis": {"labelFontSize": 11, "titleFontSize": 11, "grid": True, "gridColor": "#eee"},
         },
         "layer": layers,
+        # the bands' legend has its own colour scale; the other layers give colours directly
+        "resolve": {"scale": {"color": "independent"}},
     }
     return spec, out
 
