@@ -26,6 +26,7 @@ from pathlib import Path
 
 import duckdb
 
+from norte import provenance
 from norte.errors import InputError
 from norte.sources.census_codes import PartnerMapper
 from norte.sources.common import (
@@ -197,10 +198,16 @@ def stage(con: duckdb.DuckDBPyConnection, path: Path, ctx: StageContext) -> Stag
             "value": values,
         },
     )
+    # a provenance manifest stating the release date replaces the estimate (issue 12)
+    vintage, vintage_from, pnotes = provenance.vintage(
+        provenance.lookup(path, ctx.options),
+        estimated_census_release(*last),
+        f"estimated: newest month {last[0]}-{last[1]:02d} + FT-900 lag",
+    )
     return StageInfo(
         format=FORMAT,
-        vintage=estimated_census_release(*last),
-        vintage_from=f"estimated: newest month {last[0]}-{last[1]:02d} + FT-900 lag",
-        notes=[f"{len(values)} values, newest month {last[0]}-{last[1]:02d}"],
+        vintage=vintage,
+        vintage_from=vintage_from,
+        notes=[*pnotes, f"{len(values)} values, newest month {last[0]}-{last[1]:02d}"],
         warnings=mapper.warnings(),
     )

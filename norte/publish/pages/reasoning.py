@@ -122,6 +122,95 @@ def _compound(
     return [*pts, (last, v0 * (1 + rate) ** years)]
 
 
+#: Eurostat's grades in order of progress, with the colour of their region
+GRADE_REGIONS = (
+    ("significant_progress", "#0b6e4f"),
+    ("moderate_progress", "#e69f00"),
+    ("moderate_away", "#b3412a"),
+    ("significant_away", "#5b2a86"),
+)
+
+
+def fan_regions(
+    paths: Sequence[Sequence[tuple[dt.date, float]]],
+    thresholds: Sequence[float],
+    higher: bool,
+    lo: float,
+    hi: float,
+    w: Words,
+    div: float = 1.0,
+) -> list[dict[str, Any]]:
+    """The regions of the direction-of-travel grades over the window: between the compound
+    paths of the limits (``paths[i]`` at ``thresholds[i]`` % a year in the desired
+    direction), open to ``lo``/``hi`` (undivided) at the ends; one row per region and period
+    (``period, grade, label, lo, hi, colour``, values divided by ``div``)."""
+    rows: list[dict[str, Any]] = []
+    sig, mod, away = thresholds[0], thresholds[1], thresholds[2]
+    labels = {
+        "significant_progress": f"{w.t('grade_significant_progress')} (≥ {w.rate(sig / 100)})",
+        "moderate_progress": f"{w.t('grade_moderate_progress')} ({w.rate(mod / 100)} – {w.rate(sig / 100)})",
+        "moderate_away": f"{w.t('grade_moderate_away')} ({w.rate(away / 100)} – {w.rate(mod / 100)})",
+        "significant_away": f"{w.t('grade_significant_away')} (< {w.rate(away / 100)})",
+    }
+    for k, (p, _) in enumerate(paths[0]):
+        v_sig, v_mod, v_away = (paths[i][k][1] for i in range(3))
+        # limits from the best region to the worst, in the direction of progress
+        if higher:
+            limits = [(v_sig, hi), (v_mod, v_sig), (v_away, v_mod), (lo, v_away)]
+        else:
+            limits = [(lo, v_sig), (v_sig, v_mod), (v_mod, v_away), (v_away, hi)]
+        for (grade, colour), (a, b) in zip(GRADE_REGIONS, limits, strict=True):
+            rows.append(
+                {
+                    "period": _iso(p),
+                    "grade": grade,
+                    "label": labels[grade],
+                    "lo": a / div,
+                    "hi": b / div,
+                    "colour": colour,
+                }
+            )
+    return rows
+
+
+def _fan_layer(
+    paths: Sequence[Sequence[tuple[dt.date, float]]],
+    thresholds: Sequence[float],
+    higher: bool,
+    lo: float,
+    hi: float,
+    w: Words,
+    div: float,
+    x: dict[str, Any],
+    y_scale: dict[str, Any],
+) -> dict[str, Any]:
+    rows = fan_regions(paths, thresholds, higher, lo, hi, w, div)
+    seen = list(dict.fromkeys((r["label"], r["colour"]) for r in rows))
+    return {
+        "name": "regions",
+        "data": {"values": rows},
+        "mark": {"type": "area", "opacity": 0.18},
+        "encoding": {
+            "x": x,
+            "y": {"field": "lo", "type": "quantitative", "scale": y_scale, "title": None},
+            "y2": {"field": "hi"},
+            "color": {
+                "field": "label",
+                "type": "nominal",
+                "sort": None,
+                "scale": {"domain": [a for a, _ in seen], "range": [b for _, b in seen]},
+                "legend": {
+                    "title": None,
+                    "orient": "bottom",
+                    "columns": 2,
+                    "symbolOpacity": 0.5,
+                    "labelLimit": 320,
+                },
+            },
+        },
+    }
+
+
 def reasoning_spec(
     title: str,
     a: Assessment,
@@ -153,6 +242,7 @@ def reasoning_spec(
     rules: list[dict[str, Any]] = []
     window: dict[str, Any] | None = None
     bands: list[dict[str, Any]] = []
+    fan: tuple[list[list[tuple[dt.date, float]]], tuple[float, ...]] | None = None
 
     def line(name: str, pts: Sequence[tuple[dt.date, float]], colour: str, dash: str) -> None:
         for p, v in pts:
@@ -177,14 +267,21 @@ def reasoning_spec(
         assert v0 is not None
         window = {"start": _iso(start), "end": _iso(last), "label": w.t("band_window")}
         s = 1.0 if higher else -1.0
+        paths: list[list[tuple[dt.date, float]]] = []
         for th in a.thresholds:
             name = f"{w.rate(s * th / 100)} {w.t('per_year')}"
             pts = _compound(start, v0, s * th / 100, a.window_years, last)
+            paths.append(pts)
             line(name, pts, GUIDE, "guide")
             extent += [v / div for _, v in pts]
+        fan = (paths, a.thresholds)
         if st.growth is not None:
             name = f"{w.t('series_cagr')} {w.rate(st.growth)} {w.t('per_year')}"
             line(name, _compound(start, v0, st.growth, a.window_years, last), LINE, "cagr")
+        # the chart shows three windows before the latest period: the window stays readable
+        since = last.replace(year=last.year - 3 * a.window_years)
+        out = [r for r in out if r["period"] >= _iso(since)]
+        extent = [r["value"] for r in out] + extent[len(data) :]
     elif a.method == "benchmark" and a.base_period is not None and st.baseline_value is not None:
         base, bp = st.baseline_value, st.baseline_period
         assert bp is not None
@@ -218,6 +315,8 @@ def reasoning_spec(
     y_scale = {"domain": [lo, hi], "zero": False, "nice": False}
     y: dict[str, Any] = {"field": "value", "type": "quantitative", "title": y_title}
     y["scale"] = y_scale
+    if fan is not None:
+        layers.append(_fan_layer(fan[0], fan[1], higher, lo * div, hi * div, w, div, x, y_scale))
     if bands:
         band_y = {"field": "lo", "type": "quantitative", "scale": y_scale, "title": y_title}
         # the bands' labels (with their limits) are the legend: narrow bands stay readable
@@ -237,7 +336,12 @@ def reasoning_spec(
                             "domain": [b["label"] for b in bands],
                             "range": [b["colour"] for b in bands],
                         },
-                        "legend": {"title": None, "orient": "right", "symbolOpacity": 0.5},
+                        "legend": {
+                            "title": None,
+                            "orient": "right",
+                            "symbolOpacity": 0.5,
+                            "labelLimit": 200,
+                        },
                     },
                 },
             }
@@ -310,6 +414,8 @@ def reasoning_spec(
         if not drawn:
             continue
         end = [r for r in drawn if r["period"] == max(q["period"] for q in drawn)]
+        if name == "guide":
+            end = []  # the grade regions' legend names the limits
         layers.append(
             {
                 "name": kind,
