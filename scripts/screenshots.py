@@ -4,7 +4,7 @@
 
 The pages are served from 127.0.0.1 and rendered by Debian's Chromium through Playwright (as
 the browser tests do): the home page (the board), a goal page (goal 2: the semáforo bands of
-real GDP growth) and the Mexico partner page. With a PDF, its cover and the first page of the
+real GDP growth) and the Mexico partner page (at "Mexico's side"). With a PDF, its cover and the first page of the
 "why each light has its colour" section are rendered by pdftoppm. Every image is a PNG kept
 under 300 KB (the page images at 1100 px wide, viewport-sized; the PDF pages at 60 dpi).
 """
@@ -28,7 +28,7 @@ MAX_BYTES = 300_000
 PAGES = (
     ("home.png", "index.html", 1500),
     ("goal-2.png", "goal-2.html", 1500),
-    ("partner-mex.png", "partner-mex.html", 1500),
+    ("partner-mex.png", "partner-mex.html#own-side", 1500),  # Mexico's own side
 )
 
 
