@@ -2,8 +2,10 @@
 ("Goal 3: U.S. total trade with Mexico moved from amber to green with the release of
 February 6, 2025").
 
-The changes are :func:`norte.goals.changes.light_changes` — consecutive input vintages of one
-light in ``goal_status`` whose colour differs. Only changes among the three colours (green,
+The changes are those :func:`norte.goals.changes.light_changes` lists from ``goal_status`` —
+consecutive input vintages of one light whose colour differs — computed from the indicator
+values (``norte build`` runs the findings before it records ``goal_status``, and a findings run
+writes only the findings table). Only changes among the three colours (green,
 amber, red) are stories: a light that goes grey or comes out of grey is a data event (a series
 stopped, an indicator got its first values), not news about the goal, and is left out.
 
@@ -17,11 +19,14 @@ from __future__ import annotations
 
 import datetime as dt
 import tomllib
+from collections.abc import Sequence
 from functools import cache
 from importlib import resources
 from typing import Any
 
 from norte.findings.model import LANGS, Finding, period_label
+from norte.goals.changes import LightChange
+from norte.goals.status import Status
 from norte.store.db import Store
 
 #: the colours a story can move between, with their order (0 = green)
@@ -71,39 +76,65 @@ def _dims(store: Store, indicator: str, select: dict[str, str]) -> dict[str, str
     return {d: str(v) for d, v in zip(DIMS, got[0], strict=True) if v is not None}
 
 
-def _freq_unit(store: Store, goal: str, target: str, vintage: dt.date) -> str:
-    got = store.con.execute(
-        "SELECT freq FROM goal_status WHERE goal_id = ? AND target_id = ? AND input_vintage = ?",
-        [goal, target, vintage],
-    ).fetchall()
-    return str(got[0][0]) if got and got[0][0] else "A"
+def colour_changes(
+    history: Sequence[Status],
+) -> list[tuple[Status, Status]]:
+    """Consecutive statuses (oldest first, one per input vintage) whose colour differs, both
+    lit (green, amber or red): grey -> colour and colour -> grey are left out."""
+    out = []
+    for a, b in zip(history, history[1:], strict=False):
+        if a.status != b.status and a.status in RANK and b.status in RANK:
+            out.append((a, b))
+    return out
 
 
-def light_findings(store: Store, record: bool = True) -> tuple[list[Finding], str]:
-    """(findings, note): every change of colour of a light of the shared goals and the stored
-    stakeholder goals. ``record``: first write the lights at every input vintage
-    (:func:`norte.goals.record_all`, what ``norte build`` does after the findings) so the
-    changes are those of the indicator values just computed; a read-only store uses what
-    ``goal_status`` holds."""
+def _histories(con: Any, goals: list[Any]) -> list[tuple[Any, str, str, list[Status]]]:
+    """(goal, light key, indicator id, statuses at every input vintage) of every target and
+    assessed indicator — what :func:`norte.goals.board.record` stores in ``goal_status``,
+    computed here without writing (``norte build`` records the lights after the findings)."""
+    from norte.goals.board import ref_history
+    from norte.goals.status import history
+
+    out: list[tuple[Any, str, str, list[Status]]] = []
+    for g in goals:
+        for t in g.targets:
+            if t.indicator is not None and t.date is not None:
+                out.append((g, t.id, t.indicator, history(con, t)))
+        for r in g.indicators:
+            if r.assess is not None:
+                out.append((g, r.key, r.id, ref_history(con, r)))
+    return out
+
+
+def light_findings(store: Store) -> tuple[list[Finding], str]:
+    """(findings, note): every change of colour between consecutive input vintages of a light
+    of the shared goals and the stored stakeholder goals, from the indicator values in the
+    store (the same lights ``goal_status`` records; nothing is written)."""
     try:
-        from norte.goals import load_shared, record_all, stakeholder_goals
-        from norte.goals.changes import light_changes
+        from norte.goals import load_shared, stakeholder_goals
     except ImportError as e:  # pragma: no cover - goals ship with norte
         return [], f"no goals module ({e}); light changes skipped"
-    if record and not store.read_only:
-        record_all(store)
     goals = [*load_shared(), *stakeholder_goals(store.con)]
     titles = _titles(goals)
     out: list[Finding] = []
-    changes = light_changes(store.con)
+    changes: list[LightChange] = []
+    freqs: dict[tuple[str, str, dt.date], str] = {}
+    for g, key, indicator, hist in _histories(store.con, goals):
+        for a, b in colour_changes(hist):
+            if a.input_vintage is None or b.input_vintage is None:
+                continue
+            changes.append(
+                LightChange(g.id, g.owner, key, indicator, b.method, a.input_vintage,
+                            b.input_vintage, a.status, b.status, a.reason, b.reason,
+                            b.latest_period, b.latest_value)
+            )  # fmt: skip
+            freqs[(g.id, key, b.input_vintage)] = b.freq or "A"
     for c in changes:
-        if c.from_status not in RANK or c.to_status not in RANK:
-            continue
         known = titles.get((c.goal_id, c.target_id))
         if known is None or c.indicator_id is None or c.latest_period is None:
             continue
         goal, title, select = known
-        freq = _freq_unit(store, c.goal_id, c.target_id, c.to_vintage)
+        freq = freqs[(c.goal_id, c.target_id, c.to_vintage)]
         values: dict[str, Any] = {
             "variant": "light_change",
             "goal": c.goal_id,
@@ -154,4 +185,4 @@ def light_findings(store: Store, record: bool = True) -> tuple[list[Finding], st
         f.score_parts["rarity"] = 1.0
         f.newest = c.latest_period
         out.append(f)
-    return out, f"{len(out)} light change(s) between releases ({len(changes)} in goal_status)"
+    return out, f"{len(out)} light change(s) of colour between releases"
