@@ -94,10 +94,16 @@ bench-site: $(STAMP)
 bench-serve: $(STAMP)
 	$(BIN)/python benchmarks/bench_serve.py
 
-## Screenshots of the home page, a partner page and the prosperity map -> docs/screenshots/
-## (the browser tests write them; needs Debian's chromium: apt-get install -y chromium)
+## Screenshots of the board (home), a goal page, the Mexico page and the PDF's cover and goals
+## pages -> docs/screenshots/, from the site built on all shared data (norte.toml) in a temporary
+## folder (needs Debian's chromium and poppler-utils: scripts/system-deps.sh)
+SHOTS := $(shell mktemp -d -u /tmp/norte-shots.XXXXXX)
 screenshots: $(STAMP)
-	NORTE_SCREENSHOTS=docs/screenshots $(BIN)/python -m pytest -q tests/publish/test_browser.py -k screenshots
+	mkdir -p $(SHOTS)
+	$(BIN)/norte --db $(SHOTS)/norte.duckdb build --out $(SHOTS)/site
+	$(BIN)/norte --db $(SHOTS)/norte.duckdb report --lang en --out $(SHOTS)/report.pdf
+	$(BIN)/python scripts/screenshots.py $(SHOTS)/site docs/screenshots $(SHOTS)/report.pdf
+	rm -rf $(SHOTS)
 
 ## Re-vendor map geometry from the npm registry (us-atlas, world-atlas) into norte/publish/static/geo
 geo: $(STAMP)

@@ -138,3 +138,36 @@ def test_cli_reads_manifests_from_norte_provenance_dirs(shared: Path, tmp_path: 
     r = subprocess.run(cmd, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stderr
     assert "226 rows added" in r.stderr
+
+
+@pytest.mark.parametrize(
+    "name", ["census/api/exports-country-2013-2024.json.gz", "census/country.xlsx"]
+)
+def test_census_release_date_from_a_manifest_replaces_the_estimate(
+    shared: Path, tmp_path: Path, name: str
+) -> None:
+    """The Census files carry no release date: their vintage is estimated from the newest
+    month unless a provenance manifest states the release (issue 12)."""
+    import io
+
+    from norte.ingest import ingest
+    from norte.store import Store
+
+    data = shared / name
+    with Store(tmp_path / "est.duckdb") as s:
+        ingest(s, [data], out=io.StringIO())
+        ((estimated, how),) = s.con.execute("SELECT vintage, vintage_from FROM loads").fetchall()
+    assert how.startswith("estimated")
+    prov = tmp_path / "prov"
+    prov.mkdir()
+    (prov / (data.name + provenance.SUFFIX)).write_text(
+        'agency = "U.S. Census Bureau"\nrelease_date = 2025-02-05\n', encoding="utf-8"
+    )
+    with Store(tmp_path / "known.duckdb") as s:
+        ingest(s, [data], options={"provenance_dirs": [str(prov)]}, out=io.StringIO())
+        ((vintage, how),) = s.con.execute("SELECT vintage, vintage_from FROM loads").fetchall()
+        (n,) = s.con.execute(
+            "SELECT count(DISTINCT vintage) FROM observations WHERE vintage = ?", [vintage]
+        ).fetchone() or (0,)
+    assert (vintage, how) == (dt.date(2025, 2, 5), "manifest") and vintage != estimated
+    assert n == 1  # the observations carry the stated release

@@ -27,6 +27,11 @@ TYPE_LABELS: dict[str, dict[str, str]] = {
     },
     "streak": {"en": "Streak", "es": "Racha", "fr": "Série"},
     "target_crossing": {"en": "Target crossed", "es": "Meta alcanzada", "fr": "Cible franchie"},
+    "light_change": {
+        "en": "Light changed colour",
+        "es": "Cambio de color de la luz",
+        "fr": "Voyant changé de couleur",
+    },
 }
 _SCORE = {
     "en": "news value {n} of 100",
@@ -40,7 +45,17 @@ _RELEASE = {
 }
 _AND = {"en": " and ", "es": " y ", "fr": " et "}
 #: subject keys that say what kind of story it is, not which series
-_NOT_SERIES = {"record", "direction", "place", "kind", "target", "other"}
+_NOT_SERIES = {
+    "record",
+    "direction",
+    "place",
+    "kind",
+    "target",
+    "other",
+    "goal",
+    "light",
+    "release",
+}
 
 
 def meta_line(ctx: Ctx, f: Finding) -> dict[str, str]:

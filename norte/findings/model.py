@@ -25,6 +25,7 @@ TYPES: tuple[str, ...] = (
     "target_crossing",
     "revision",
     "lead_months",
+    "light_change",
 )
 
 #: A value in ``values``: a number, a date (ISO string), a flag, a code or a label.

@@ -25,6 +25,7 @@ from norte.findings.data import (
     read_series,
     stored_ranks,
 )
+from norte.findings.lights import light_findings
 from norte.findings.meta import chart_of, meta_line
 from norte.findings.model import LANGS, Finding, period_end
 from norte.findings.ranks import neck_and_neck
@@ -128,6 +129,11 @@ def detect(
         missing = sorted({t.indicator_id for t in tlist} - known)
         if missing:
             report.notes.append(f"targets on indicators without values: {', '.join(missing)}")
+
+    # lights that changed colour between releases (goal_status, written first)
+    changed, note = light_findings(store)
+    report.notes.append(note)
+    found += [(f, None) for f in changed]
 
     seen: set[str] = set()
     for f, spec in found:

@@ -24,11 +24,13 @@ date when you know it.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import duckdb
 
+from norte import provenance
 from norte.errors import InputError
 from norte.sources.census_codes import PartnerMapper
 from norte.sources.common import estimated_census_release, peek
@@ -209,7 +211,7 @@ def _stage_raw(con: duckdb.DuckDBPyConnection, path: Path, ctx: StageContext) ->
             f"{bad[1]!r} is not a number",
             expected='a value in US$ as a string of digits, e.g. "26481484626"',
         )
-    return _insert(con, path, ix, value_cols, mapping, mapper, y, m)
+    return _insert(con, path, ix, value_cols, mapping, mapper, y, m, ctx.options)
 
 
 def _insert(
@@ -221,6 +223,7 @@ def _insert(
     mapper: PartnerMapper,
     y: str,
     m: str,
+    options: Mapping[str, Any],
 ) -> StageInfo:
     commodity = next((c for c in COMMODITY_COLUMNS if c in ix), None)
     dataset = "trade_by_country_hs" if commodity else "trade_by_country"
@@ -262,10 +265,16 @@ def _insert(
     if not n or not values:
         raise InputError(path, "body", "no data rows", expected="rows after the header")
     year, month = divmod(int(last), 100)
+    # a provenance manifest stating the release date replaces the estimate (issue 12)
+    vintage, vintage_from, pnotes = provenance.vintage(
+        provenance.lookup(path, options),
+        estimated_census_release(year, month),
+        f"estimated: newest month {year}-{month:02d} + FT-900 lag",
+    )
     return StageInfo(
         format=FORMAT,
-        vintage=estimated_census_release(year, month),
-        vintage_from=f"estimated: newest month {year}-{month:02d} + FT-900 lag",
-        notes=[f"{values} values, newest month {year}-{month:02d}"],
+        vintage=vintage,
+        vintage_from=vintage_from,
+        notes=[*pnotes, f"{values} values, newest month {year}-{month:02d}"],
         warnings=mapper.warnings(),
     )

@@ -21,6 +21,7 @@ from typing import Any
 
 import duckdb
 
+from norte import provenance
 from norte.errors import InputError
 from norte.sources.census_codes import PartnerMapper
 from norte.sources.common import estimated_census_release, stage_columns, xlsx_first_row
@@ -170,14 +171,19 @@ def stage(con: duckdb.DuckDBPyConnection, path: Path, ctx: StageContext) -> Stag
             "value": values,
         },
     )
-    vintage = estimated_census_release(last_year, last_month)
-    notes = [f"last released month {last_year}-{last_month:02d}"]
+    # a provenance manifest stating the release date replaces the estimate (issue 12)
+    vintage, vintage_from, pnotes = provenance.vintage(
+        provenance.lookup(path, ctx.options),
+        estimated_census_release(last_year, last_month),
+        f"estimated: newest month {last_year}-{last_month:02d} + FT-900 lag",
+    )
+    notes = [*pnotes, f"last released month {last_year}-{last_month:02d}"]
     if last_month < 12:
         notes.append(f"{last_year} months after {last_month:02d} are zeros (not released): skipped")
     return StageInfo(
         format=FORMAT,
         vintage=vintage,
-        vintage_from=f"estimated: newest month {last_year}-{last_month:02d} + FT-900 lag",
+        vintage_from=vintage_from,
         notes=notes,
         warnings=mapper.warnings(),
     )

@@ -286,3 +286,79 @@ def test_report_without_chromium_says_how_to_install(
     assert r.returncode != 0
     assert "apt-get install -y chromium" in r.stderr
     assert not (tmp_path / "x.pdf").exists()
+
+
+# -- figures whole on one page, by pixels ------------------------------------------------------
+#: the printed page (Letter) and its content box (report.html: @page margin 18mm 16mm 20mm)
+PAGE_MM, TOP_MM, BOTTOM_MM = 279.4, 18.0, 20.0
+DPI = 50
+#: a band this deep at the content box's bottom and top edges
+BAND_MM = 3.0
+
+
+def _rows(ppm: bytes) -> tuple[int, int, bytes]:
+    parts = ppm.split(maxsplit=4)
+    assert parts[0] == b"P6"
+    return int(parts[1]), int(parts[2]), parts[4]
+
+
+def _chart_ink(ppm: bytes, top_mm: float, bottom_mm: float) -> int:
+    """Pixels of chart colour (saturated: lines, bars, tiles — not black or grey text) between
+    ``top_mm`` and ``bottom_mm`` from the top of the page."""
+    w, h, px = _rows(ppm)
+    per_mm = h / PAGE_MM
+    y0, y1 = int(top_mm * per_mm), min(h, int(bottom_mm * per_mm) + 1)
+    n = 0
+    for y in range(y0, y1):
+        row = px[y * w * 3 : (y + 1) * w * 3]
+        for i in range(0, len(row) - 2, 3):
+            r, g, b = row[i], row[i + 1], row[i + 2]
+            if max(r, g, b) - min(r, g, b) > 70:
+                n += 1
+    return n
+
+
+def split_figures(pages: list[bytes]) -> list[int]:
+    """Pages (1-based) whose content ends in chart ink at the bottom edge of the content box
+    while the next page starts with chart ink at its top edge: a figure cut by the page
+    boundary (a figure kept whole leaves white space at one of the two edges)."""
+    bottom = PAGE_MM - BOTTOM_MM
+    out = []
+    for i in range(len(pages) - 1):
+        ends = _chart_ink(pages[i], bottom - BAND_MM, bottom)
+        starts = _chart_ink(pages[i + 1], TOP_MM, TOP_MM + BAND_MM)
+        if ends and starts:
+            out.append(i + 1)
+    return out
+
+
+def _page(ink_from_mm: float | None, ink_to_mm: float | None) -> bytes:
+    """A synthetic page image (P6, Letter at DPI) with a blue chart line drawn down the middle
+    from ``ink_from_mm`` to ``ink_to_mm``."""
+    w, h = int(8.5 * DPI), int(11 * DPI)
+    per_mm = h / PAGE_MM
+    px = bytearray(b"\xff" * (w * h * 3))
+    if ink_from_mm is not None and ink_to_mm is not None:
+        for y in range(int(ink_from_mm * per_mm), int(ink_to_mm * per_mm)):
+            for x in range(w // 3, w // 3 + 40):
+                px[(y * w + x) * 3 : (y * w + x) * 3 + 3] = b"\x00\x72\xb2"
+    return f"P6 {w} {h} 255\n".encode() + bytes(px)
+
+
+def test_split_figure_detector_sees_a_cut_figure_and_not_a_whole_one() -> None:
+    bottom = PAGE_MM - BOTTOM_MM
+    cut = [_page(200, bottom), _page(TOP_MM, 80)]  # a chart running off page 1 onto page 2
+    whole = [_page(120, 200), _page(TOP_MM, 80)]  # page 1's chart ends 60 mm above the edge
+    text = [_page(None, None), _page(None, None)]
+    assert split_figures(cut) == [1]
+    assert split_figures(whole) == [] and split_figures(text) == []
+
+
+def test_no_figure_crosses_a_page_boundary_by_pixels(report: Report, tmp_path: Path) -> None:
+    """Every page rendered by pdftoppm: no chart is cut by a page boundary."""
+    subprocess.run(["pdftoppm", "-r", str(DPI), str(report.pdf), str(tmp_path / "p")], check=True)
+    pages = [p.read_bytes() for p in sorted(tmp_path.glob("p-*.ppm"))]
+    assert len(pages) == report.pages
+    # the detector looks where charts are: chart ink on most chart pages
+    assert sum(1 for p in pages if _chart_ink(p, TOP_MM, PAGE_MM - BOTTOM_MM)) >= 5
+    assert split_figures(pages) == []

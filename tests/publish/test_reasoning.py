@@ -62,7 +62,7 @@ def test_threshold_bands_are_the_semaforo_bands_with_negative_band_and_citation(
     lo = min(b["lo"] for b in bands.values())
     hi = max(b["hi"] for b in bands.values())
     assert all(lo <= v <= hi for _, v in rows)
-    labels = [b["label"] for b in layer(spec, "band_labels")["data"]["values"]]
+    labels = layer(spec, "bands")["encoding"]["color"]["scale"]["domain"]  # the legend
     assert "On track ≥ 4.50" in labels and "At risk ≥ 3.40" in labels
     assert "Off track < 3.40" in labels
     # the values are the rows, and the chart renders offline
@@ -104,6 +104,17 @@ def test_direction_draws_the_window_the_cagr_and_the_grade_limits() -> None:
     assert ends == pytest.approx(
         {"+1.0% a year": 100 * 1.01**5, "+0.0% a year": 100.0, "-1.0% a year": 100 * 0.99**5}
     )
+    # the grades' regions lie between those paths: at the latest period, significant progress
+    # starts at +1 % a year, moderate progress spans 0 % to +1 %, movement away below
+    regions = {
+        r["grade"]: (r["lo"], r["hi"])
+        for r in layer(spec, "regions")["data"]["values"]
+        if r["period"] == "2024-01-01"
+    }
+    assert regions["significant_progress"][0] == pytest.approx(100 * 1.01**5)
+    assert regions["moderate_progress"] == pytest.approx((100.0, 100 * 1.01**5))
+    assert regions["moderate_away"] == pytest.approx((100 * 0.99**5, 100.0))
+    assert regions["significant_away"][1] == pytest.approx(100 * 0.99**5)
     assert "<svg" in ch.render(spec)
 
 
@@ -121,6 +132,13 @@ def test_direction_lower_is_better_flips_the_limit_paths() -> None:
     # significant progress for a lower-is-better series is falling 1 % a year or faster
     assert ends["-1.0% a year"] == pytest.approx(0.50 * 0.99**5)
     assert ends["+1.0% a year"] == pytest.approx(0.50 * 1.01**5)
+    regions = {
+        r["grade"]: (r["lo"], r["hi"])
+        for r in layer(spec, "regions")["data"]["values"]
+        if r["period"] == "2024-01-01"
+    }
+    assert regions["significant_progress"][1] == pytest.approx(0.50 * 0.99**5)
+    assert regions["significant_away"][0] == pytest.approx(0.50 * 1.01**5)
 
 
 def test_benchmark_base_period_draws_the_base_value_and_its_tolerance_bands() -> None:

@@ -21,6 +21,7 @@ from norte.publish import interactive
 from norte.publish.context import NavItem, PageContext, SiteContext
 from norte.publish.pages import PageFamily
 from norte.publish.pages import reasoning as rs
+from norte.publish.pages.common import period
 
 COLORS = {
     "on_track": "#0b6e4f",
@@ -72,10 +73,9 @@ def _pct(ctx: PageContext, v: float | None) -> str:
     return "–" if v is None else ctx.tr.pct(v)
 
 
-def _period(p: dt.date | None, freq: str | None) -> str:
-    if p is None:
-        return ""
-    return str(p.year) if freq == "A" else p.isoformat()[:7]
+def _period(ctx: PageContext, p: dt.date | None, freq: str | None) -> str:
+    """A period as people read it: ``2024``, ``2024 Q4``, ``June 2024`` (in the language)."""
+    return "" if p is None else period(ctx, p, freq)
 
 
 def light_view(
@@ -91,7 +91,7 @@ def light_view(
         when = gt(lang, "n_by", date=t["date"]) if t["date"] else gt(lang, "n_no_date")
         numbers.append((gt(lang, "n_target"), f"{_fmt(ctx, t['value'], unit)} {when}"))
     if s.baseline_value is not None:
-        bp = _period(s.baseline_period, s.freq)
+        bp = _period(ctx, s.baseline_period, s.freq)
         numbers.append(
             (
                 gt(lang, "n_baseline"),
@@ -102,7 +102,7 @@ def light_view(
         numbers.append(
             (
                 gt(lang, "n_latest"),
-                f"{_fmt(ctx, s.latest_value, unit)} ({_period(s.latest_period, s.freq)})",
+                f"{_fmt(ctx, s.latest_value, unit)} ({_period(ctx, s.latest_period, s.freq)})",
             )
         )
     if s.growth is not None:
@@ -269,7 +269,7 @@ def words(ctx: PageContext, unit: str | None, freq: str | None) -> rs.Words:
         t=lambda k: gt(ctx.lang, k),
         num=lambda v: _fmt(ctx, v, unit),
         rate=lambda v: ctx.tr.pct(v),
-        period=lambda d: _period(d, freq),
+        period=lambda d: _period(ctx, d, freq),
     )
 
 
@@ -294,8 +294,20 @@ def reasoning_chart(
     div, y_title = axis_scale(ctx, unit)
     lang = ctx.lang
     chart_title = gt(lang, "reason_title", title=title)
+    bench_name = None
+    if a.benchmark is not None:
+        bench_name = _titles().get(a.benchmark, {}).get(lang)
     spec, out = rs.reasoning_spec(
-        chart_title, a, x.status, rows, freq, words(ctx, unit, freq), div, y_title, bench
+        chart_title,
+        a,
+        x.status,
+        rows,
+        freq,
+        words(ctx, unit, freq),
+        div,
+        y_title,
+        bench,
+        bench_name,
     )
     vintage = ctx.tr.date(vs[-1])
     kind = "base" if a.method == "benchmark" and a.base_period else a.method
@@ -341,6 +353,16 @@ def _views(ctx: PageContext, g: Goal, ls: list[Light]) -> list[dict[str, Any]]:
             ]
         out.append(v)
     return out
+
+
+@cache
+def _titles() -> dict[str, dict[str, str]]:
+    from norte.indicators import indicators, load_catalog
+
+    return {
+        i.id: {lang: i.title(lang) for lang in ("en", "es", "fr")}
+        for i in indicators(load_catalog())
+    }
 
 
 @cache

@@ -16,6 +16,7 @@ from norte.publish.pages import PageFamily
 from norte.publish.pages.common import source_refs
 from norte.publish.pages.home import PARTNERS
 from norte.publish.pages.report import add_charts
+from norte.publish.pages.reporter import own_side
 
 
 def _data(site: SiteContext, code: str) -> dict[str, Any]:
@@ -202,6 +203,8 @@ def render(ctx: PageContext) -> None:
             code=code,
             name=name,
             charts=partner_charts(ctx, code),
+            own=[ctx.publish_chart(c) for c in own_side(ctx, code)],
+            own_title=ctx.t(f"own_side_{code}") if code in ("MEX", "CAN") else "",
             summary=summary,
             ranks=ranks,
             seed=q.seed_figures(ctx.con, code) if ctx.mode == "seed" else [],

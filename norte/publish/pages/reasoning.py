@@ -122,6 +122,95 @@ def _compound(
     return [*pts, (last, v0 * (1 + rate) ** years)]
 
 
+#: Eurostat's grades in order of progress, with the colour of their region
+GRADE_REGIONS = (
+    ("significant_progress", "#0b6e4f"),
+    ("moderate_progress", "#e69f00"),
+    ("moderate_away", "#b3412a"),
+    ("significant_away", "#5b2a86"),
+)
+
+
+def fan_regions(
+    paths: Sequence[Sequence[tuple[dt.date, float]]],
+    thresholds: Sequence[float],
+    higher: bool,
+    lo: float,
+    hi: float,
+    w: Words,
+    div: float = 1.0,
+) -> list[dict[str, Any]]:
+    """The regions of the direction-of-travel grades over the window: between the compound
+    paths of the limits (``paths[i]`` at ``thresholds[i]`` % a year in the desired
+    direction), open to ``lo``/``hi`` (undivided) at the ends; one row per region and period
+    (``period, grade, label, lo, hi, colour``, values divided by ``div``)."""
+    rows: list[dict[str, Any]] = []
+    sig, mod, away = thresholds[0], thresholds[1], thresholds[2]
+    labels = {
+        "significant_progress": f"{w.t('grade_significant_progress')} (≥ {w.rate(sig / 100)})",
+        "moderate_progress": f"{w.t('grade_moderate_progress')} ({w.rate(mod / 100)} – {w.rate(sig / 100)})",
+        "moderate_away": f"{w.t('grade_moderate_away')} ({w.rate(away / 100)} – {w.rate(mod / 100)})",
+        "significant_away": f"{w.t('grade_significant_away')} (< {w.rate(away / 100)})",
+    }
+    for k, (p, _) in enumerate(paths[0]):
+        v_sig, v_mod, v_away = (paths[i][k][1] for i in range(3))
+        # limits from the best region to the worst, in the direction of progress
+        if higher:
+            limits = [(v_sig, hi), (v_mod, v_sig), (v_away, v_mod), (lo, v_away)]
+        else:
+            limits = [(lo, v_sig), (v_sig, v_mod), (v_mod, v_away), (v_away, hi)]
+        for (grade, colour), (a, b) in zip(GRADE_REGIONS, limits, strict=True):
+            rows.append(
+                {
+                    "period": _iso(p),
+                    "grade": grade,
+                    "label": labels[grade],
+                    "lo": a / div,
+                    "hi": b / div,
+                    "colour": colour,
+                }
+            )
+    return rows
+
+
+def _fan_layer(
+    paths: Sequence[Sequence[tuple[dt.date, float]]],
+    thresholds: Sequence[float],
+    higher: bool,
+    lo: float,
+    hi: float,
+    w: Words,
+    div: float,
+    x: dict[str, Any],
+    y_scale: dict[str, Any],
+) -> dict[str, Any]:
+    rows = fan_regions(paths, thresholds, higher, lo, hi, w, div)
+    seen = list(dict.fromkeys((r["label"], r["colour"]) for r in rows))
+    return {
+        "name": "regions",
+        "data": {"values": rows},
+        "mark": {"type": "area", "opacity": 0.18},
+        "encoding": {
+            "x": x,
+            "y": {"field": "lo", "type": "quantitative", "scale": y_scale, "title": None},
+            "y2": {"field": "hi"},
+            "color": {
+                "field": "label",
+                "type": "nominal",
+                "sort": None,
+                "scale": {"domain": [a for a, _ in seen], "range": [b for _, b in seen]},
+                "legend": {
+                    "title": None,
+                    "orient": "bottom",
+                    "columns": 2,
+                    "symbolOpacity": 0.5,
+                    "labelLimit": 320,
+                },
+            },
+        },
+    }
+
+
 def reasoning_spec(
     title: str,
     a: Assessment,
@@ -132,6 +221,7 @@ def reasoning_spec(
     div: float = 1.0,
     y_title: str | None = None,
     bench: Rows = (),
+    bench_name: str | None = None,
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """The Vega-Lite spec of the light's chart and its rows (``period, series, value``, the
     values divided by ``div``). Layers are named (``values``, ``bands``, ``window``, ``cagr``,
@@ -142,9 +232,9 @@ def reasoning_spec(
         {"period": _iso(p), "series": actual, "value": v / div} for p, v in data
     ]
     x: dict[str, Any] = {"field": "period", "type": "temporal", "title": None}
-    if freq == "A":  # annual data labelled as years, one tick a year at most
-        n_years = len({p.year for p, _ in data})
-        x["axis"] = {"format": "%Y", "tickCount": {"interval": "year", "step": 1 + n_years // 12}}
+    # years on the axis, one tick a year at most and about a dozen ticks in all
+    n_years = len({p.year for p, _ in data})
+    x["axis"] = {"format": "%Y", "tickCount": {"interval": "year", "step": 1 + n_years // 12}}
     higher = a.direction == "higher_is_better"
     layers: list[dict[str, Any]] = []
     lines: list[dict[str, Any]] = []  # extra line rows: period, series, value, colour, dash
@@ -152,6 +242,7 @@ def reasoning_spec(
     rules: list[dict[str, Any]] = []
     window: dict[str, Any] | None = None
     bands: list[dict[str, Any]] = []
+    fan: tuple[list[list[tuple[dt.date, float]]], tuple[float, ...]] | None = None
 
     def line(name: str, pts: Sequence[tuple[dt.date, float]], colour: str, dash: str) -> None:
         for p, v in pts:
@@ -176,14 +267,21 @@ def reasoning_spec(
         assert v0 is not None
         window = {"start": _iso(start), "end": _iso(last), "label": w.t("band_window")}
         s = 1.0 if higher else -1.0
+        paths: list[list[tuple[dt.date, float]]] = []
         for th in a.thresholds:
             name = f"{w.rate(s * th / 100)} {w.t('per_year')}"
             pts = _compound(start, v0, s * th / 100, a.window_years, last)
+            paths.append(pts)
             line(name, pts, GUIDE, "guide")
             extent += [v / div for _, v in pts]
+        fan = (paths, a.thresholds)
         if st.growth is not None:
             name = f"{w.t('series_cagr')} {w.rate(st.growth)} {w.t('per_year')}"
             line(name, _compound(start, v0, st.growth, a.window_years, last), LINE, "cagr")
+        # the chart shows three windows before the latest period: the window stays readable
+        since = last.replace(year=last.year - 3 * a.window_years)
+        out = [r for r in out if r["period"] >= _iso(since)]
+        extent = [r["value"] for r in out] + extent[len(data) :]
     elif a.method == "benchmark" and a.base_period is not None and st.baseline_value is not None:
         base, bp = st.baseline_value, st.baseline_period
         assert bp is not None
@@ -200,42 +298,51 @@ def reasoning_spec(
         lo, hi = _extent(extent)
         bands = _bands(green, amber, higher, False, lo, hi, w, div)
     elif a.method == "benchmark" and bench:
-        line(w.t("series_benchmark"), sorted(bench), BENCH, "bench")
-        extent += [v / div for _, v in bench]
+        first = data[0][0] if data else None
+        shown = sorted(p for p in bench if first is None or p[0] >= first)  # the own span
+        line(bench_name or w.t("series_benchmark"), shown, BENCH, "bench")
+        extent += [v / div for _, v in shown]
         if st.baseline_period and st.latest_period:
-            window = {
-                "start": _iso(st.baseline_period),
-                "end": _iso(st.latest_period),
-                "label": w.t("band_window"),
-            }
+            bp, lp = st.baseline_period, st.latest_period
+            window = {"start": _iso(bp), "end": _iso(lp), "label": w.t("band_window")}
+            # the two averages over the window that the light compares
+            if st.projected_value is not None and st.path_at_latest is not None:
+                own, other = st.projected_value, st.path_at_latest
+                line(f"{w.t('series_average')} {w.num(own)}", [(bp, own), (lp, own)], LINE, "avg")
+                name = f"{w.t('series_average')} {w.num(other)}"
+                line(name, [(bp, other), (lp, other)], BENCH, "avg")
     lo, hi = _extent(extent)
     y_scale = {"domain": [lo, hi], "zero": False, "nice": False}
     y: dict[str, Any] = {"field": "value", "type": "quantitative", "title": y_title}
     y["scale"] = y_scale
+    if fan is not None:
+        layers.append(_fan_layer(fan[0], fan[1], higher, lo * div, hi * div, w, div, x, y_scale))
     if bands:
         band_y = {"field": "lo", "type": "quantitative", "scale": y_scale, "title": y_title}
+        # the bands' labels (with their limits) are the legend: narrow bands stay readable
         layers.append(
             {
                 "name": "bands",
                 "data": {"values": bands},
-                "mark": {"type": "rect", "opacity": 0.16},
+                "mark": {"type": "rect", "opacity": 0.2},
                 "encoding": {
                     "y": band_y,
                     "y2": {"field": "hi"},
-                    "color": {"field": "colour", "type": "nominal", "scale": None},
-                },
-            }
-        )
-        layers.append(
-            {
-                "name": "band_labels",
-                "data": {"values": bands},
-                "mark": {"type": "text", "align": "left", "dx": 4, "fontSize": 10},
-                "encoding": {
-                    "x": {"value": 0},
-                    "y": {"field": "mid", "type": "quantitative", "scale": y_scale},
-                    "text": {"field": "label"},
-                    "color": {"field": "ink", "type": "nominal", "scale": None},
+                    "color": {
+                        "field": "label",
+                        "type": "nominal",
+                        "sort": None,
+                        "scale": {
+                            "domain": [b["label"] for b in bands],
+                            "range": [b["colour"] for b in bands],
+                        },
+                        "legend": {
+                            "title": None,
+                            "orient": "right",
+                            "symbolOpacity": 0.5,
+                            "labelLimit": 200,
+                        },
+                    },
                 },
             }
         )
@@ -279,12 +386,36 @@ def reasoning_spec(
             "encoding": {"x": x, "y": y},
         }
     )
-    dashes = {"guide": [2, 3], "cagr": [6, 3], "bench": [1, 0]}
-    for kind, name in (("boundaries", "guide"), ("cagr", "cagr"), ("benchmark", "bench")):
+    if st.latest_period is not None and st.latest_value is not None:
+        layers.append(
+            {
+                "name": "latest",
+                "data": {
+                    "values": [
+                        {
+                            "period": _iso(st.latest_period),
+                            "value": st.latest_value / div,
+                            "colour": BAND_INK.get(st.status, GUIDE),
+                        }
+                    ]
+                },
+                "mark": {"type": "point", "filled": True, "size": 70, "opacity": 1},
+                "encoding": {
+                    "x": x,
+                    "y": y,
+                    "color": {"field": "colour", "type": "nominal", "scale": None},
+                },
+            }
+        )
+    dashes = {"guide": [2, 3], "cagr": [6, 3], "bench": [1, 0], "avg": [4, 2]}
+    kinds = (("boundaries", "guide"), ("cagr", "cagr"), ("benchmark", "bench"), ("averages", "avg"))
+    for kind, name in kinds:
         drawn = [r for r in lines if r["dash"] == name]
         if not drawn:
             continue
         end = [r for r in drawn if r["period"] == max(q["period"] for q in drawn)]
+        if name == "guide":
+            end = []  # the grade regions' legend names the limits
         layers.append(
             {
                 "name": kind,
@@ -335,6 +466,8 @@ def reasoning_spec(
             "axis": {"labelFontSize": 11, "titleFontSize": 11, "grid": True, "gridColor": "#eee"},
         },
         "layer": layers,
+        # the bands' legend has its own colour scale; the other layers give colours directly
+        "resolve": {"scale": {"color": "independent"}},
     }
     return spec, out
 
