@@ -24,7 +24,6 @@ date when you know it.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -223,7 +222,7 @@ def _insert(
     mapper: PartnerMapper,
     y: str,
     m: str,
-    options: Mapping[str, Any],
+    options: dict[str, Any],
 ) -> StageInfo:
     commodity = next((c for c in COMMODITY_COLUMNS if c in ix), None)
     dataset = "trade_by_country_hs" if commodity else "trade_by_country"
