@@ -110,6 +110,9 @@ def create_app(
     if accounts is not None:
         install = importlib.import_module(ACCOUNTS_MODULE).install
         install(app, accounts, watch_source=_snapshot_watch_source(app))
+        from norte.web.routes import board  # the live board reads the accounts' goals
+
+        add_routes(app, board.router)
     add_routes(app, pages.router)  # last: ends with a catch-all
     check_flat(app)
     app.openapi = lambda: errors.openapi_without_422(app)  # type: ignore[method-assign]

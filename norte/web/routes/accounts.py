@@ -254,11 +254,9 @@ def install(
     app.state.norte_accounts = acc
     app.state.norte_watch_source = watch_source
     from norte.web.app import add_routes  # flat: the access check sees every route
-    from norte.web.routes.board import router as board_router
 
     add_routes(app, router)
     add_routes(app, goals_router)
-    add_routes(app, board_router)
     app.add_middleware(CSRFMiddleware)
     set_resolver(make_resolver(acc))
     install_log_redaction()
