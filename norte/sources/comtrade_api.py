@@ -15,14 +15,14 @@ Vintage: the retrieval date (``/get`` carries no release date).
 from __future__ import annotations
 
 import datetime as dt
-import json
 from pathlib import Path
 from typing import Any
 
 import duckdb
 
 from norte.errors import InputError
-from norte.sources.common import peek, read_bytes_maybe_gzip, stage_columns
+from norte.sources.api_body import needer, read_json, tagged
+from norte.sources.common import stage_columns
 from norte.sources.series import detail
 from norte.store.db import StageContext, StageInfo
 
@@ -39,21 +39,10 @@ FLOWS = {
 
 
 def detect(path: Path) -> bool:
-    if not path.name.lower().endswith((".json", ".json.gz")):
-        return False
-    return f'"norte_format": "{FORMAT}"'.encode() in peek(path, 96)
+    return tagged(path, FORMAT)
 
 
-def _need(obj: Any, key: str, path: Path, place: str) -> Any:
-    if not isinstance(obj, dict) or key not in obj:
-        raise InputError(
-            path,
-            place,
-            f"field {key!r} is missing",
-            expected="a UN Comtrade v1 data row",
-            hint="fetch it again with norte fetch comtrade",
-        )
-    return obj[key]
+_need = needer("a UN Comtrade v1 data row", "fetch it again with norte fetch comtrade")
 
 
 def _period(text: str, freq: str, path: Path, place: str) -> dt.date:
@@ -68,10 +57,7 @@ def _period(text: str, freq: str, path: Path, place: str) -> dt.date:
 
 
 def stage(con: duckdb.DuckDBPyConnection, path: Path, ctx: StageContext) -> StageInfo:
-    try:
-        body = json.loads(read_bytes_maybe_gzip(path))
-    except (ValueError, OSError, EOFError) as e:
-        raise InputError(path, "", f"not JSON ({e})", hint="fetch it again") from None
+    body = read_json(path)
     request = _need(body, "norte_request", path, "top level")
     rows = _need(body, "data", path, "top level")
     cols: dict[str, list[Any]] = {

@@ -17,16 +17,15 @@ The file is INEGI's ``{"Header": ..., "Series": [...]}`` body with ``norte_forma
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any
 
 import duckdb
 
 from norte.errors import InputError
-from norte.sources.common import peek, read_bytes_maybe_gzip, stage_columns
+from norte.sources.api_body import needer, read_json, tagged
+from norte.sources.common import stage_columns
 from norte.store.db import StageContext, StageInfo
 
 SOURCE = "inegi"
@@ -37,21 +36,10 @@ _PERIOD = {"M": re.compile(r"^(\d{4})/(\d\d)$"), "Q": re.compile(r"^(\d{4})/0?([
 
 
 def detect(path: Path) -> bool:
-    if not path.name.lower().endswith((".json", ".json.gz")):
-        return False
-    return f'"norte_format": "{FORMAT}"'.encode() in peek(path, 96)
+    return tagged(path, FORMAT)
 
 
-def _need(obj: Any, key: str, path: Path, place: str) -> Any:
-    if not isinstance(obj, dict) or key not in obj:
-        raise InputError(
-            path,
-            place,
-            f"field {key!r} is missing",
-            expected="INEGI's indicators API body",
-            hint="fetch it again with norte fetch inegi",
-        )
-    return obj[key]
+_need = needer("INEGI's indicators API body", "fetch it again with norte fetch inegi")
 
 
 def period_of(text: str, freq: str, path: Path, place: str) -> dt.date:
@@ -68,10 +56,7 @@ def period_of(text: str, freq: str, path: Path, place: str) -> dt.date:
 
 
 def stage(con: duckdb.DuckDBPyConnection, path: Path, ctx: StageContext) -> StageInfo:
-    try:
-        body = json.loads(read_bytes_maybe_gzip(path))
-    except (ValueError, OSError, EOFError) as e:
-        raise InputError(path, "", f"not JSON ({e})", hint="fetch it again") from None
+    body = read_json(path)
     request = _need(body, "norte_request", path, "top level")
     series = _need(body, "Series", path, "top level")
     if not isinstance(series, list) or not series:

@@ -19,15 +19,14 @@ the table's own rows, from ``norte fetch statcan --table``, carry them); unit fr
 from __future__ import annotations
 
 import datetime as dt
-import json
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
 
 import duckdb
 
 from norte.errors import InputError
-from norte.sources.common import peek, read_bytes_maybe_gzip, stage_columns
+from norte.sources.api_body import needer, read_json, tagged
+from norte.sources.common import stage_columns
 from norte.sources.series import detail
 from norte.sources.statcan_codes import unit
 from norte.store.db import StageContext, StageInfo
@@ -41,28 +40,14 @@ UOM_CODES = {81: "Dollars"}
 
 
 def detect(path: Path) -> bool:
-    if not path.name.lower().endswith((".json", ".json.gz")):
-        return False
-    return f'"norte_format": "{FORMAT}"'.encode() in peek(path, 96)
+    return tagged(path, FORMAT)
 
 
-def _need(obj: Any, key: str, path: Path, place: str) -> Any:
-    if not isinstance(obj, dict) or key not in obj:
-        raise InputError(
-            path,
-            place,
-            f"field {key!r} is missing",
-            expected="a StatCan WDS vector object",
-            hint="fetch it again with norte fetch statcan --vector",
-        )
-    return obj[key]
+_need = needer("a StatCan WDS vector object", "fetch it again with norte fetch statcan --vector")
 
 
 def stage(con: duckdb.DuckDBPyConnection, path: Path, ctx: StageContext) -> StageInfo:
-    try:
-        body = json.loads(read_bytes_maybe_gzip(path))
-    except (ValueError, OSError, EOFError) as e:
-        raise InputError(path, "", f"not JSON ({e})", hint="fetch it again") from None
+    body = read_json(path)
     info = _need(body, "norte_series", path, "top level")
     obj = _need(body, "object", path, "top level")
     pid = str(_need(obj, "productId", path, "object"))[:8]

@@ -17,7 +17,6 @@ and the unit named in the indicator's label (``(current US$)`` -> ``current_us``
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
 from pathlib import Path
 from typing import Any
@@ -25,7 +24,8 @@ from typing import Any
 import duckdb
 
 from norte.errors import InputError
-from norte.sources.common import peek, read_bytes_maybe_gzip, stage_columns
+from norte.sources.api_body import needer, read_json
+from norte.sources.common import peek, stage_columns
 from norte.store.db import StageContext, StageInfo
 
 SOURCE = "worldbank"
@@ -63,23 +63,11 @@ def period_of(text: str, path: Path, place: str) -> tuple[dt.date, str]:
     raise InputError(path, place, f"{text!r} is not a period", expected="YYYY, YYYYQn or YYYYMmm")
 
 
-def _need(obj: Any, key: str, path: Path, place: str) -> Any:
-    if not isinstance(obj, dict) or key not in obj:
-        raise InputError(
-            path,
-            place,
-            f"field {key!r} is missing",
-            expected="a World Bank API v2 row",
-            hint="fetch it again with norte fetch worldbank",
-        )
-    return obj[key]
+_need = needer("a World Bank API v2 row", "fetch it again with norte fetch worldbank")
 
 
 def stage(con: duckdb.DuckDBPyConnection, path: Path, ctx: StageContext) -> StageInfo:
-    try:
-        body = json.loads(read_bytes_maybe_gzip(path))
-    except (ValueError, OSError, EOFError) as e:
-        raise InputError(path, "", f"not JSON ({e})", hint="fetch it again") from None
+    body = read_json(path)
     if not isinstance(body, list) or len(body) != 2 or not isinstance(body[1], list):
         raise InputError(path, "top level", "not [metadata, rows]", expected="API v2 JSON")
     updated = str(_need(body[0], "lastupdated", path, "body[0]"))
