@@ -169,3 +169,20 @@ def test_reporter_guard_still_refuses_a_series_without_reporter(db: Path) -> Non
     with Store(db) as s, pytest.raises(MixedReportersError) as e:
         compute(s, catalog=[defn])  # type: ignore[list-item]
     assert "MEX, USA" in str(e.value) and e.value.field == "series.reporter"
+
+
+def test_indicators_show_names_both_sides(db: Path) -> None:
+    import subprocess
+    import sys
+
+    r = subprocess.run(
+        [sys.executable, "-m", "norte.cli", "--db", str(db), "indicators", "show"]
+        + ["mirror-gap-us-imports-mex-annual"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert r.returncode == 0, r.stderr
+    lines = {ln.split()[0]: ln for ln in r.stdout.splitlines() if ln.strip()}
+    assert '"reporter": ["USA"]' in lines["series"]
+    assert '"reporter": ["MEX"]' in lines["mirror"] and "se_balance_annual" in lines["mirror"]
