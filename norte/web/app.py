@@ -25,7 +25,8 @@ from starlette.routing import Route
 from norte.accounts.watches import StoreSource
 from norte.errors import NorteError
 from norte.web import errors
-from norte.web.access import check_every_route_declared
+from norte.web.access import Role, check_every_route_declared, route_access
+from norte.web.cache import MAX_BYTES, EntryCache, ResponseCache
 from norte.web.site import RenderOptions, SiteCache
 from norte.web.snapshots import SnapshotPool
 
@@ -40,12 +41,16 @@ def create_app(
     accounts: Path | None = None,
     render: RenderOptions | None = None,
     sites_dir: Path | None = None,
+    cache_bytes: int = MAX_BYTES,
+    shared_sites: bool = False,
 ) -> FastAPI:
     """The app serving the store ``db`` (through its read snapshots: the store must publish
     them, see :func:`norte.web.snapshots.ensure_published`). ``accounts`` is the accounts
     database; the accounts layer (module ``norte.web.routes.accounts``, when present) gets it
     through its ``install(app, accounts)``. ``render`` sets how pages are rendered (as
-    ``norte build`` does by default); ``sites_dir`` where (default: a temporary folder)."""
+    ``norte build`` does by default); ``sites_dir`` where (default: a temporary folder;
+    ``shared_sites``: worker processes share it, see :class:`~norte.web.site.SiteCache`).
+    ``cache_bytes`` bounds the response cache (:mod:`norte.web.cache`; 0 turns it off)."""
     app = FastAPI(
         title="norte",
         summary="U.S.–Mexico–Canada trade monitor: every release of every number",
@@ -56,7 +61,7 @@ def create_app(
         lifespan=_lifespan,
     )
     app.state.pool = SnapshotPool(db)
-    app.state.sites = SiteCache(render or RenderOptions(), sites_dir)
+    app.state.sites = SiteCache(render or RenderOptions(), sites_dir, shared=shared_sites)
     errors.install(app)
 
     @app.middleware("http")
@@ -93,6 +98,15 @@ def create_app(
                 return Response(status_code=304, headers={"ETag": etag})
         return response
 
+    cacheable: set[int] = set()  # ids of the routes whose answers may be kept
+    app.state.cacheable = cacheable
+    app.state.response_cache = EntryCache(cache_bytes)
+    app.add_middleware(
+        ResponseCache,
+        snapshot_id=lambda: app.state.pool.current().id,
+        cacheable=lambda: cacheable,
+        entries=app.state.response_cache,
+    )
     app.add_middleware(
         CORSMiddleware,
         allow_origins=["*"],
@@ -107,6 +121,8 @@ def create_app(
     add_routes(app, api.router)
     add_routes(app, catalog.router)
     add_routes(app, docs.router)
+    # only the routes that read nothing but the store (never accounts routes nor /board)
+    cacheable.update(map(id, public_routes(api.router, catalog.router, pages.router)))
     if accounts is not None:
         install = importlib.import_module(ACCOUNTS_MODULE).install
         install(app, accounts, watch_source=_snapshot_watch_source(app))
@@ -140,6 +156,17 @@ def add_routes(app: FastAPI, router: APIRouter) -> None:
     dependencies."""
     for route in router.routes:
         app.router.routes.append(route)
+
+
+def public_routes(*routers: APIRouter) -> list[APIRoute]:
+    """The routes of ``routers`` anyone may call with the same answer: declared ANONYMOUS,
+    with no organisation or token-scope condition."""
+    return [
+        r
+        for router in routers
+        for r in router.routes
+        if isinstance(r, APIRoute) and route_access(r) == (Role.ANONYMOUS, False, None)
+    ]
 
 
 def check_flat(app: FastAPI) -> None:
