@@ -1,7 +1,7 @@
 """A response cache per read snapshot, as a pure ASGI middleware.
 
 A snapshot never changes, so a ``GET`` answer of a route that reads only the store is a pure
-function of (snapshot id, path, query string, ``Accept``): :class:`ResponseCache` keeps such
+function of (snapshot id, path, query string, ``Accept``, scheme and ``Host``): :class:`ResponseCache` keeps such
 answers (status 200, headers, body) and replays them without running the app. Rules:
 
 - only routes the app lists as cacheable (``create_app`` lists the ANONYMOUS routes of the
@@ -36,7 +36,8 @@ MAX_BYTES = 64 * 1024 * 1024
 #: answers larger than this are not kept (a fraction of the bound)
 MAX_ENTRY_BYTES = 4 * 1024 * 1024
 
-Key = tuple[str, str, bytes, bytes]
+#: (snapshot id, path, query string, Accept, scheme and Host: ``Link`` headers are absolute)
+Key = tuple[str, str, bytes, bytes, bytes]
 Entry = tuple[int, list[tuple[bytes, bytes]], bytes]
 
 
@@ -131,12 +132,9 @@ class ResponseCache:
             sid = self.snapshot_id()
         except Exception:  # noqa: BLE001 - no snapshot: the app answers with its error
             return None
-        return (
-            sid,
-            scope["path"],
-            scope.get("query_string", b""),
-            _header(scope, b"accept") or b"",
-        )
+        host = scope.get("scheme", "http").encode() + b"://" + (_header(scope, b"host") or b"")
+        query = scope.get("query_string", b"")
+        return (sid, scope["path"], query, _header(scope, b"accept") or b"", host)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         key = self._key(scope)

@@ -14,6 +14,7 @@ import argparse
 import json
 import os
 import shutil
+import socket
 import sys
 import tempfile
 from pathlib import Path
@@ -71,6 +72,18 @@ def app_from_env() -> FastAPI:
     )
 
 
+def listening_socket(config: Any) -> socket.socket:
+    """The workers' listening socket (``uvicorn.Config.bind_socket``) with TCP_NODELAY.
+
+    uvicorn binds it with protocol 0, so asyncio does not set TCP_NODELAY on its connections
+    (it checks for IPPROTO_TCP), and a small answer written after its headers waited ~40 ms for
+    the client's delayed ACK (Nagle): 44 ms per cached answer, measured. Linux gives accepted
+    connections the listening socket's TCP_NODELAY."""
+    sock: socket.socket = config.bind_socket()
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    return sock
+
+
 def run(args: argparse.Namespace, db: Path) -> int:
     import uvicorn
 
@@ -109,7 +122,9 @@ def run(args: argparse.Namespace, db: Path) -> int:
         }
     )
     try:
-        uvicorn.run(
+        from uvicorn.supervisors import Multiprocess
+
+        config = uvicorn.Config(
             "norte.web.cli:app_from_env",
             factory=True,
             workers=args.workers,
@@ -117,6 +132,9 @@ def run(args: argparse.Namespace, db: Path) -> int:
             port=args.port,
             log_level="warning",
         )
+        Multiprocess(config, sockets=[listening_socket(config)]).run()
+    except KeyboardInterrupt:
+        pass
     finally:
         shutil.rmtree(sites, ignore_errors=True)
     return 0

@@ -86,3 +86,22 @@ def test_workers_sharing_a_sites_folder_render_a_snapshot_once(
     a.close()
     b.close()
     assert (root / "s2" / "index.html").read_text(encoding="utf-8") == "s2"  # shared: kept
+
+
+def test_the_workers_socket_hands_its_connections_tcp_nodelay() -> None:
+    import socket
+
+    import uvicorn
+
+    from norte.web.cli import listening_socket
+
+    config = uvicorn.Config("norte.web.cli:app_from_env", factory=True, host="127.0.0.1", port=0)
+    sock = listening_socket(config)
+    try:
+        sock.listen()  # a worker's server does this
+        client = socket.create_connection(sock.getsockname()[:2])
+        conn, _ = sock.accept()
+        with client, conn:  # what a worker's asyncio gets (it would not set it: protocol 0)
+            assert conn.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) != 0
+    finally:
+        sock.close()
