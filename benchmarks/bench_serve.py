@@ -11,7 +11,7 @@ The store: ``BENCH_DB=/path/norte.duckdb`` (copied into a temporary folder: the 
 writes to it), else one is built with ``norte build`` from ``norte.toml``'s paths without the
 last TransBorder year. ``BENCH_INGEST`` (default: the TransBorder ``year_2023`` folder) is
 what the ingest loads; it must not be in the store yet. ``BENCH_SECONDS``, ``BENCH_CLIENTS``
-change the load. Rewrites the "Web app under load" section of docs/benchmarks.md.
+change the load, ``BENCH_WORKERS`` the server's processes (default 2: one per core here). Rewrites the "Web app under load" section of docs/benchmarks.md.
 Command: ``make bench-serve``.
 """
 
@@ -35,6 +35,7 @@ from _bench import REPO, SHARED, machine, write_section  # noqa: E402
 
 SECONDS = float(os.environ.get("BENCH_SECONDS", "60"))
 CLIENTS = int(os.environ.get("BENCH_CLIENTS", "50"))
+WORKERS = int(os.environ.get("BENCH_WORKERS", "2"))
 INGEST = Path(os.environ.get("BENCH_INGEST", str(SHARED / "transborder/raw/year_2023")))
 
 #: the Census monthly trade by country (a whole-store scan per request is not what an
@@ -211,7 +212,10 @@ def main() -> None:
         con.close()
         port = _free_port()
         server = subprocess.Popen(
-            _norte("--db", str(db), "serve", "--port", str(port), "--no-png"), cwd=tmp
+            _norte(
+                "--db", str(db), "serve", "--port", str(port), "--no-png", "--workers", str(WORKERS)
+            ),
+            cwd=tmp,
         )
         base = f"http://127.0.0.1:{port}"
         try:
@@ -260,7 +264,8 @@ average (1 min) when the clients started: {load_avg:.1f} (other processes share 
 Store: {rows:,} observations. {CLIENTS} clients (asyncio + httpx, one connection each) for
 {SECONDS:.0f} s on {len(MIX)} URLs ({sum(k == "api" for k, _ in MIX)} API, {
         sum(k == "page" for k, _ in MIX)
-    } pages and twins), one uvicorn worker; at {marks["ingest_start"]:.0f} s `norte ingest
+    } pages and twins), `norte serve --workers {WORKERS}`; at {
+        marks["ingest_start"]:.0f} s `norte ingest
 {INGEST.relative_to(SHARED) if INGEST.is_relative_to(SHARED) else INGEST}` (exit {
         marks["ingest_rc"]:.0f}) ran {marks["ingest_start"]:.0f}–{marks["ingest_end"]:.0f} s,
 snapshot included.

@@ -34,8 +34,8 @@ class Ctx:
         d = self.defs.get(base_id)
         if d is None:
             return []
-        s = d.resolved_series()
-        return [(src, ds) for src in s["source"] for ds in s["dataset"]]
+        # every input: a mirror indicator reads two reporters' sources
+        return [(src, ds) for s in d.inputs() for src in s["source"] for ds in s["dataset"]]
 
     def name(self, code: str, lang: str) -> str:
         return self.labels.get(code, {}).get(lang, code)

@@ -32,6 +32,11 @@ TYPE_LABELS: dict[str, dict[str, str]] = {
         "es": "Cambio de color de la luz",
         "fr": "Voyant changé de couleur",
     },
+    "mirror_gap": {
+        "en": "Mirror gap out of its band",
+        "es": "Brecha espejo fuera de su banda",
+        "fr": "Écart miroir hors de sa bande",
+    },
 }
 _SCORE = {
     "en": "news value {n} of 100",

@@ -26,6 +26,7 @@ TYPES: tuple[str, ...] = (
     "revision",
     "lead_months",
     "light_change",
+    "mirror_gap",
 )
 
 #: A value in ``values``: a number, a date (ISO string), a flag, a code or a label.

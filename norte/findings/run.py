@@ -25,6 +25,7 @@ from norte.findings.data import (
     read_series,
     stored_ranks,
 )
+from norte.findings.gaps import gap_findings
 from norte.findings.lights import light_findings
 from norte.findings.meta import chart_of, meta_line
 from norte.findings.model import LANGS, Finding, period_end
@@ -134,6 +135,18 @@ def detect(
     changed, note = light_findings(store)
     report.notes.append(note)
     found += [(f, None) for f in changed]
+
+    # mirror gaps outside their usual band (gaps.py; [mirror_gap] in detectors.toml)
+    gcfg = cfg.get("mirror_gap", {})
+    gap_ids = det.select_series_ids(ids, {"series": [gcfg]}) if gcfg else []
+    sides = {
+        d.id: (str(d.series["reporter"]), str(d.mirror["reporter"]))
+        for d in defs.values()
+        if d.mirror is not None
+    }
+    gaps = gap_findings(read_series(store, gap_ids), gcfg, sides, ctx.labels)
+    report.notes.append(f"{len(gaps)} mirror gap(s) outside their band in {len(gap_ids)} series")
+    found += [(f, None) for f in gaps]
 
     seen: set[str] = set()
     for f, spec in found:

@@ -179,7 +179,9 @@ def _story_labels(ctx: Ctx, f: Finding, lang: str) -> dict[str, str]:
     lab["move"] = MOVE[lang][0 if up else 1]
     lab["updown"] = SIDE[lang][0 if up else 1]
     lab["ref_updown"] = SIDE[lang][0 if v.get("reference_up") else 1]
-    if f.type == "light_change":  # the goal's and the light's names, colours, grade (lights.py)
+    # light_change: the goal's and the light's names, colours, grade (lights.py); mirror_gap:
+    # the signed percents and which side is larger (gaps.py)
+    if f.type in ("light_change", "mirror_gap"):
         suffix = f"_{lang}"
         lab |= {k[: -len(suffix)]: str(x) for k, x in v.items() if k.endswith(suffix)}
     return lab

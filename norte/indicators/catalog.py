@@ -115,7 +115,11 @@ _TOP_FIELDS = {
     "series": ("table of filters", True),
     "transforms": ("list of transform tables", True),
     "caveats": ("table of en/es/fr text", False),
+    "mirror": ("table of filters", False),
 }
+#: Filters both series of a mirror indicator must set to one value: whose figure of which flow
+#: with whom (the reporter guard: two reporters' series are compared, never added).
+MIRROR_KEYS = ("reporter", "partner", "flow")
 
 
 class CatalogError(NorteError):
@@ -152,6 +156,9 @@ class Definition:
     partners: tuple[str, ...] = ()
     caveats: Mapping[str, str] = field(default_factory=dict)
     file: str = ""
+    #: side B of a mirror indicator: another reporter's series of the same flow, seen from the
+    #: other end; the transforms apply to each side, then ``(A − B) / A × 100`` per period
+    mirror: Mapping[str, str | tuple[str, ...]] | None = None
 
     @property
     def freq(self) -> str:
@@ -175,10 +182,20 @@ class Definition:
             out[k] = tuple(dict.fromkeys(expanded))
         return out
 
+    def inputs(self) -> list[dict[str, tuple[str, ...]]]:
+        """The series filters the definition reads: its series, and side B of a mirror."""
+        out = [self.resolved_series()]
+        if self.mirror is not None:
+            out.append(
+                {k: (v,) if isinstance(v, str) else tuple(v) for k, v in self.mirror.items()}
+            )
+        return out
+
     def digest(self) -> str:
         """A checksum of the definition (part of the inputs hash: an edit recomputes)."""
         body = {
             "series": {k: list(v) for k, v in self.resolved_series().items()},
+            "mirror": {k: list(v) for k, v in self.inputs()[1].items()} if self.mirror else None,
             "transforms": [[t.op, dict(t.params)] for t in self.transforms],
             "partners": list(self.partners),
             "unit": self.unit,
@@ -313,6 +330,11 @@ def parse_definition(raw: Any, path: str, index: int) -> Definition:
         )
     series = _series(path, iid, raw["series"], partners)
     transforms = _transforms(path, iid, raw["transforms"], partners)
+    mirror = _mirror(path, iid, raw["mirror"], series, partners) if "mirror" in raw else None
+    if mirror is not None and _out_freq(mirror, transforms) != _out_freq(series, transforms):
+        raise CatalogError(
+            path, iid, "mirror.freq", "the two sides must have one frequency after the transforms"
+        )
     return Definition(
         id=ident,
         title=title,
@@ -325,7 +347,48 @@ def parse_definition(raw: Any, path: str, index: int) -> Definition:
         partners=tuple(partners),
         caveats=caveats,
         file=path,
+        mirror=mirror,
     )
+
+
+def _out_freq(series: Mapping[str, Any], transforms: tuple[Transform, ...]) -> str:
+    f = str(series["freq"])
+    for t in transforms:
+        f = {"annual": "A", "half": "H"}.get(t.op, f)
+    return f
+
+
+def _mirror(
+    path: str,
+    iid: str,
+    raw: Any,
+    series: dict[str, str | tuple[str, ...]],
+    partners: list[str],
+) -> dict[str, str | tuple[str, ...]]:
+    """Side B of a mirror indicator: each side names one reporter, partner and flow, side B is
+    side A seen from the partner (its reporter is A's partner), and both have one frequency."""
+    if partners:
+        raise CatalogError(path, iid, "mirror", "a mirror indicator compares one pair: no partners")
+    out = _series(path, iid, raw, [])
+    for name, side in (("series", series), ("mirror", out)):
+        for k in MIRROR_KEYS:
+            if not isinstance(side.get(k), str):
+                raise CatalogError(
+                    path,
+                    iid,
+                    f"{name}.{k}",
+                    "a mirror indicator's two series each select one reporter, partner and "
+                    f'flow (e.g. {k} = "USA")',
+                )
+    if out["reporter"] != series["partner"] or out["partner"] != series["reporter"]:
+        raise CatalogError(
+            path,
+            iid,
+            "mirror.reporter",
+            f"side B must be the partner's own figure: reporter = {series['partner']!r}, "
+            f"partner = {series['reporter']!r}",
+        )
+    return out
 
 
 def _series(path: str, iid: str, raw: Any, partners: list[str]) -> dict[str, str | tuple[str, ...]]:

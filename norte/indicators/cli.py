@@ -54,7 +54,7 @@ def _describe(ind: Indicator, lang: str) -> dict[str, Any]:
         },
         "transforms": [{"op": t.op, **dict(t.params)} for t in d.transforms],
         "file": Path(d.file).name,
-    }
+    } | ({"mirror": {k: list(v) for k, v in d.inputs()[1].items()}} if d.mirror else {})
 
 
 def _find(ident: str) -> Indicator:
@@ -98,6 +98,8 @@ def run(args: argparse.Namespace, db: Path) -> int:
             v = f"{info[k]} ({info['goal_name']})" if k == "goal" else info[k]
             print(f"{k:12} {v}")
         print(f"{'series':12} {json.dumps(info['series'], ensure_ascii=False)}")
+        if "mirror" in info:  # side B of a mirror indicator (the partner's own figure)
+            print(f"{'mirror':12} {json.dumps(info['mirror'], ensure_ascii=False)}")
         for t in info["transforms"]:
             print(f"{'transform':12} {json.dumps(t, ensure_ascii=False)}")
         if not values:

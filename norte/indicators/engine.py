@@ -51,7 +51,7 @@ from norte.indicators.inputs import (
     fingerprints,
     prepare_input,
 )
-from norte.indicators.transforms import OPS, Frame
+from norte.indicators.transforms import OPS, Frame, op_mirror_gap
 from norte.store.db import Store
 
 #: SQL dialect of each engine (``ibis.to_sql``).
@@ -107,18 +107,26 @@ def expression(defn: Definition, table: ir.Table) -> ir.Table:
     """The Ibis expression computing ``defn`` over the input slice ``table``.
 
     Returns the dimensions, ``period``, ``freq`` and ``value`` (NULL values dropped)."""
-    t = table
-    for k, vals in defn.resolved_series().items():
-        t = t.filter(t[k] == vals[0]) if len(vals) == 1 else t.filter(t[k].isin(list(vals)))
-    t = t.group_by([*DIMS, "period"]).aggregate(value=t.value.sum())
-    frame = Frame(t, str(defn.series["freq"]))
-    for step in defn.transforms:
-        frame = OPS[step.op](frame, **dict(step.params))
+    sides = [_side(defn, inp, table) for inp in defn.inputs()]
+    frame = sides[0] if len(sides) == 1 else op_mirror_gap(sides[0], sides[1])
     out = frame.table
     if defn.partners:
         out = out.filter(out.partner.isin(list(defn.partners)))
     out = out.filter(out.value.notnull())
     return out.select(*DIMS, "period", freq=ibis.literal(frame.freq, "string"), value=out.value)
+
+
+def _side(defn: Definition, series: dict[str, tuple[str, ...]], table: ir.Table) -> Frame:
+    """One input series filtered from the slice, one row per dimensions x period, with the
+    definition's transforms applied."""
+    t = table
+    for k, vals in series.items():
+        t = t.filter(t[k] == vals[0]) if len(vals) == 1 else t.filter(t[k].isin(list(vals)))
+    t = t.group_by([*DIMS, "period"]).aggregate(value=t.value.sum())
+    frame = Frame(t, series["freq"][0])
+    for step in defn.transforms:
+        frame = OPS[step.op](frame, **dict(step.params))
+    return frame
 
 
 # -- compiled SQL, cached ---------------------------------------------------------------------

@@ -30,8 +30,7 @@ INPUT_COLUMNS = (*(c for c in SERIES_FIELDS if c != "freq"), "period", "freq", "
 # -- the input slice --------------------------------------------------------------------------
 def _needed(defs: Sequence[Definition]) -> list[tuple[str, str]]:
     pairs: set[tuple[str, str]] = set()
-    for d in defs:
-        s = d.resolved_series()
+    for s in (s for d in defs for s in d.inputs()):
         pairs.update((src, ds) for src in s["source"] for ds in s["dataset"])
     return sorted(pairs)
 
@@ -42,10 +41,10 @@ def series_where(defs: Sequence[Definition], prefix: str = "") -> tuple[str, lis
     ors: list[str] = []
     params: list[Any] = []
     seen: set[str] = set()
-    for d in defs:
+    for inp in (s for d in defs for s in d.inputs()):
         ands: list[str] = []
         ps: list[Any] = []
-        for k, vals in sorted(d.resolved_series().items()):
+        for k, vals in sorted(inp.items()):
             if k == "partner_kind":
                 continue
             ands.append(f"{prefix}{k} IN ({', '.join('?' for _ in vals)})")
@@ -60,7 +59,7 @@ def series_where(defs: Sequence[Definition], prefix: str = "") -> tuple[str, lis
         return "false", []
     # columns every definition restricts: their values, as plain IN filters DuckDB pushes into
     # the scan ahead of the OR (implied by it: the same rows)
-    series = [{k: v for k, v in d.resolved_series().items() if k != "partner_kind"} for d in defs]
+    series = [{k: v for k, v in s.items() if k != "partner_kind"} for d in defs for s in d.inputs()]
     common = sorted(set.intersection(*(set(x) for x in series)))
     pre: list[str] = []
     pre_params: list[Any] = []
@@ -78,12 +77,12 @@ def prunable(defs: Sequence[Definition]) -> dict[tuple[str, str], tuple[str, ...
     far fewer rows (TransBorder table 1 summed over states, ports and details)."""
     out: dict[tuple[str, str], set[str]] = {}
     for d in defs:
-        s = d.resolved_series()
         first = d.transforms[0] if d.transforms else None
         over = set(first.params["over"]) if first is not None and first.op == "sum" else set()
-        filtered = {"partner" if k == "partner_kind" else k for k in s}
-        for pair in ((src, ds) for src in s["source"] for ds in s["dataset"]):
-            out[pair] = (out[pair] if pair in out else over) & over - filtered
+        for s in d.inputs():
+            filtered = {"partner" if k == "partner_kind" else k for k in s}
+            for pair in ((src, ds) for src in s["source"] for ds in s["dataset"]):
+                out[pair] = (out[pair] if pair in out else over) & over - filtered
     return {k: tuple(sorted(v)) for k, v in sorted(out.items()) if v}
 
 
@@ -163,7 +162,7 @@ def fingerprints(
     """Every definition's inputs hash from ONE grouped scan of ``observations``: count, max
     load id and max vintage of the rows its series filters select (every vintage)."""
     keys = sorted(
-        {k for d in defs for k in d.resolved_series() if k != "partner_kind"} | {"reporter"}
+        {k for d in defs for s in d.inputs() for k in s if k != "partner_kind"} | {"reporter"}
     )
     rep = keys.index("reporter")
     cond, params = series_where(defs)
@@ -177,23 +176,25 @@ def fingerprints(
     ).fetchall()
     out: dict[str, Fingerprint] = {}
     for d in defs:
-        want = [
-            (i, set(vals))
-            for i, (k, vals) in enumerate((k, d.resolved_series().get(k)) for k in keys)
-            if vals is not None
-        ]
         n = 0
         max_load: int | None = None
         vintage: dt.date | None = None
-        reporters: set[str] = set()
-        for g in groups:
-            if all(g[i] in vals for i, vals in want):
-                n += int(g[-3])
-                max_load = g[-2] if max_load is None or g[-2] > max_load else max_load
-                vintage = g[-1] if vintage is None or g[-1] > vintage else vintage
-                reporters.add(g[rep])
-        if len(reporters) > 1:
-            raise MixedReportersError(d, sorted(reporters, key=str))
+        # each input (a mirror indicator has two, one per reporter) reads one reporter
+        for inp in d.inputs():
+            want = [
+                (i, set(vals))
+                for i, (k, vals) in enumerate((k, inp.get(k)) for k in keys)
+                if vals is not None
+            ]
+            reporters: set[str] = set()
+            for g in groups:
+                if all(g[i] in vals for i, vals in want):
+                    n += int(g[-3])
+                    max_load = g[-2] if max_load is None or g[-2] > max_load else max_load
+                    vintage = g[-1] if vintage is None or g[-1] > vintage else vintage
+                    reporters.add(g[rep])
+            if len(reporters) > 1:
+                raise MixedReportersError(d, sorted(reporters, key=str))
         h = hashlib.sha256(f"{d.digest()}|{n}|{max_load}|{vintage}".encode()).hexdigest()
         out[d.id] = Fingerprint(h, vintage, n, max_load)
     return out

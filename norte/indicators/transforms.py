@@ -294,6 +294,28 @@ def op_spread(f: Frame, dim: str, label: str | None = None) -> Frame:
     return Frame(g.mutate(**{dim: value}).select(*DIMS, "period", "value"), f.freq)
 
 
+def _national(t: ir.Table) -> ir.Table:
+    return t.filter(
+        t.product_code.isnull() & t.mode.isnull() & t.geo_code.isnull() & t.detail.isnull()
+    )
+
+
+def op_mirror_gap(a: Frame, b: Frame) -> Frame:
+    """The mirror gap of two reporters' figures of one flow, percent of side A:
+    (A − B) / A x 100 per period, national totals of each side only (no product, mode,
+    customs-office or detail rows); a period missing on either side has none. Joined on
+    ``period`` alone (never on a possibly-NULL dimension); the result keeps side A's
+    dimensions. Not a catalog op: a definition with a ``mirror`` series ends with it."""
+    if a.freq != b.freq:
+        raise ValueError(f"mirror sides have frequencies {a.freq} and {b.freq}")
+    ta = _national(a.table)
+    tb = _national(b.table)
+    tb = tb.group_by("period").aggregate(_b=tb.value.sum(), _n=tb.value.count())
+    j = ta.inner_join(tb.filter(tb._n == 1), "period")
+    value = (j.value - j._b) / j.value.nullif(0) * 100
+    return Frame(j.select(*DIMS, "period", value=value), a.freq)
+
+
 OPS: dict[str, Callable[..., Frame]] = {
     "filter": op_filter,
     "sum": op_sum,

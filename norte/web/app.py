@@ -12,25 +12,24 @@ call it (:func:`norte.web.access.check_every_route_declared`).
 from __future__ import annotations
 
 import importlib
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 
 import duckdb
-from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi import APIRouter, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.routing import APIRoute
 from starlette.routing import Route
 
 from norte.accounts.watches import StoreSource
-from norte.errors import NorteError
 from norte.web import errors
-from norte.web.access import check_every_route_declared
+from norte.web.access import Role, check_every_route_declared, route_access
+from norte.web.cache import MAX_BYTES, EntryCache, ResponseCache
+from norte.web.etag import SnapshotEtag
 from norte.web.site import RenderOptions, SiteCache
 from norte.web.snapshots import SnapshotPool
 
-#: paths that do not read the store (no snapshot is taken for them)
-_NO_SNAPSHOT = ("/openapi.json", "/api/docs", "/api/redoc", "/api/assets/")
 ACCOUNTS_MODULE = "norte.web.routes.accounts"
 
 
@@ -40,12 +39,16 @@ def create_app(
     accounts: Path | None = None,
     render: RenderOptions | None = None,
     sites_dir: Path | None = None,
+    cache_bytes: int = MAX_BYTES,
+    shared_sites: bool = False,
 ) -> FastAPI:
     """The app serving the store ``db`` (through its read snapshots: the store must publish
     them, see :func:`norte.web.snapshots.ensure_published`). ``accounts`` is the accounts
     database; the accounts layer (module ``norte.web.routes.accounts``, when present) gets it
     through its ``install(app, accounts)``. ``render`` sets how pages are rendered (as
-    ``norte build`` does by default); ``sites_dir`` where (default: a temporary folder)."""
+    ``norte build`` does by default); ``sites_dir`` where (default: a temporary folder;
+    ``shared_sites``: worker processes share it, see :class:`~norte.web.site.SiteCache`).
+    ``cache_bytes`` bounds the response cache (:mod:`norte.web.cache`; 0 turns it off)."""
     app = FastAPI(
         title="norte",
         summary="U.S.–Mexico–Canada trade monitor: every release of every number",
@@ -56,43 +59,19 @@ def create_app(
         lifespan=_lifespan,
     )
     app.state.pool = SnapshotPool(db)
-    app.state.sites = SiteCache(render or RenderOptions(), sites_dir)
+    app.state.sites = SiteCache(render or RenderOptions(), sites_dir, shared=shared_sites)
     errors.install(app)
 
-    @app.middleware("http")
-    async def snapshot_and_etag(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        pool: SnapshotPool = request.app.state.pool
-        snap = None
-        try:
-            if not request.url.path.startswith(_NO_SNAPSHOT):
-                snap = pool.acquire()
-                request.state.snapshot = snap
-            response = await call_next(request)
-        except NorteError as e:
-            return await errors.norte_error(request, e)
-        except duckdb.OutOfMemoryException:
-            return errors.envelope(
-                503,
-                "too_large",
-                "this query needs more memory than the server gives one request — narrow it "
-                "(dataset=, period_start=, a smaller limit) or try again later",
-            )
-        except Exception as e:  # noqa: BLE001 - the envelope, inside CORS, for any bug
-            return errors.internal(e)
-        finally:
-            if snap is not None:
-                pool.release(snap)
-        if snap is not None and "etag" not in response.headers:
-            response.headers["ETag"] = f'"{snap.id}"'
-        etag = response.headers.get("etag")
-        match = request.headers.get("if-none-match")
-        if etag and match and request.method == "GET" and response.status_code == 200:
-            if etag in {m.strip() for m in match.split(",")} or match.strip() == "*":
-                return Response(status_code=304, headers={"ETag": etag})
-        return response
-
+    app.add_middleware(SnapshotEtag, pool=app.state.pool)
+    cacheable: set[int] = set()  # ids of the routes whose answers may be kept
+    app.state.cacheable = cacheable
+    app.state.response_cache = EntryCache(cache_bytes)
+    app.add_middleware(
+        ResponseCache,
+        snapshot_id=lambda: app.state.pool.current().id,
+        cacheable=lambda: cacheable,
+        entries=app.state.response_cache,
+    )
     app.add_middleware(
         CORSMiddleware,
         allow_origins=["*"],
@@ -107,6 +86,8 @@ def create_app(
     add_routes(app, api.router)
     add_routes(app, catalog.router)
     add_routes(app, docs.router)
+    # only the routes that read nothing but the store (never accounts routes nor /board)
+    cacheable.update(map(id, public_routes(api.router, catalog.router, pages.router)))
     if accounts is not None:
         install = importlib.import_module(ACCOUNTS_MODULE).install
         install(app, accounts, watch_source=_snapshot_watch_source(app))
@@ -143,6 +124,17 @@ def add_routes(app: FastAPI, router: APIRouter) -> None:
     dependencies."""
     for route in router.routes:
         app.router.routes.append(route)
+
+
+def public_routes(*routers: APIRouter) -> list[APIRoute]:
+    """The routes of ``routers`` anyone may call with the same answer: declared ANONYMOUS,
+    with no organisation or token-scope condition."""
+    return [
+        r
+        for router in routers
+        for r in router.routes
+        if isinstance(r, APIRoute) and route_access(r) == (Role.ANONYMOUS, False, None)
+    ]
 
 
 def check_flat(app: FastAPI) -> None:

@@ -16,11 +16,14 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import fcntl
 import json
 import math
 import shutil
 import tempfile
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -125,10 +128,24 @@ def render_snapshot(
 
 
 class SiteCache:
-    """Rendered sites by snapshot, in a temporary folder of the server's."""
+    """Rendered sites by snapshot, in a temporary folder of the server's.
 
-    def __init__(self, options: RenderOptions = RenderOptions(), root: Path | None = None) -> None:
+    ``shared=True``: several worker processes use the folder ``root`` (``norte serve
+    --workers N``): one renders a snapshot's site under a lock file (``.render.lock``) and
+    marks it done (``.<snapshot>.done``); the others find the mark and read the same files. The
+    folder then belongs to whoever made it (``close`` leaves it)."""
+
+    def __init__(
+        self,
+        options: RenderOptions = RenderOptions(),
+        root: Path | None = None,
+        *,
+        shared: bool = False,
+    ) -> None:
+        if shared and root is None:
+            raise ValueError("a shared site cache needs its folder (root)")
         self.options = options
+        self.shared = shared
         self._root = root
         self._lock = threading.Lock()
         self._render_lock = threading.Lock()
@@ -150,6 +167,10 @@ class SiteCache:
             newest = self._newest
             if newest is not None and newest.snapshot_id == snapshot_id:
                 return newest
+            if self.shared and newest is not None and self._done(snapshot_id).exists():
+                # another worker rendered it: adopt its files
+                self._newest = RenderedSite(snapshot_id, self.root / snapshot_id)
+                return self._newest
             start = newest is not None and self._pending != snapshot_id
             if start:
                 self._pending = snapshot_id
@@ -161,11 +182,29 @@ class SiteCache:
             ).start()
         return newest
 
+    def _done(self, snapshot_id: str) -> Path:
+        return self.root / f".{snapshot_id}.done"
+
+    @contextmanager
+    def _process_lock(self) -> Iterator[None]:
+        """Between worker processes (shared mode): one renders at a time."""
+        if not self.shared:
+            yield
+            return
+        with open(self.root / ".render.lock", "a+b") as f:
+            fcntl.flock(f, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(f, fcntl.LOCK_UN)
+
     def _render(self, snapshot_id: str, path: Path) -> RenderedSite:
-        with self._render_lock:
+        with self._render_lock, self._process_lock():
             with self._lock:
                 if self._newest is not None and self._newest.snapshot_id == snapshot_id:
                     return self._newest
+            if self.shared and self._done(snapshot_id).exists():
+                return self._adopt(RenderedSite(snapshot_id, self.root / snapshot_id))
             out = self.root / snapshot_id
             if out.exists():
                 shutil.rmtree(out)
@@ -176,17 +215,27 @@ class SiteCache:
                 with self._lock:
                     self._pending = None
                 raise
-            site = RenderedSite(snapshot_id, out)
-            with self._lock:
-                old, self._newest, self._pending = self._newest, site, None
-            if old is not None:
-                # Requests read a page's bytes in one go; a request still holding the old
-                # site reads at most one more file: keep the folder one generation.
-                for stale in self.root.iterdir():
-                    if stale.name not in (site.snapshot_id, old.snapshot_id):
-                        shutil.rmtree(stale, ignore_errors=True)
-            return site
+            if self.shared:
+                self._done(snapshot_id).touch()
+            return self._adopt(RenderedSite(snapshot_id, out))
+
+    def _adopt(self, site: RenderedSite) -> RenderedSite:
+        """Make ``site`` the newest; drop the folders older than the previous one."""
+        with self._lock:
+            old, self._newest, self._pending = self._newest, site, None
+        if old is not None:
+            # Requests read a page's bytes in one go; a request still holding the old
+            # site reads at most one more file: keep the folder one generation.
+            keep = {site.snapshot_id, old.snapshot_id}
+            for stale in self.root.iterdir():
+                name = stale.name
+                if name.startswith("."):
+                    if name.endswith(".done") and name[1:-5] not in keep:
+                        stale.unlink(missing_ok=True)
+                elif name not in keep:
+                    shutil.rmtree(stale, ignore_errors=True)
+        return site
 
     def close(self) -> None:
-        if self._root is not None:
+        if self._root is not None and not self.shared:
             shutil.rmtree(self._root, ignore_errors=True)

@@ -33,6 +33,8 @@ SUBSET = (
     "inegi/pib/pibt_cte_valor.xlsx",
     # Mexico's own trade with the U.S. and Canada (SE annual pages; goals_extra.toml)
     "se/bc_e",
+    # and its monthly pages for the U.S. (the monthly mirror gaps, mirror.toml)
+    "se/bcm_e/G8_ESTADOS UNIDOS DE AMERICA.html",
     # Canada's jobs (LFS, "as displayed") and FDI positions (classify.toml)
     "statcan/1410028701-eng.csv",
     "statcan/3610000801_databaseLoadingData.csv",
@@ -48,6 +50,9 @@ DETAIL_ONLY = frozenset(
         "us-imports-autos-naics-annual",
     }
 )
+#: Mirror gaps whose two sides share no period in the shared data (INEGI's partner file is a
+#: January 2026 extract, Census ends in 2024): empty on both engines.
+NO_OVERLAP = frozenset({"mirror-gap-us-imports-mex-inegi"})
 PROVENANCE = Path(__file__).resolve().parents[2] / "provenance"
 #: TransBorder zips: all of 2023 and January-March 2022 (year-over-year for 2023 Q1)
 TRANSBORDER = (
