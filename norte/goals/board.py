@@ -236,7 +236,7 @@ def _untargeted(
     return st
 
 
-_STATUS_COLS = (
+STATUS_COLS = (
     "status",
     "reason",
     "method",
@@ -278,7 +278,7 @@ def record(store: Store, goals: Sequence[Goal]) -> int:
                         t.id,
                         t.indicator,
                         st.input_vintage,
-                        *(getattr(st, c) for c in _STATUS_COLS),
+                        *(getattr(st, c) for c in STATUS_COLS),
                         now,
                     ]
                 )
@@ -293,21 +293,21 @@ def record(store: Store, goals: Sequence[Goal]) -> int:
                         r.key,
                         r.id,
                         st.input_vintage,
-                        *(getattr(st, c) for c in _STATUS_COLS),
+                        *(getattr(st, c) for c in STATUS_COLS),
                         now,
                     ]
                 )
         for c in g.commitments:
             st = commitment_status(c.target)
             rows.append(
-                [g.id, g.owner, c.id, None, None, *(getattr(st, k) for k in _STATUS_COLS), now]
+                [g.id, g.owner, c.id, None, None, *(getattr(st, k) for k in STATUS_COLS), now]
             )
     cols = (
         "goal_id, owner, target_id, indicator_id, input_vintage, "
-        + ", ".join(_STATUS_COLS)
+        + ", ".join(STATUS_COLS)
         + ", computed_at"
     )
-    marks = ", ".join("?" for _ in range(5 + len(_STATUS_COLS) + 1))
+    marks = ", ".join("?" for _ in range(5 + len(STATUS_COLS) + 1))
     with store.transaction("goal_status"):
         for g in goals:
             con.execute("DELETE FROM goal_status WHERE goal_id = ?", [g.id])

@@ -11,6 +11,7 @@ import duckdb
 from fastapi import APIRouter, Depends, Query, Request, Response
 
 from norte import settings
+from norte.goals.board import STATUS_COLS
 from norte.web.access import Role, allow
 from norte.web.errors import RESPONSES, ApiError
 from norte.web.params import CSV_200, DEFAULT_LIMIT, decode_cursor, page, snapshot_of, strict_query
@@ -183,31 +184,14 @@ def goals(request: Request) -> dict[str, Any]:
     return {"data": rows, "next": None}
 
 
+#: a goal_status row: the light's key, then the numbers behind it (norte.goals.board's columns)
 GOAL_COLUMNS = [
     "goal_id",
     "owner",
     "target_id",
     "indicator_id",
     "input_vintage",
-    "status",
-    "reason",
-    "method",
-    "freq",
-    "baseline_period",
-    "baseline_value",
-    "latest_period",
-    "latest_value",
-    "trend_from_period",
-    "trend_from_value",
-    "growth",
-    "projected_value",
-    "target_value",
-    "target_period",
-    "path_at_latest",
-    "periods_used",
-    "tolerance_on",
-    "tolerance_risk",
-    "direction",
+    *STATUS_COLS,
     "computed_at",
 ]
 
