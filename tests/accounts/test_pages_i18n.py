@@ -33,14 +33,15 @@ DATA = {
     "acme",
     "MEX",
     "acme-goal",
-    "norte goals add",  # a command
+    "tok",
+    "api",
     *NATIVE_NAMES.values(),
     *form("").values(),  # what the user typed, shown back on the form
 }
 
 
 class _Text(HTMLParser):
-    """The visible text nodes of a page (scripts and styles left out), and the values of the
+    """The visible text nodes of a page (scripts, styles and code left out), and the values of the
     attributes a reader meets (``aria-label``, ``placeholder``, ``title``)."""
 
     def __init__(self) -> None:
@@ -49,14 +50,14 @@ class _Text(HTMLParser):
         self._skip = 0
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in ("script", "style"):
+        if tag in ("script", "style", "code"):  # code: commands and identifiers
             self._skip += 1
         for name, value in attrs:
             if name in ("aria-label", "placeholder", "title") and value:
                 self.nodes.append(value)
 
     def handle_endtag(self, tag: str) -> None:
-        if tag in ("script", "style"):
+        if tag in ("script", "style", "code"):
             self._skip -= 1
 
     def handle_data(self, data: str) -> None:
@@ -115,6 +116,15 @@ def pages(app: FastAPI, prefix: str) -> Iterator[tuple[str, str]]:
         r = client.post(f"{prefix}/orgs/acme/goals", data=form(csrf, "2030-13"))
         assert r.status_code == 422
         yield "goal form error", r.text
+        yield "admin", client.get(f"{prefix}/orgs/acme/admin").text
+        bad = {"csrf": csrf, "email": "x@acme.example", "role": "viewer", "password": "short"}
+        r = client.post(f"{prefix}/orgs/acme/users", data=bad)
+        assert r.status_code == 422
+        yield "admin error", r.text
+        new = {"csrf": csrf, "email": ADMIN, "name": "tok", "scope_read": "1"}
+        r = client.post(f"{prefix}/orgs/acme/tokens", data=new)
+        assert r.status_code == 201
+        yield "admin, new token", r.text.replace(r.text.split('id="new-token">')[1][:47], "")
 
 
 @pytest.mark.parametrize("lang", ["es", "fr"])

@@ -246,7 +246,8 @@ def watch_feed(request: Request, token: str = "") -> Response:
 
 @router.get("/orgs/{org}/members.json", dependencies=[Depends(ORG_ADMIN)])
 def members(request: Request, org: str) -> list[dict[str, Any]]:
-    """The organisation's users and roles (its admins only; users are added with the CLI)."""
+    """The organisation's users and roles (its admins only; they manage them on
+    ``/orgs/ORG/admin`` or with the CLI)."""
     return [
         {"email": u.email, "role": u.role, "disabled": u.disabled}
         for u in list_users(accounts(request).con)
@@ -262,6 +263,7 @@ def install(
     token) from every log record. ``watch_source`` feeds the personal Atom feeds (the web app
     passes its read snapshot; :func:`norte.accounts.watches.store_source` reads a store)."""
     from norte.fetch.scrub import install_log_redaction
+    from norte.web.routes.account_admin import router as admin_router
     from norte.web.routes.account_goals import router as goals_router
 
     acc = Accounts(accounts_path)
@@ -271,6 +273,7 @@ def install(
 
     add_routes(app, router)
     add_routes(app, goals_router)
+    add_routes(app, admin_router)
     app.add_middleware(CSRFMiddleware)
     app.add_middleware(LanguagePrefix)  # /es/me, /fr/board: the account pages' language
     set_resolver(make_resolver(acc))
