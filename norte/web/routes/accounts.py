@@ -21,7 +21,8 @@ from norte.accounts import Accounts, throttle
 from norte.accounts import sessions as ses
 from norte.accounts import tokens as tok
 from norte.accounts import watches as wat
-from norte.accounts.users import authenticate, list_users
+from norte.accounts.users import WrongPassword, authenticate, list_users
+from norte.accounts.users import change_password as change_pw
 from norte.accounts.web import (
     CSRFMiddleware,
     clear_cookie,
@@ -151,6 +152,9 @@ def _me(request: Request, who: Principal, status: int = 200, **extra: Any) -> Re
         "form": {"kind": "series", "target": ""},
         "error": "",
         "feed_url": "",
+        "password_error": "",
+        "lifetime_days": ses.LIFETIME // 86400,
+        "idle_hours": ses.IDLE // 3600,
     } | extra
     return page(request, "account_me.html", status, **ctx)
 
@@ -225,6 +229,55 @@ async def stop_feed(request: Request, who: ViewerChange) -> Response:
         if wants_json(request)
         else back(request, "/me", "acct_feed_stopped")
     )
+
+
+@router.post("/me/password", dependencies=[Depends(VIEWER_CHANGE)])
+async def change_password(request: Request, who: ViewerChange) -> Response:
+    """A new password (the current one checked, the rules of ``norte users add``): every
+    session of the user ends; the browser that asked gets a new one."""
+    data = await body(request, who)
+    t = text(request).t
+    new = str(data.get("new_password", ""))
+    acc = accounts(request)
+    try:
+        if new != str(data.get("new_password_again", new)):
+            raise UsageError(t("acct_password_differ"))
+        user = await run_in_threadpool(
+            lambda: change_pw(acc.con, user_of(request, who).id, str(data.get("current", "")), new)
+        )
+    except WrongPassword:
+        return _password_refused(request, who, t("acct_password_wrong"))
+    except UsageError as e:
+        message = str(e) if str(e) == t("acct_password_differ") else None
+        return _password_refused(request, who, message or t("acct_err_field", detail=str(e)))
+    log.info("password changed by %s; its sessions ended", user.email)
+    if wants_json(request) or who.via == "token":
+        return Response(status_code=204)
+    session = ses.create(acc.con, user)
+    resp = back(request, "/me", "acct_password_changed")
+    set_cookie(resp, request, "norte_session", session.secret, ses.LIFETIME)
+    return resp
+
+
+def _password_refused(request: Request, who: Principal, message: str) -> Response:
+    if wants_json(request):
+        return JSONResponse(
+            {"error": {"status": 422, "field": "password", "message": message}}, 422
+        )
+    return _me(request, who, 422, password_error=message)
+
+
+@router.post("/me/sessions/end", dependencies=[Depends(VIEWER_CHANGE)])
+async def sign_out_everywhere(request: Request, who: ViewerChange) -> Response:
+    """End every session of the user, this browser's included."""
+    await body(request, who)
+    ended = ses.end_all(accounts(request).con, user_of(request, who).id)
+    log.info("user %s signed out of %d sessions", who.user_id, ended)
+    if wants_json(request):
+        return JSONResponse({"ended": ended})
+    resp = back(request, "/signin", "acct_signed_out_all")
+    clear_cookie(resp, request, "norte_session")
+    return resp
 
 
 @router.get("/feeds/watches.atom", dependencies=[PUBLIC], name="watch_feed")
