@@ -171,3 +171,32 @@ def test_a_change_without_the_csrf_token_changes_nothing(
     assert r.status_code == 403
     after = _user(accounts_path, EDITOR)
     assert after is not None and not after.disabled
+
+
+def test_cli_role_is_the_same_function_and_rule(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``norte users role`` calls ``users.set_role``: the same change, the same refusal."""
+    from .test_tokens_cli import _run
+
+    db = tmp_path / "norte.duckdb"
+    monkeypatch.delenv("NORTE_ACCOUNTS", raising=False)
+    accounts = tmp_path / "norte.accounts.sqlite"
+    acc = Accounts(accounts)
+    usr.add_user(acc.con, "boss@acme.example", PASSWORD, "acme", "admin", None)
+    usr.add_user(acc.con, "ana@acme.example", PASSWORD, "acme", "viewer", None)
+    acc.close()
+    code, _, err = _run(
+        ["--db", str(db), "users", "role", "ana@acme.example", "editor"], monkeypatch, capsys
+    )
+    assert code == 0 and "now editor" in err
+    ana = _user(accounts, "ana@acme.example")
+    assert ana is not None and ana.role == "editor"
+    code, _, err = _run(
+        ["--db", str(db), "users", "role", "boss@acme.example", "viewer"], monkeypatch, capsys
+    )
+    assert code == 2 and "last admin of acme" in err
+    code, _, err = _run(
+        ["--db", str(db), "users", "disable", "boss@acme.example"], monkeypatch, capsys
+    )
+    assert code == 2 and "last admin of acme" in err
