@@ -174,6 +174,10 @@ def test_links_redirects_and_errors_stay_in_the_language(app: FastAPI, lang: str
         )
         assert r.status_code == 303 and r.headers["location"].startswith(f"/{lang}/me?message=")
         assert t["acct_kind_partner"] in html.unescape(client.get(r.headers["location"]).text)
+        bad = {"csrf": csrf, "kind": "partner", "target": "NOWHERE"}
+        r = client.post(f"/{lang}/me/watches", data=bad)
+        assert r.status_code == 422
+        assert t["acct_watch_err_partner"].format(target="NOWHERE") in html.unescape(r.text)
         r = client.post(f"/{lang}/orgs/acme/goals", data=form(csrf, "2030-13"))
         block = html.unescape(r.text.split('id="target_date-error"')[1].split("</p>")[0])
         assert t["acct_err_field"].split("{")[0] in block and "2030-13" in block

@@ -183,11 +183,12 @@ async def add_watch(request: Request, who: ViewerChange) -> Response:
     kind, target = str(data.get("kind", "")), str(data.get("target", ""))
     try:
         w = wat.add(accounts(request).con, user_of(request, who).id, kind, target)
-    except UsageError as e:
+    except wat.WatchError as e:
         if wants_json(request):
             err = {"status": 422, "field": "target", "message": str(e)}
             return JSONResponse({"error": err}, 422)
-        error = text(request).t("acct_err_field", detail=str(e))
+        names = ", ".join(wat.SERIES_DIMS)
+        error = text(request).t(f"acct_watch_err_{e.key}", target=e.target, names=names)
         return _me(request, who, 422, error=error, form={"kind": kind, "target": target})
     if wants_json(request):
         return JSONResponse(w.as_dict(), 201)
