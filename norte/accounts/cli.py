@@ -1,4 +1,4 @@
-"""``norte users add|list|disable`` and ``norte tokens create|revoke|list``: the admin's tools.
+"""``norte users add|list|disable|role`` and ``norte tokens create|revoke|list``: the admin's tools.
 
 A password is read from a prompt (twice, not echoed) or, with ``--password-stdin``, from the
 first line of standard input — never from an argument (arguments show in ``ps`` and shell
@@ -29,7 +29,7 @@ def add_parser(sub: Any) -> None:
         metavar="PATH",
         help="accounts file (default beside the store: NAME.accounts.sqlite; env NORTE_ACCOUNTS)",
     )
-    pu = sub.add_parser("users", help="the web app's users: add, list, disable")
+    pu = sub.add_parser("users", help="the web app's users: add, list, disable, role")
     usub = pu.add_subparsers(dest="users_command", required=True)
     pa = usub.add_parser("add", parents=[common], help="add a user (password from a prompt)")
     pa.add_argument("email")
@@ -43,13 +43,18 @@ def add_parser(sub: Any) -> None:
     pl.add_argument("--json", action="store_true")
     pd = usub.add_parser("disable", parents=[common], help="stop a user: sessions and tokens end")
     pd.add_argument("email")
+    pro = usub.add_parser("role", parents=[common], help="change a user's role")
+    pro.add_argument("email")
+    pro.add_argument("role", choices=tuple(usr.ROLES))
 
     pt = sub.add_parser("tokens", help="API tokens: create (shown once), revoke, list")
     tsub = pt.add_subparsers(dest="tokens_command", required=True)
     pc = tsub.add_parser("create", parents=[common], help="a new API token, printed once")
     pc.add_argument("email", help="the user the token acts for")
     pc.add_argument("--name", default="api", help="what the token is for (shown in the list)")
-    pc.add_argument("--scopes", default="read", help="read, goals or read,goals (default read)")
+    pc.add_argument(
+        "--scopes", default="read", help="comma-separated: read, goals, admin (default read)"
+    )
     pc.add_argument(
         "--days", type=int, default=tok.DEFAULT_DAYS, help=f"lifetime, 1-{tok.MAX_DAYS} days"
     )
@@ -90,6 +95,9 @@ def run(args: argparse.Namespace, path: Path) -> int:
                 print(
                     f"norte users: added {u.email} ({u.role} of {u.org}) — {path}", file=sys.stderr
                 )
+            elif args.users_command == "role":
+                u = usr.set_role(con, args.email, args.role)
+                print(f"norte users: {u.email} is now {u.role} of {u.org}", file=sys.stderr)
             elif args.users_command == "disable":
                 u = usr.disable_user(con, args.email)
                 print(f"norte users: disabled {u.email}; its sessions ended", file=sys.stderr)

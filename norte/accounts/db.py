@@ -84,6 +84,11 @@ CREATE TABLE watches (
     UNIQUE (user_id, kind, target)
 );
 """,
+    # 2: sessions end after IDLE seconds without a request (norte.accounts.sessions)
+    """
+ALTER TABLE sessions ADD COLUMN last_seen_at REAL;
+UPDATE sessions SET last_seen_at = created_at;
+""",
 )
 SCHEMA_VERSION = len(STEPS)
 

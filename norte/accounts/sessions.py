@@ -2,7 +2,10 @@
 the accounts file gives no live session), the user and the session's CSRF token.
 
 Sign-in always makes a new session (and deletes the one the browser presented: no session
-fixation); sign-out deletes it; disabling a user deletes all of theirs.
+fixation); sign-out deletes it; "sign out everywhere", a password change and disabling a user
+delete all of theirs. A session ends :data:`LIFETIME` after sign-in whatever the activity
+(absolute expiry) and :data:`IDLE` after its last request (idle expiry; the last request is
+written at most once a minute, so a busy browser does not write on every request).
 """
 
 from __future__ import annotations
@@ -18,6 +21,9 @@ from norte.accounts.users import User, get_user
 
 #: A session ends this long after sign-in, whatever the activity.
 LIFETIME = 7 * 24 * 3600
+#: ... and this long after its last request.
+IDLE = 8 * 3600
+_SEEN_EVERY = 60  # seconds between two writes of a session's last request
 
 
 @dataclass(frozen=True)
@@ -44,26 +50,41 @@ def create(
             con.execute("DELETE FROM sessions WHERE id_hash = ?", [digest(replaces)])
         con.execute("DELETE FROM sessions WHERE expires_at <= ?", [now])
         con.execute(
-            "INSERT INTO sessions (id_hash, user_id, csrf, created_at, expires_at) "
-            "VALUES (?, ?, ?, ?, ?)",
-            [digest(secret), user.id, csrf, now, now + LIFETIME],
+            "INSERT INTO sessions (id_hash, user_id, csrf, created_at, expires_at, last_seen_at) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            [digest(secret), user.id, csrf, now, now + LIFETIME, now],
         )
     return Session(secret, user, csrf, now + LIFETIME)
 
 
 def lookup(con: sqlite3.Connection, secret: str, now: float | None = None) -> Session | None:
-    """The live session of cookie value ``secret`` (None: unknown, expired, user disabled)."""
+    """The live session of cookie value ``secret`` (None: unknown, expired — absolutely or
+    idle —, user disabled); records the request as the session's last (at most once a
+    minute)."""
     now = time.time() if now is None else now
+    key = digest(secret)
     row = con.execute(
-        "SELECT user_id, csrf, expires_at FROM sessions WHERE id_hash = ?", [digest(secret)]
+        "SELECT user_id, csrf, expires_at, coalesce(last_seen_at, created_at) FROM sessions "
+        "WHERE id_hash = ?",
+        [key],
     ).fetchone()
-    if row is None or float(row[2]) <= now:
+    if row is None:
+        return None
+    if float(row[2]) <= now or float(row[3]) + IDLE <= now:
+        con.execute("DELETE FROM sessions WHERE id_hash = ?", [key])
         return None
     user = get_user(con, int(row[0]))
     if user is None or user.disabled:
         return None
+    if float(row[3]) + _SEEN_EVERY <= now:
+        con.execute("UPDATE sessions SET last_seen_at = ? WHERE id_hash = ?", [now, key])
     return Session("", user, str(row[1]), float(row[2]))
 
 
 def end(con: sqlite3.Connection, secret: str) -> None:
     con.execute("DELETE FROM sessions WHERE id_hash = ?", [digest(secret)])
+
+
+def end_all(con: sqlite3.Connection, user_id: int) -> int:
+    """End every session of user ``user_id`` (sign out everywhere); how many there were."""
+    return con.execute("DELETE FROM sessions WHERE user_id = ?", [user_id]).rowcount

@@ -22,12 +22,15 @@ PER_ADDRESS = 20
 class Refusal:
     retry_after: int  # seconds
     message: str
+    per: str = "account"  # what was counted: "account" or "address"
+    limit: int = PER_ACCOUNT  # failures allowed in the window
+    minutes: int = 1  # retry_after in whole minutes, rounded up
 
 
 def _keys(email: str, address: str) -> tuple[tuple[str, int, str], ...]:
     return (
-        ("account:" + email.strip().lower(), PER_ACCOUNT, "for this account"),
-        ("address:" + address, PER_ADDRESS, "from your network address"),
+        ("account:" + email.strip().lower(), PER_ACCOUNT, "account"),
+        ("address:" + address, PER_ADDRESS, "address"),
     )
 
 
@@ -36,7 +39,7 @@ def check(
 ) -> Refusal | None:
     """None when a sign-in may be tried now; else how long to wait and why."""
     now = time.time() if now is None else now
-    for key, limit, what in _keys(email, address):
+    for key, limit, per in _keys(email, address):
         rows = con.execute(
             "SELECT at FROM login_failures WHERE key = ? AND at > ? ORDER BY at DESC LIMIT ?",
             [key, now - WINDOW, limit],
@@ -44,10 +47,14 @@ def check(
         if len(rows) >= limit:
             wait = max(1, math.ceil(float(rows[-1][0]) + WINDOW - now))
             minutes = max(1, math.ceil(wait / 60))
+            what = "for this account" if per == "account" else "from your network address"
             return Refusal(
                 wait,
                 f"Too many failed sign-ins {what} ({limit} in {WINDOW // 60} minutes). "
                 f"Try again in {minutes} minute{'s' if minutes != 1 else ''}.",
+                per,
+                limit,
+                minutes,
             )
     return None
 

@@ -2,8 +2,9 @@
 expiring, revocable.
 
 - API tokens (``nrt_…``): sent as ``Authorization: Bearer nrt_…``; scopes ``read`` (GET what
-  the user's role may see) and ``goals`` (change the organisation's goals and the user's
-  watch list); they expire (default 90 days, at most 365).
+  the user's role may see), ``goals`` (change the organisation's goals and the user's
+  watch list) and ``admin`` (an admin's changes to the organisation's users and tokens); they
+  expire (default 90 days, at most 365).
 - Feed tokens (``nrf_…``): one per user, in the URL of the personal Atom feed
   (``/feeds/watches.atom?token=…``, a query value norte's log scrubbing masks); making a new
   one revokes the old.
@@ -25,7 +26,7 @@ from norte.accounts.db import transaction
 from norte.accounts.users import User, find_user, get_user
 from norte.errors import UsageError
 
-SCOPES = ("read", "goals")
+SCOPES = ("read", "goals", "admin")
 DEFAULT_DAYS = 90
 MAX_DAYS = 365
 API_PREFIX = "nrt_"
@@ -99,6 +100,11 @@ def create_api(
         raise UsageError(f"no user {email!r} — 'norte users list' shows the users")
     if user.disabled:
         raise UsageError(f"user {email!r} is disabled — a disabled user gets no token")
+    if "admin" in scopes and user.role != "admin":
+        raise UsageError(
+            f"scope 'admin': {email} is {user.role}, not admin — only an admin's token may "
+            "manage users and tokens"
+        )
     if not 1 <= days <= MAX_DAYS:
         raise UsageError(f"--days {days}: expected 1 to {MAX_DAYS} (tokens always expire)")
     now = time.time() if now is None else now
@@ -195,3 +201,23 @@ def list_tokens(con: sqlite3.Connection, email: str | None = None) -> list[Token
     else:
         rows = con.execute(_SELECT + "WHERE u.email = ? ORDER BY t.id", [email]).fetchall()
     return [_row(r) for r in rows]
+
+
+def org_tokens(con: sqlite3.Connection, org: str) -> list[TokenInfo]:
+    """The API tokens of the users of organisation ``org`` (feed tokens are each user's own)."""
+    rows = con.execute(
+        _SELECT + "JOIN orgs o ON o.id = u.org_id WHERE o.slug = ? AND t.kind = 'api' "
+        "ORDER BY t.id",
+        [org],
+    ).fetchall()
+    return [_row(r) for r in rows]
+
+
+def token_org(con: sqlite3.Connection, token_id: int) -> str | None:
+    """The organisation (slug) of token ``token_id``'s user, None for no such token."""
+    row = con.execute(
+        "SELECT o.slug FROM tokens t JOIN users u ON u.id = t.user_id "
+        "JOIN orgs o ON o.id = u.org_id WHERE t.id = ?",
+        [token_id],
+    ).fetchone()
+    return None if row is None else str(row[0])

@@ -30,6 +30,10 @@ _hasher = PasswordHash((Argon2Hasher(time_cost=2, memory_cost=19 * 1024, paralle
 _DUMMY = _hasher.hash("norte-no-such-account")
 
 
+class WrongPassword(UsageError):
+    """The current password given to change it is not the user's."""
+
+
 @dataclass(frozen=True)
 class User:
     id: int
@@ -135,12 +139,67 @@ def list_users(con: sqlite3.Connection) -> list[User]:
     return [_user(r) for r in con.execute(_SELECT + "ORDER BY o.slug, u.email").fetchall()]
 
 
-def disable_user(con: sqlite3.Connection, email: str) -> User:
-    """Disable ``email``: it can no longer sign in, its sessions end and its tokens stop."""
+def org_users(con: sqlite3.Connection, org: str) -> list[User]:
+    """The users of organisation ``org`` (slug), by e-mail."""
+    return [_user(r) for r in con.execute(_SELECT + "WHERE o.slug = ? ORDER BY u.email", [org])]
+
+
+def _keeps_an_admin(con: sqlite3.Connection, user: User, doing: str) -> None:
+    """Refuse to demote or disable the last active admin of an organisation: nobody could
+    manage its users in the browser any more."""
+    if user.role != "admin" or user.disabled:
+        return
+    (others,) = con.execute(
+        "SELECT count(*) FROM users WHERE org_id = ? AND role = 'admin' "
+        "AND disabled_at IS NULL AND id <> ?",
+        [user.org_id, user.id],
+    ).fetchone()
+    if not others:
+        raise UsageError(
+            f"{user.email} is the last admin of {user.org}; {doing} would leave it without "
+            "one — make another user admin first ('norte users role EMAIL admin')"
+        )
+
+
+def set_role(con: sqlite3.Connection, email: str, role: str) -> User:
+    """Give ``email`` the role ``role`` in its organisation (its sessions keep going: the
+    role is read at every request)."""
+    if role not in ROLES:
+        raise UsageError(f"role {role!r}: expected one of {', '.join(ROLES)}")
     user = find_user(con, email)
     if user is None:
         raise UsageError(f"no user {email!r} — 'norte users list' shows the users")
     with transaction(con):
+        if role != "admin":
+            _keeps_an_admin(con, user, f"making it {role}")
+        con.execute("UPDATE users SET role = ? WHERE id = ?", [role, user.id])
+    return get_user(con, user.id) or user
+
+
+def change_password(con: sqlite3.Connection, user_id: int, current: str, new: str) -> User:
+    """Replace the password of user ``user_id`` after checking the current one; every
+    session of the user ends (the caller makes a new one for the browser that asked)."""
+    row = con.execute("SELECT email, password_hash FROM users WHERE id = ?", [user_id]).fetchone()
+    if row is None or not verify_password(current, str(row[1])):
+        raise WrongPassword("the current password is wrong — nothing was changed")
+    check_password(new)
+    hashed = hash_password(new)
+    with transaction(con):
+        con.execute("UPDATE users SET password_hash = ? WHERE id = ?", [hashed, user_id])
+        con.execute("DELETE FROM sessions WHERE user_id = ?", [user_id])
+    user = get_user(con, user_id)
+    assert user is not None
+    return user
+
+
+def disable_user(con: sqlite3.Connection, email: str) -> User:
+    """Disable ``email``: it can no longer sign in, its sessions end and its tokens stop. The
+    last active admin of an organisation is not disabled."""
+    user = find_user(con, email)
+    if user is None:
+        raise UsageError(f"no user {email!r} — 'norte users list' shows the users")
+    with transaction(con):
+        _keeps_an_admin(con, user, "disabling it")
         con.execute(
             "UPDATE users SET disabled_at = coalesce(disabled_at, ?) WHERE id = ?",
             [_now(), user.id],

@@ -88,38 +88,56 @@ def _partners() -> frozenset[str]:
     return frozenset(r["code"] for r in csv.DictReader(text.splitlines()))
 
 
+class WatchError(UsageError):
+    """A watch target refused; ``key`` names the message in the UI catalogs
+    (``acct_watch_err_<key>``, placeholders ``target`` and ``names``) for the web pages."""
+
+    def __init__(self, message: str, key: str, target: str) -> None:
+        super().__init__(message)
+        self.key = key
+        self.target = target
+
+
 def check_target(kind: str, target: str) -> str:
-    """``target`` normalised for ``kind``; a :class:`UsageError` says what is expected."""
+    """``target`` normalised for ``kind``; a :class:`WatchError` says what is expected."""
     target = target.strip()
     if kind not in KINDS:
-        raise UsageError(f"watch kind {kind!r}: expected one of {', '.join(KINDS)}")
+        raise WatchError(f"watch kind {kind!r}: expected one of {', '.join(KINDS)}", "kind", kind)
     if kind == "series":
         pairs = parse_qsl(target, keep_blank_values=True)
         bad = [k for k, _ in pairs if k not in SERIES_DIMS]
         if not pairs or bad or "source" not in dict(pairs) or any(not v for _, v in pairs):
-            raise UsageError(
+            raise WatchError(
                 f"series {target!r}: expected dimensions as name=value joined by '&', source "
-                f"required (e.g. source=fred&dataset=GDPC1); names: {', '.join(SERIES_DIMS)}"
+                f"required (e.g. source=fred&dataset=GDPC1); names: {', '.join(SERIES_DIMS)}",
+                "series",
+                target,
             )
         return "&".join(f"{k}={v}" for k, v in sorted(dict(pairs).items()))
     if kind == "indicator":
         if target not in _known():
-            raise UsageError(
+            raise WatchError(
                 f"indicator {target!r} is not in the catalog — 'norte indicators list' "
-                "shows the ids"
+                "shows the ids",
+                "indicator",
+                target,
             )
         return target
     if kind == "light":
         parts = target.split("/")
         if len(parts) > 2 or not all(_ID.match(p) for p in parts):
-            raise UsageError(
+            raise WatchError(
                 f"light {target!r}: expected a goal id or GOAL/TARGET (e.g. goal-3 or "
-                "goal-3/us-total-trade-annual.mex)"
+                "goal-3/us-total-trade-annual.mex)",
+                "light",
+                target,
             )
         return target
     code = target.upper()
     if code not in _partners():
-        raise UsageError(f"partner {target!r}: expected a partner code such as MEX, CAN, CHN")
+        raise WatchError(
+            f"partner {target!r}: expected a partner code such as MEX, CAN, CHN", "partner", target
+        )
     return code
 
 

@@ -142,11 +142,17 @@ def test_cli_users_and_tokens(
     assert "ana@acme.example" in out and "read,goals" in out and "active" in out
     assert secret not in out
     code, _, err = _run(
+        ["--db", str(db), "tokens", "create", "ana@acme.example", "--scopes", "write"],
+        monkeypatch,
+        capsys,
+    )
+    assert code == 2 and "expected a comma-separated list of read, goals, admin" in err
+    code, _, err = _run(
         ["--db", str(db), "tokens", "create", "ana@acme.example", "--scopes", "admin"],
         monkeypatch,
         capsys,
     )
-    assert code == 2 and "expected a comma-separated list of read, goals" in err
+    assert code == 2 and "scope 'admin'" in err and "not admin" in err  # ana is an editor
     code, _, err = _run(["--db", str(db), "tokens", "revoke", "1"], monkeypatch, capsys)
     assert code == 0 and "revoked" in err
     code, _, err = _run(["--db", str(db), "tokens", "revoke", "99"], monkeypatch, capsys)

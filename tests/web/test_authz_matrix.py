@@ -1,10 +1,11 @@
 """The authorization matrix: every route of an app × every kind of caller, each answer
 checked against the route's declaration (:func:`norte.web.access.route_access`).
 
-Callers: anonymous; a viewer, an editor and an admin of organisation ``acme``; an editor of
-another organisation (``beta``) — each signed in with a session (cookie, with its CSRF token)
-and with an API token (scopes ``read,goals``), plus a viewer's and an editor's ``read``-only
-token (refused on routes declaring ``scope="goals"``).
+Callers: anonymous; a viewer, an editor and an admin of organisation ``acme``; an editor and
+an admin of another organisation (``beta``) — each signed in with a session (cookie, with its
+CSRF token) and with an API token (scopes ``read,goals``), plus a viewer's and an editor's
+``read``-only token (refused on routes declaring ``scope="goals"``) and both admins' tokens
+with the ``admin`` scope too (the admin pages' changes declare ``scope="admin"``).
 
 Expected answer of a route declared ``allow(role, same_org=..., scope=...)``:
 
@@ -63,6 +64,7 @@ USERS = {
     "editor": ("editor@acme.example", "acme", "editor", Role.EDITOR),
     "admin": ("admin@acme.example", "acme", "admin", Role.ADMIN),
     "other-org editor": ("editor@beta.example", "beta", "editor", Role.EDITOR),
+    "other-org admin": ("admin@beta.example", "beta", "admin", Role.ADMIN),
 }
 ALL = frozenset({"read", "goals"})
 CALLERS = [Caller("anonymous", Role.ANONYMOUS, None, None)]
@@ -74,6 +76,9 @@ for _name in ("viewer", "editor"):
     CALLERS.append(
         Caller(f"{_name} (read token)", _role, _org, "token", frozenset({"read"}), _email)
     )
+for _name in ("admin", "other-org admin"):  # the admin pages' changes need the admin scope
+    _email, _org, _, _role = USERS[_name]
+    CALLERS.append(Caller(f"{_name} (admin token)", _role, _org, "token", ALL | {"admin"}, _email))
 
 
 def expected(route: APIRoute, caller: Caller) -> int | None:
@@ -259,3 +264,29 @@ def _claims(
 
     setattr(dependency, _ACCESS_ATTR, getattr(declared, _ACCESS_ATTR))
     return dependency
+
+
+def test_matrix_walks_the_admin_pages(tmp_path: Path, reset_resolver: None) -> None:
+    """The admin pages are in the table the matrix walks (nothing to register by hand), and
+    their declarations refuse another organisation's admin and a token without ``admin``."""
+    populate(tmp_path / "a.sqlite")
+    app, _ = accounts_app(tmp_path / "a.sqlite")
+    routes = {(m, r.path): r for r in app.routes if isinstance(r, APIRoute) for m in r.methods}
+    admin_routes = [
+        ("GET", "/orgs/{org}/admin"),
+        ("GET", "/orgs/{org}/tokens.json"),
+        ("POST", "/orgs/{org}/users"),
+        ("POST", "/orgs/{org}/users/{user_id}/role"),
+        ("POST", "/orgs/{org}/users/{user_id}/disable"),
+        ("POST", "/orgs/{org}/tokens"),
+        ("POST", "/orgs/{org}/tokens/{token_id}/revoke"),
+    ]
+    by_name = {c.name: c for c in CALLERS}
+    for key in admin_routes:
+        route = routes[key]
+        assert expected(route, by_name["other-org admin (session)"]) == 403, key
+        assert expected(route, by_name["editor (session)"]) == 403, key
+        assert expected(route, by_name["admin (session)"]) is None, key
+        if key[0] == "POST":
+            assert expected(route, by_name["admin (token)"]) == 403, key  # no admin scope
+            assert expected(route, by_name["admin (admin token)"]) is None, key

@@ -4,6 +4,7 @@ computes from the same snapshot."""
 
 from __future__ import annotations
 
+import html
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,10 +12,12 @@ import pytest
 from fastapi.testclient import TestClient
 
 from norte.accounts import published_goals
-from norte.goals import lights
+from norte.goals import lights, load_shared
+from norte.publish.i18n import catalog
 from norte.store import Store
 from norte.web.access import set_resolver
 from norte.web.app import create_app
+from norte.web.routes.account_i18n import goal_strings
 
 from ..accounts.conftest import BASE, USERS, populate, sign_in
 from ..accounts.test_goals_watches import form
@@ -65,3 +68,14 @@ def test_a_published_goal_is_lit_on_the_board(
     assert page.status_code == 200
     block = page.text.split('id="acme-mx-trade"')[1].split("</div>")[0]
     assert f'class="light {colour}"' in block and "ACME Trade Association" in block
+
+    # the board in Spanish and French (/es/board, /fr/board): titles and statuses translated
+    for lang in ("es", "fr"):
+        strings = goal_strings(lang)
+        page = client.get(f"/{lang}/board")
+        assert page.status_code == 200 and f'<html lang="{lang}">' in page.text
+        assert catalog(lang)["acct_board_intro"] in html.unescape(page.text)
+        block = html.unescape(page.text.split('id="acme-mx-trade"')[1].split("</div>")[0])
+        assert strings[f"status_{light['status']}"] in block
+        assert goal_strings("en")[f"status_{light['status']}"] not in block
+        assert html.unescape(page.text).count(load_shared()[0].title[lang]) == 1

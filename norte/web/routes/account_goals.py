@@ -6,13 +6,16 @@ through :func:`norte.accounts.published_goals`."""
 from __future__ import annotations
 
 import logging
+from functools import cache
 from typing import Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from norte.accounts import goals as gls
+from norte.goals import load_shared
 from norte.web.access import Principal, Role
+from norte.web.routes.account_i18n import href, lang_of
 from norte.web.routes.account_pages import (
     ORG_EDITOR,
     ORG_EDITOR_CHANGE,
@@ -24,18 +27,23 @@ from norte.web.routes.account_pages import (
     body,
     is_json,
     page,
+    text,
     user_of,
     wants_json,
 )
 
 log = logging.getLogger("norte.accounts")
 router = APIRouter()
-PARENTS = (
-    (1, "Shared prosperity and job creation"),
-    (2, "Economic growth"),
-    (3, "Intraregional and global trade"),
-    (4, "Sectoral, strategic and infrastructure investment"),
-)
+
+
+@cache
+def _parents(lang: str) -> list[tuple[int, str]]:
+    """The shared goals a stakeholder goal may sit under: number and title in ``lang``."""
+    return [
+        (g.number, g.title.get(lang) or g.title["en"])
+        for g in load_shared()
+        if g.number is not None
+    ]
 
 
 def _form(
@@ -54,8 +62,8 @@ def _form(
         form=form,
         errors=errors,
         goal_id=goal_id,
-        action=action,
-        parents=PARENTS,
+        action=href(request, action),
+        parents=_parents(lang_of(request)),
     )
 
 
@@ -93,11 +101,12 @@ async def _save(request: Request, org: str, who: Principal, goal_id: str | None)
             err = {"status": 422, "field": e.field, "message": e.message}
             return JSONResponse({"error": err}, 422)
         form = {k: str(data.get(k, "")) for k in gls.FORM_FIELDS}
-        return _form(request, org, goal_id, form, {e.field: e.message}, 422)
+        error = text(request).t("acct_err_field", detail=e.message)
+        return _form(request, org, goal_id, form, {e.field: error}, 422)
     log.info("goal %s saved by user %s (%s)", stored.goal_id, who.user_id, org)
     if wants_json(request):
         return JSONResponse(stored.as_dict(), 201 if goal_id is None else 200)
-    return back(f"/orgs/{org}/goals", f"Saved {stored.goal_id} as a draft.")
+    return back(request, f"/orgs/{org}/goals", "acct_saved_draft", id=stored.goal_id)
 
 
 @router.post("/orgs/{org}/goals", dependencies=[Depends(ORG_EDITOR_CHANGE)])
@@ -140,8 +149,8 @@ async def _state(request: Request, org: str, goal_id: str, who: Principal, state
     log.info("goal %s %s by user %s", goal_id, state, who.user_id)
     if wants_json(request):
         return JSONResponse(g.as_dict())
-    done = "published: it shows on the board" if state == "published" else "back to draft"
-    return back(f"/orgs/{org}/goals", f"{goal_id} {done}.")
+    done = "acct_goal_published" if state == "published" else "acct_goal_withdrawn"
+    return back(request, f"/orgs/{org}/goals", done, id=goal_id)
 
 
 @router.post("/orgs/{org}/goals/{goal_id}/publish", dependencies=[Depends(ORG_EDITOR_CHANGE)])

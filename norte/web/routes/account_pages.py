@@ -15,6 +15,7 @@ from norte.accounts import Accounts
 from norte.accounts.users import User, get_user
 from norte.accounts.web import same, session_of
 from norte.web.access import Principal, Role, allow
+from norte.web.routes.account_i18n import AccountText, href, lang_of
 
 PUBLIC = Depends(allow(Role.ANONYMOUS))
 VIEWER = allow(Role.VIEWER)
@@ -46,11 +47,26 @@ def user_of(request: Request, who: Principal) -> User:
     return u
 
 
+def text(request: Request) -> AccountText:
+    """The strings of the request's language (``/es/…``, ``/fr/…``: see ``account_i18n``)."""
+    return AccountText(lang_of(request))
+
+
 def page(request: Request, name: str, status: int = 200, **ctx: Any) -> HTMLResponse:
+    """Render an account template in the request's language: ``t("acct_…")``, ``tr``
+    (statuses, roles, the language switch), ``href("/me")`` (a link in this language)."""
     s = session_of(request, accounts(request))
+    tr = text(request)
     ctx.setdefault("user", s.user if s else None)
     ctx.setdefault("csrf", s.csrf if s else "")
     ctx.setdefault("message", request.query_params.get("message", ""))
+    ctx |= {
+        "lang": tr.lang,
+        "t": tr.t,
+        "tr": tr,
+        "href": lambda path: href(request, path),
+        "languages": tr.languages(request.url.path),
+    }
     return HTMLResponse(_env.get_template(name).render(**ctx), status_code=status)
 
 
@@ -81,6 +97,9 @@ async def body(request: Request, who: Principal) -> dict[str, Any]:
     return data
 
 
-def back(path: str, message: str = "") -> RedirectResponse:
-    """See other: ``path``, with a one-line ``message`` shown on the page."""
-    return RedirectResponse(path + (f"?message={quote(message)}" if message else ""), 303)
+def back(request: Request, path: str, key: str = "", **values: object) -> RedirectResponse:
+    """See other: ``path`` in the request's language, with the one-line message ``key`` (of
+    the catalogs, translated) shown on the page."""
+    message = text(request).t(key, **values) if key else ""
+    target = href(request, path)
+    return RedirectResponse(target + (f"?message={quote(message)}" if message else ""), 303)

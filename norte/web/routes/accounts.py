@@ -21,7 +21,8 @@ from norte.accounts import Accounts, throttle
 from norte.accounts import sessions as ses
 from norte.accounts import tokens as tok
 from norte.accounts import watches as wat
-from norte.accounts.users import authenticate, list_users
+from norte.accounts.users import WrongPassword, authenticate, list_users
+from norte.accounts.users import change_password as change_pw
 from norte.accounts.web import (
     CSRFMiddleware,
     clear_cookie,
@@ -33,6 +34,7 @@ from norte.accounts.web import (
 )
 from norte.errors import UsageError
 from norte.web.access import Principal, set_resolver
+from norte.web.routes.account_i18n import LanguagePrefix, href
 from norte.web.routes.account_pages import (
     ORG_ADMIN,
     PUBLIC,
@@ -44,26 +46,22 @@ from norte.web.routes.account_pages import (
     back,
     body,
     page,
+    text,
     user_of,
     wants_json,
 )
 
 log = logging.getLogger("norte.accounts")
 router = APIRouter()
-KIND_LABELS = (
-    ("series", "a series"),
-    ("indicator", "an indicator"),
-    ("light", "a goal's light"),
-    ("partner", "findings about a partner"),
-)
-NEEDS_TLS = "Sign-in needs HTTPS on this address (or plain http to 127.0.0.1 or localhost)."
+KINDS = ("series", "indicator", "light", "partner")  # labels: acct_kind_<kind>
 CSRF_COOKIE = "norte_csrf"
 
 
-def _local(path: str) -> str:
-    """``path`` if it is a path of this site (no open redirect), else ``/me``."""
+def _local(request: Request, path: str) -> str:
+    """``path`` if it is a path of this site (no open redirect), else ``/me`` (in the
+    request's language)."""
     ok = path.startswith("/") and not path.startswith("//") and "\\" not in path
-    return path if ok else "/me"
+    return path if ok else href(request, "/me")
 
 
 def _signin_page(
@@ -71,9 +69,8 @@ def _signin_page(
 ) -> Response:
     """The sign-in form with a fresh double-submit CSRF token (cookie + hidden field)."""
     if cookie_name(request) is None:
-        return page(
-            request, "account_signin.html", 400, csrf="", next=nxt, email="", error=NEEDS_TLS
-        )
+        error = text(request).t("acct_err_tls")
+        return page(request, "account_signin.html", 400, csrf="", next=nxt, email="", error=error)
     token = new_csrf()
     resp = page(
         request, "account_signin.html", status, csrf=token, next=nxt, email=email, error=error
@@ -84,8 +81,8 @@ def _signin_page(
 
 
 @router.get("/signin", dependencies=[PUBLIC], response_class=HTMLResponse)
-def signin_form(request: Request, next: str = "/me") -> Response:
-    return _signin_page(request, 200, _local(next), "", "", {})
+def signin_form(request: Request, next: str = "") -> Response:
+    return _signin_page(request, 200, _local(request, next), "", "", {})
 
 
 @router.post("/signin", dependencies=[PUBLIC])
@@ -93,25 +90,35 @@ async def signin(request: Request) -> Response:
     acc = accounts(request)
     form = {k: str(v) for k, v in (await request.form()).items()}
     email, password = form.get("email", "").strip(), form.get("password", "")
-    nxt = _local(form.get("next", "/me"))
+    nxt = _local(request, form.get("next", ""))
+    t = text(request).t
     name = cookie_name(request)
     if name is None:
-        return _signin_page(request, 400, nxt, email, NEEDS_TLS, {})
+        return _signin_page(request, 400, nxt, email, t("acct_err_tls"), {})
     if not same(form.get("csrf"), request.cookies.get(cookie_name(request, CSRF_COOKIE) or "")):
         # a missing or forged double-submit token: a bad request, not an authorization answer
-        return _signin_page(request, 400, nxt, email, "The sign-in form expired; try again.", {})
+        return _signin_page(request, 400, nxt, email, t("acct_err_expired"), {})
     address = request.client.host if request.client else "unknown"
     refusal = throttle.check(acc.con, email, address)
     if refusal is not None:
         log.warning("sign-in throttled for %s from %s", email, address)
         headers = {"Retry-After": str(refusal.retry_after)}
-        return _signin_page(request, 429, nxt, email, refusal.message, headers)
+        why = t(
+            f"acct_err_throttled_{refusal.per}", limit=refusal.limit, window=throttle.WINDOW // 60
+        )
+        wait = (
+            t("acct_retry_in_one")
+            if refusal.minutes == 1
+            else t("acct_retry_in", minutes=refusal.minutes)
+        )
+        message = f"{why} {wait}"
+        return _signin_page(request, 429, nxt, email, message, headers)
     # Argon2 takes tens of milliseconds: off the event loop (each thread has its connection)
     user = await run_in_threadpool(lambda: authenticate(acc.con, email, password))
     if user is None:
         throttle.failed(acc.con, email, address)
         log.info("sign-in failed for %s from %s", email, address)
-        return _signin_page(request, 401, nxt, email, "Wrong e-mail or password.", {})
+        return _signin_page(request, 401, nxt, email, t("acct_err_wrong"), {})
     throttle.succeeded(acc.con, email)
     # a new session id at every sign-in; the one the browser brought (if any) is deleted
     session = ses.create(acc.con, user, replaces=request.cookies.get(name))
@@ -129,7 +136,7 @@ async def signout(request: Request, who: Viewer) -> Response:
     secret = request.cookies.get(name) if name else None
     if secret:
         ses.end(accounts(request).con, secret)
-    resp = back("/signin", "Signed out.")
+    resp = back(request, "/signin", "acct_signed_out")
     clear_cookie(resp, request, "norte_session")
     return resp
 
@@ -141,10 +148,13 @@ def _me(request: Request, who: Principal, status: int = 200, **extra: Any) -> Re
     ctx = {
         "watches": wat.list_watches(acc.con, user.id),
         "has_feed": any(t.state() == "active" for t in feeds),
-        "kinds": KIND_LABELS,
+        "kinds": KINDS,
         "form": {"kind": "series", "target": ""},
         "error": "",
         "feed_url": "",
+        "password_error": "",
+        "lifetime_days": ses.LIFETIME // 86400,
+        "idle_hours": ses.IDLE // 3600,
     } | extra
     return page(request, "account_me.html", status, **ctx)
 
@@ -173,14 +183,17 @@ async def add_watch(request: Request, who: ViewerChange) -> Response:
     kind, target = str(data.get("kind", "")), str(data.get("target", ""))
     try:
         w = wat.add(accounts(request).con, user_of(request, who).id, kind, target)
-    except UsageError as e:
+    except wat.WatchError as e:
         if wants_json(request):
             err = {"status": 422, "field": "target", "message": str(e)}
             return JSONResponse({"error": err}, 422)
-        return _me(request, who, 422, error=str(e), form={"kind": kind, "target": target})
+        names = ", ".join(wat.SERIES_DIMS)
+        error = text(request).t(f"acct_watch_err_{e.key}", target=e.target, names=names)
+        return _me(request, who, 422, error=error, form={"kind": kind, "target": target})
     if wants_json(request):
         return JSONResponse(w.as_dict(), 201)
-    return back("/me", f"Watching {w.kind} {w.target}.")
+    what = text(request).t(f"acct_kind_{w.kind}")
+    return back(request, "/me", "acct_watching", what=what, target=w.target)
 
 
 @router.post("/me/watches/{watch_id}/delete", dependencies=[Depends(VIEWER_CHANGE)])
@@ -188,7 +201,9 @@ async def remove_watch(request: Request, watch_id: int, who: ViewerChange) -> Re
     await body(request, who)
     if not wat.remove(accounts(request).con, user_of(request, who).id, watch_id):
         raise HTTPException(404, f"you have no watch {watch_id}")
-    return Response(status_code=204) if wants_json(request) else back("/me", "Removed.")
+    return (
+        Response(status_code=204) if wants_json(request) else back(request, "/me", "acct_removed")
+    )
 
 
 @router.post("/me/feed-token", dependencies=[Depends(VIEWER_CHANGE)])
@@ -210,7 +225,60 @@ async def new_feed(request: Request, who: ViewerChange) -> Response:
 async def stop_feed(request: Request, who: ViewerChange) -> Response:
     await body(request, who)
     tok.revoke_feed(accounts(request).con, user_of(request, who))
-    return Response(status_code=204) if wants_json(request) else back("/me", "Feed stopped.")
+    return (
+        Response(status_code=204)
+        if wants_json(request)
+        else back(request, "/me", "acct_feed_stopped")
+    )
+
+
+@router.post("/me/password", dependencies=[Depends(VIEWER_CHANGE)])
+async def change_password(request: Request, who: ViewerChange) -> Response:
+    """A new password (the current one checked, the rules of ``norte users add``): every
+    session of the user ends; the browser that asked gets a new one."""
+    data = await body(request, who)
+    t = text(request).t
+    new = str(data.get("new_password", ""))
+    acc = accounts(request)
+    try:
+        if new != str(data.get("new_password_again", new)):
+            raise UsageError(t("acct_password_differ"))
+        user = await run_in_threadpool(
+            lambda: change_pw(acc.con, user_of(request, who).id, str(data.get("current", "")), new)
+        )
+    except WrongPassword:
+        return _password_refused(request, who, t("acct_password_wrong"))
+    except UsageError as e:
+        message = str(e) if str(e) == t("acct_password_differ") else None
+        return _password_refused(request, who, message or t("acct_err_field", detail=str(e)))
+    log.info("password changed by %s; its sessions ended", user.email)
+    if wants_json(request) or who.via == "token":
+        return Response(status_code=204)
+    session = ses.create(acc.con, user)
+    resp = back(request, "/me", "acct_password_changed")
+    set_cookie(resp, request, "norte_session", session.secret, ses.LIFETIME)
+    return resp
+
+
+def _password_refused(request: Request, who: Principal, message: str) -> Response:
+    if wants_json(request):
+        return JSONResponse(
+            {"error": {"status": 422, "field": "password", "message": message}}, 422
+        )
+    return _me(request, who, 422, password_error=message)
+
+
+@router.post("/me/sessions/end", dependencies=[Depends(VIEWER_CHANGE)])
+async def sign_out_everywhere(request: Request, who: ViewerChange) -> Response:
+    """End every session of the user, this browser's included."""
+    await body(request, who)
+    ended = ses.end_all(accounts(request).con, user_of(request, who).id)
+    log.info("user %s signed out of %d sessions", who.user_id, ended)
+    if wants_json(request):
+        return JSONResponse({"ended": ended})
+    resp = back(request, "/signin", "acct_signed_out_all")
+    clear_cookie(resp, request, "norte_session")
+    return resp
 
 
 @router.get("/feeds/watches.atom", dependencies=[PUBLIC], name="watch_feed")
@@ -232,7 +300,8 @@ def watch_feed(request: Request, token: str = "") -> Response:
 
 @router.get("/orgs/{org}/members.json", dependencies=[Depends(ORG_ADMIN)])
 def members(request: Request, org: str) -> list[dict[str, Any]]:
-    """The organisation's users and roles (its admins only; users are added with the CLI)."""
+    """The organisation's users and roles (its admins only; they manage them on
+    ``/orgs/ORG/admin`` or with the CLI)."""
     return [
         {"email": u.email, "role": u.role, "disabled": u.disabled}
         for u in list_users(accounts(request).con)
@@ -248,6 +317,7 @@ def install(
     token) from every log record. ``watch_source`` feeds the personal Atom feeds (the web app
     passes its read snapshot; :func:`norte.accounts.watches.store_source` reads a store)."""
     from norte.fetch.scrub import install_log_redaction
+    from norte.web.routes.account_admin import router as admin_router
     from norte.web.routes.account_goals import router as goals_router
 
     acc = Accounts(accounts_path)
@@ -257,7 +327,9 @@ def install(
 
     add_routes(app, router)
     add_routes(app, goals_router)
+    add_routes(app, admin_router)
     app.add_middleware(CSRFMiddleware)
+    app.add_middleware(LanguagePrefix)  # /es/me, /fr/board: the account pages' language
     set_resolver(make_resolver(acc))
     install_log_redaction()
     return acc

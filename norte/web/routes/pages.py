@@ -1,7 +1,8 @@
 """The site's pages, served at the paths the static site has (``/goal-3.html``,
 ``/es/goal-3.html``, ``/data/<chart>.csv``, ``/charts/<chart>.svg``), so its relative links
 work as they do from disk; each page ``X.html`` has its JSON twin ``X.json``. Friendly paths:
-``/goals/3`` redirects to ``/goal-3.html``, ``/goals/3.json`` is its twin.
+``/goals/3`` redirects to ``/goal-3.html``, ``/goals/3.json`` is its twin; every chart's data is
+also at ``/charts/<chart>.csv``, whatever page and language it is on.
 
 Pages come from the site rendered for a snapshot (:mod:`norte.web.site`); a response says
 which snapshot in its ETag. This router must be included last: its catch-all route would
@@ -64,6 +65,14 @@ def serve(request: Request, rel: str) -> Response:
         media_type=kind or "application/octet-stream",
         headers={"ETag": f'"{site.snapshot_id}"'},
     )
+
+
+@router.get("/charts/{chart_id}.csv")
+def chart_csv(request: Request, chart_id: str) -> Response:
+    """The data of chart ``chart_id`` — of any page, in any language — as the site writes
+    it (``data/<id>.csv``, the file each chart's "Data (CSV)" link downloads): the rows its
+    SVG is drawn from (labels in the site's first language: the file is written once)."""
+    return serve(request, f"data/{chart_id}.csv")
 
 
 @router.get("/goals/{number}.json")
