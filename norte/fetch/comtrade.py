@@ -26,9 +26,10 @@ from pathlib import Path
 from typing import Any
 
 from norte.errors import ConfigError, InputError, NetworkError
-from norte.fetch.bodies import base_url, checking, field, json_of, save_json, strings, utc_date
+from norte.fetch.bodies import base_url, checking, field, json_of, strings, utc_date
 from norte.fetch.http import Client, FetchError, Response, secret
 from norte.fetch.live import Saved, register
+from norte.fetch.steps import keep, one, refuse, require
 from norte.sources import comtrade_api
 
 DEFAULT_BASE = "https://comtradeapi.un.org/data/v1"
@@ -119,9 +120,7 @@ class Comtrade:
             rows = field(body, "data", r.url, "body", "Comtrade's {count, data} object")
             if body.get("error"):
                 raise InputError(r.url, "error", f"Comtrade answered: {body['error']}")
-            for n, row in enumerate(rows):
-                for f in comtrade_api.FIELDS:
-                    field(row, f, r.url, f"data[{n}]")
+            require(rows, comtrade_api.FIELDS, r.url, "data[{n}]")
         cap = int(params["maxRecords"])
         if len(rows) >= cap:
             return self._split(client, url, params, headers, rep, freq, out_dir, log, r)
@@ -136,9 +135,8 @@ class Comtrade:
         pers = params["period"].split(",")
         tag = pers[0] if len(pers) == 1 else f"{pers[0]}-{pers[-1]}"
         name = f"comtrade-{rep}-{freq}-{tag}-{params['flowCode'].replace(',', '')}-{retrieved}.json"
-        path = save_json(out_dir, name, saved)
-        log(f"saved {path} ({len(rows):,} rows{', from cache' if r.from_cache else ''})")
-        return [Saved(path, comtrade_api, retrieved, r.from_cache, r.url)]
+        n = f"{len(rows):,} rows"
+        return [keep(out_dir, name, saved, comtrade_api, retrieved, one(r), log, n)]
 
     def _split(
         self,
@@ -179,10 +177,7 @@ class Comtrade:
                 "it is replenished — the calls already answered are saved and cached, the "
                 "rerun asks only for the rest"
             )
-        if r.status in (401, 403):
-            raise FetchError(r.url, f"HTTP {r.status}: the key was refused — {KEY_HINT}", r.status)
-        if r.status == 400:
-            raise InputError(r.url, "request", f"Comtrade answered HTTP 400: {r.text(300)}")
+        refuse(r, "Comtrade", KEY_HINT, bad=(400,), place="request")
 
 
 COMTRADE = register(Comtrade())
