@@ -52,6 +52,9 @@ class Socrata:
             raise ConfigError(
                 f"fetch socrata: norte does not read dataset {dataset} yet — it reads "
                 + ", ".join(f"{k} ({v})" for k, v in socrata_bts.DATASETS.items())
+                + ". BTS TransBorder on Socrata is not read: its column layout could not be "
+                "confirmed from BTS documentation — load the monthly TransBorder zips instead "
+                "(norte ingest; https://www.bts.gov/topics/transborder-raw-data)"
             )
         where = config.get("where")
         page = int(str(config.get("page") or PAGE))
