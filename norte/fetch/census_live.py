@@ -12,9 +12,9 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from norte.errors import ConfigError
-from norte.fetch.census import fetch_trade
+from norte.fetch.census import DEFAULT_BASE, fetch_trade
 from norte.fetch.http import Client
-from norte.fetch.live import Saved, register
+from norte.fetch.live import Saved, needs, register
 from norte.sources import census_api
 
 
@@ -26,6 +26,13 @@ def _months_back(today: dt.date, n: int) -> str:
 class CensusConnector:
     name = "census"
     source = "census"  # the store source its files load as (the calendar's key)
+    needs = needs(
+        "census",
+        DEFAULT_BASE,
+        "NORTE_CENSUS_KEY",
+        "Census API key (optional for small requests)",
+        url_env="NORTE_CENSUS_API_URL",
+    )
 
     def __init__(self, today: Callable[[], dt.date] = lambda: dt.datetime.now(dt.UTC).date()):
         self._today = today

@@ -39,7 +39,7 @@ from typing import Any
 from norte.errors import ConfigError, InputError, NetworkError
 from norte.fetch.bodies import base_url, checking, field, json_of, strings, utc_date
 from norte.fetch.http import Client, FetchError, Response, secret
-from norte.fetch.live import Saved, register
+from norte.fetch.live import Saved, needs, register
 from norte.fetch.steps import ALWAYS, day_after, keep, one, refuse, require
 from norte.sources import comtrade_api
 
@@ -92,6 +92,12 @@ def release_date(text: str, where: str, place: str) -> dt.date:
 
 class Comtrade:
     name = "comtrade"
+    needs = needs(
+        "comtrade",
+        DEFAULT_BASE,
+        "NORTE_COMTRADE_KEY",
+        "UN Comtrade subscription key, sent as the Ocp-Apim-Subscription-Key header",
+    )
 
     def fetch(
         self,

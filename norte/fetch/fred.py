@@ -28,7 +28,7 @@ from typing import Any
 from norte.errors import ConfigError
 from norte.fetch.bodies import base_url, checking, field, save_json, strings
 from norte.fetch.http import Client, FetchError, Response, secret
-from norte.fetch.live import Saved, register
+from norte.fetch.live import Saved, needs, register
 from norte.fetch.steps import Pages, keep, need_json, refuse, require
 from norte.sources import fred_api
 
@@ -46,6 +46,7 @@ def last_updated(text: str) -> tuple[dt.date, float]:
 
 class Fred:
     name = "fred"
+    needs = needs("fred", DEFAULT_BASE, "NORTE_FRED_KEY", "FRED API key (" + KEY_HINT + ")")
 
     def fetch(
         self,

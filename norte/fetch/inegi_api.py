@@ -26,7 +26,7 @@ from typing import Any
 from norte.errors import ConfigError, InputError
 from norte.fetch.bodies import base_url, checking, field, strings
 from norte.fetch.http import Client, Response, secret
-from norte.fetch.live import Saved, register
+from norte.fetch.live import Saved, needs, register
 from norte.fetch.steps import ALWAYS, day_after, keep, need_json, one, refuse, require
 from norte.sources import inegi_api
 
@@ -47,6 +47,12 @@ def last_update(text: str, where: str) -> dt.date:
 
 class Inegi:
     name = "inegi"
+    needs = needs(
+        "inegi",
+        DEFAULT_BASE,
+        "NORTE_INEGI_TOKEN",
+        "INEGI API token (in the URL path; scrubbed from logs)",
+    )
 
     def fetch(
         self,

@@ -24,7 +24,7 @@ from typing import Any
 from norte.errors import ConfigError, InputError
 from norte.fetch.bodies import base_url, checking, field, json_of
 from norte.fetch.http import Client, FetchError, Response, secret
-from norte.fetch.live import Saved, register
+from norte.fetch.live import Saved, needs, register
 from norte.fetch.steps import ALWAYS, Pages, keep, refuse, require
 from norte.sources import socrata_bts
 
@@ -35,6 +35,12 @@ _4X4 = re.compile(r"^[a-z0-9]{4}-[a-z0-9]{4}$")
 
 class Socrata:
     name = "socrata"
+    needs = needs(
+        "socrata",
+        DEFAULT_BASE,
+        "NORTE_SOCRATA_TOKEN",
+        "optional Socrata app token, sent as the X-App-Token header",
+    )
 
     def fetch(
         self,

@@ -34,7 +34,7 @@ from zoneinfo import ZoneInfo
 from norte.errors import ConfigError, InputError, NetworkError
 from norte.fetch.bodies import base_url, checking, field, json_of, save, save_json, strings
 from norte.fetch.http import Client, FetchError, Response
-from norte.fetch.live import Saved, register
+from norte.fetch.live import Saved, needs, register
 from norte.fetch.steps import ALWAYS, need_json, require
 from norte.sources import statcan_table, statcan_wds
 
@@ -76,6 +76,7 @@ def _release(text: str, where: str) -> dt.datetime:
 
 class StatCan:
     name = "statcan"
+    needs = needs("statcan", DEFAULT_BASE)
 
     def fetch(
         self,

@@ -20,7 +20,7 @@ from typing import Any
 from norte.errors import ConfigError, InputError
 from norte.fetch.bodies import base_url, checking, field, strings
 from norte.fetch.http import Client
-from norte.fetch.live import Saved, register
+from norte.fetch.live import Saved, needs, register
 from norte.fetch.steps import Pages, day_after, keep, need_json, require
 from norte.sources import worldbank_api
 
@@ -48,6 +48,7 @@ def api_error(body: Any) -> str | None:
 
 class WorldBank:
     name = "worldbank"
+    needs = needs("worldbank", DEFAULT_BASE)
 
     def fetch(
         self,
