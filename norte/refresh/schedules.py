@@ -33,25 +33,8 @@ from collections.abc import Callable
 from norte.errors import InputError
 
 Releases = list[tuple[dt.date, dt.date]]
-MONTHS = {
-    m: i + 1
-    for i, m in enumerate(
-        [
-            "january",
-            "february",
-            "march",
-            "april",
-            "may",
-            "june",
-            "july",
-            "august",
-            "september",
-            "october",
-            "november",
-            "december",
-        ]
-    )
-}
+_NAMES = "january february march april may june july august september october november december"
+MONTHS = {m: i for i, m in enumerate(_NAMES.split(), 1)}
 _MONTH = "(" + "|".join(m.capitalize() for m in MONTHS) + ")"
 
 

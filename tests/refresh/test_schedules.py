@@ -10,11 +10,8 @@ import datetime as dt
 import json
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -22,6 +19,7 @@ from norte.errors import InputError
 from norte.refresh.calendar import merge_online, shipped
 from norte.refresh.schedules import bea_release_dates, bts_next_release, statcan_upcoming
 from norte.store import Store
+from tests.fetch.conftest import Answer, Request, serve
 
 FT900 = "U.S. International Trade in Goods and Services"
 
@@ -89,26 +87,16 @@ def test_an_agency_page_merges_as_published() -> None:
 
 
 @pytest.fixture
-def agency() -> Iterator[tuple[str, dict[str, bytes], list[str]]]:
+def agency() -> Iterator[tuple[str, dict[str, bytes], list[Request]]]:
+    """The agencies' schedule pages from 127.0.0.1 (the fetch tests' replay server)."""
     pages: dict[str, bytes] = {}
-    hits: list[str] = []
+    with serve() as replay:
 
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802
-            hits.append(self.path)
-            body = pages.get(self.path, b"<html>not found</html>")
-            self.send_response(200 if self.path in pages else 404)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+        def answer(m: str, path: str, q: dict[str, list[str]], b: bytes) -> Answer:
+            return (200, {}, pages[path]) if path in pages else (404, {}, b"<html>gone</html>")
 
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}", pages, hits
-    server.shutdown()
+        replay.handler = answer
+        yield replay.base, pages, replay.requests
 
 
 def _census_store(shared: Path, db: Path) -> None:
@@ -119,7 +107,7 @@ def _census_store(shared: Path, db: Path) -> None:
 
 
 def test_cli_reads_bea_dates_and_falls_back_with_a_warning(
-    shared: Path, tmp_path: Path, agency: tuple[str, dict[str, bytes], list[str]]
+    shared: Path, tmp_path: Path, agency: tuple[str, dict[str, bytes], list[Request]]
 ) -> None:
     base, pages, hits = agency
     db = tmp_path / "norte.duckdb"
