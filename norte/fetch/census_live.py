@@ -8,13 +8,13 @@ month before the run). The vintage of what it saves is the retrieval date (UTC).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from pathlib import Path
 
 from norte.errors import ConfigError
 from norte.fetch.census import DEFAULT_BASE, fetch_trade
 from norte.fetch.http import Client
-from norte.fetch.live import Saved, needs, register
+from norte.fetch.live import Config, Log, Saved, needs, register
 from norte.sources import census_api
 
 
@@ -37,13 +37,7 @@ class CensusConnector:
     def __init__(self, today: Callable[[], dt.date] = lambda: dt.datetime.now(dt.UTC).date()):
         self._today = today
 
-    def fetch(
-        self,
-        client: Client,
-        config: Mapping[str, object],
-        out_dir: Path,
-        log: Callable[[str], None],
-    ) -> list[Saved]:
+    def fetch(self, client: Client, config: Config, out_dir: Path, log: Log) -> list[Saved]:
         flows = config.get("flows", ["exports", "imports"])
         if not isinstance(flows, list) or not set(flows) <= {"exports", "imports"}:
             raise ConfigError(

@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -39,7 +39,7 @@ from typing import Any
 from norte.errors import ConfigError, InputError, NetworkError
 from norte.fetch.bodies import base_url, checking, field, json_of, strings, utc_date
 from norte.fetch.http import Client, FetchError, Response, secret
-from norte.fetch.live import Saved, needs, register
+from norte.fetch.live import Config, Log, Saved, needs, register
 from norte.fetch.steps import ALWAYS, day_after, keep, one, refuse, require
 from norte.sources import comtrade_api
 
@@ -99,13 +99,7 @@ class Comtrade:
         "UN Comtrade subscription key, sent as the Ocp-Apim-Subscription-Key header",
     )
 
-    def fetch(
-        self,
-        client: Client,
-        config: Mapping[str, object],
-        out_dir: Path,
-        log: Callable[[str], None],
-    ) -> list[Saved]:
+    def fetch(self, client: Client, config: Config, out_dir: Path, log: Log) -> list[Saved]:
         """``config``: ``reporters`` (USA, MEX, CAN), ``freq`` (A or M), ``start``/``end``
         (YYYY or YYYYMM), ``partners`` (M49 codes; default all), ``flows`` (default M,X),
         ``cmd`` (default TOTAL), ``max_records``, ``periods_per_call``."""

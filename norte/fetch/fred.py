@@ -21,14 +21,14 @@ import datetime as dt
 import json
 import re
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from norte.errors import ConfigError
 from norte.fetch.bodies import base_url, checking, field, save_json, strings
 from norte.fetch.http import Client, FetchError, Response, secret
-from norte.fetch.live import Saved, needs, register
+from norte.fetch.live import Config, Log, Saved, needs, register
 from norte.fetch.steps import Pages, keep, need_json, refuse, require
 from norte.sources import fred_api
 
@@ -48,13 +48,7 @@ class Fred:
     name = "fred"
     needs = needs("fred", DEFAULT_BASE, "NORTE_FRED_KEY", "FRED API key (" + KEY_HINT + ")")
 
-    def fetch(
-        self,
-        client: Client,
-        config: Mapping[str, object],
-        out_dir: Path,
-        log: Callable[[str], None],
-    ) -> list[Saved]:
+    def fetch(self, client: Client, config: Config, out_dir: Path, log: Log) -> list[Saved]:
         """``config``: ``series`` (ids), ``vintages`` (bool), ``vintages_since`` (YYYY-MM-DD:
         only vintages on or after it)."""
         series = strings(config, "series", "FRED series ids")

@@ -19,14 +19,13 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 from norte.errors import ConfigError, InputError
 from norte.fetch.bodies import base_url, checking, field, strings
 from norte.fetch.http import Client, Response, secret
-from norte.fetch.live import Saved, needs, register
+from norte.fetch.live import Config, Log, Saved, needs, register
 from norte.fetch.steps import ALWAYS, day_after, keep, need_json, one, refuse, require
 from norte.sources import inegi_api
 
@@ -54,13 +53,7 @@ class Inegi:
         "INEGI API token (in the URL path; scrubbed from logs)",
     )
 
-    def fetch(
-        self,
-        client: Client,
-        config: Mapping[str, object],
-        out_dir: Path,
-        log: Callable[[str], None],
-    ) -> list[Saved]:
+    def fetch(self, client: Client, config: Config, out_dir: Path, log: Log) -> list[Saved]:
         """``config``: ``indicators`` (ids), ``bank`` (``BIE`` default, or ``BISE``), ``geo``
         (``00`` national, default), ``lang`` (``es`` default)."""
         ids = strings(config, "indicators", "INEGI indicator ids")

@@ -18,6 +18,11 @@ from typing import Protocol
 
 from norte.fetch.http import Client
 
+#: A ``[fetch.NAME]`` table of norte.toml (the command line builds the same table).
+Config = Mapping[str, object]
+#: Where a connector reports progress (one line a call).
+Log = Callable[[str], None]
+
 
 @dataclass(frozen=True)
 class Need:
@@ -58,13 +63,7 @@ class Connector(Protocol):
     name: str  # "census", "fred", "statcan", "inegi", "worldbank", "comtrade", "socrata"
     needs: tuple[Need, ...]  # every setting it reads (``norte settings`` lists them)
 
-    def fetch(
-        self,
-        client: Client,
-        config: Mapping[str, object],
-        out_dir: Path,
-        log: Callable[[str], None],
-    ) -> list[Saved]:
+    def fetch(self, client: Client, config: Config, out_dir: Path, log: Log) -> list[Saved]:
         """Fetch what ``config`` (the ``[fetch.NAME]`` table of norte.toml) names; save each
         body under ``out_dir``; return the files to load (empty when nothing is new)."""
         ...

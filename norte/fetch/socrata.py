@@ -17,14 +17,13 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 from norte.errors import ConfigError, InputError
 from norte.fetch.bodies import base_url, checking, field, json_of
 from norte.fetch.http import Client, FetchError, Response, secret
-from norte.fetch.live import Saved, needs, register
+from norte.fetch.live import Config, Log, Saved, needs, register
 from norte.fetch.steps import ALWAYS, Pages, keep, refuse, require
 from norte.sources import socrata_bts
 
@@ -42,13 +41,7 @@ class Socrata:
         "optional Socrata app token, sent as the X-App-Token header",
     )
 
-    def fetch(
-        self,
-        client: Client,
-        config: Mapping[str, object],
-        out_dir: Path,
-        log: Callable[[str], None],
-    ) -> list[Saved]:
+    def fetch(self, client: Client, config: Config, out_dir: Path, log: Log) -> list[Saved]:
         """``config``: ``dataset`` (4x4 id, default ``keg4-3bc2`` border crossings),
         ``where`` (a SoQL ``$where``, e.g. ``date >= '2024-01-01'``), ``page`` (rows a page)."""
         dataset = str(config.get("dataset") or socrata_bts.CROSSINGS)

@@ -26,7 +26,7 @@ import datetime as dt
 import io
 import re
 import zipfile
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -34,7 +34,7 @@ from zoneinfo import ZoneInfo
 from norte.errors import ConfigError, InputError, NetworkError
 from norte.fetch.bodies import base_url, checking, field, json_of, save, save_json, strings
 from norte.fetch.http import Client, FetchError, Response
-from norte.fetch.live import Saved, needs, register
+from norte.fetch.live import Config, Log, Saved, needs, register
 from norte.fetch.steps import ALWAYS, need_json, require
 from norte.sources import statcan_table, statcan_wds
 
@@ -78,13 +78,7 @@ class StatCan:
     name = "statcan"
     needs = needs("statcan", DEFAULT_BASE)
 
-    def fetch(
-        self,
-        client: Client,
-        config: Mapping[str, object],
-        out_dir: Path,
-        log: Callable[[str], None],
-    ) -> list[Saved]:
+    def fetch(self, client: Client, config: Config, out_dir: Path, log: Log) -> list[Saved]:
         """``config``: ``vectors`` (ids, with or without ``v``), ``latest_n`` (default 12),
         ``tables`` (ids), ``changed_on`` (YYYY-MM-DD: only the tables released that day),
         ``wait`` (wait out the maintenance window), ``maintenance`` (apply the window)."""

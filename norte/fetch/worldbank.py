@@ -13,14 +13,14 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from norte.errors import ConfigError, InputError
 from norte.fetch.bodies import base_url, checking, field, strings
 from norte.fetch.http import Client
-from norte.fetch.live import Saved, needs, register
+from norte.fetch.live import Config, Log, Saved, needs, register
 from norte.fetch.steps import Pages, day_after, keep, need_json, require
 from norte.sources import worldbank_api
 
@@ -50,13 +50,7 @@ class WorldBank:
     name = "worldbank"
     needs = needs("worldbank", DEFAULT_BASE)
 
-    def fetch(
-        self,
-        client: Client,
-        config: Mapping[str, object],
-        out_dir: Path,
-        log: Callable[[str], None],
-    ) -> list[Saved]:
+    def fetch(self, client: Client, config: Config, out_dir: Path, log: Log) -> list[Saved]:
         """``config``: ``indicators`` (default GDP, FDI net inflows, population), ``countries``
         (ISO3, default USA, MEX, CAN), ``date`` (``YYYY`` or ``YYYY:YYYY``)."""
         indicators = strings(config, "indicators", "indicator ids") or DEFAULT_INDICATORS
