@@ -55,7 +55,7 @@ def bea_release_dates(body: bytes, url: str, release: str) -> Releases:
         ) from None
     if not isinstance(data, dict):
         raise InputError(url, "body", "not a JSON object", expected="BEA's release dates")
-    names = [k for k in data if release in str(k).lower() and "annual" not in str(k).lower()]
+    names = [k for k in data if release in str(k).lower()]
     if not names:
         raise InputError(
             url,

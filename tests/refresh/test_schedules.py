@@ -144,3 +144,58 @@ def test_cli_reads_bea_dates_and_falls_back_with_a_warning(
     assert gone.returncode == 0, gone.stderr
     assert json.loads(gone.stdout)[0]["status"] == "estimated"
     assert "census schedule" in gone.stderr and "HTTP 404" in gone.stderr and len(hits) == 3
+
+
+def test_the_verified_2026_census_release_is_published() -> None:
+    from zoneinfo import ZoneInfo
+
+    from norte.refresh.calendar import next_release
+
+    s = shipped()["census"]
+    assert (dt.date(2026, 2, 19), dt.date(2025, 12, 1)) in s.releases
+    et = ZoneInfo("America/New_York")
+    r = next_release(s, dt.date(2025, 11, 1), dt.datetime(2026, 2, 10, tzinfo=et))
+    assert (r.status, r.period, r.human()) == (
+        "published",
+        dt.date(2025, 12, 1),
+        "Thu 19 Feb 2026, 08:30 ET",
+    )
+
+
+def test_bea_names_with_a_suffix_count() -> None:
+    body = json.dumps(
+        {f"{FT900}, Annual Revision": {"release_dates": ["2030-06-06T08:30:00-04:00"]}}
+    ).encode()
+    got = bea_release_dates(body, "u", "international trade in goods and services")
+    assert got == [(dt.date(2030, 6, 6), dt.date(2030, 4, 1))]
+
+
+def test_fetch_asks_every_agency_schedule(
+    agency: tuple[str, dict[str, bytes], list[Request]],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """`norte calendar --fetch`: each shipped schedule's online_url (here on 127.0.0.1)."""
+    import dataclasses
+
+    from norte.refresh import cli
+
+    base, pages, hits = agency
+    pages["/bea.json"] = bea(["2030-02-05T08:30:00-05:00"])
+    pages["/transborder"] = BTS
+    real = shipped()
+    urls = {"census": "/bea.json", "transborder": "/transborder", "statcan": "/daily"}
+    fake = {
+        k: dataclasses.replace(v, online_url=f"{base}{urls[k]}" if k in urls else "")
+        for k, v in real.items()
+    }
+    monkeypatch.setattr(cli, "shipped", lambda: fake)
+    assert cli.schedules({}, tmp_path, offline=False) == fake  # without --fetch: nothing asked
+    assert hits == []
+    got = cli.schedules({}, tmp_path, offline=False, fetch=True)
+    assert sorted(h.target for h in hits) == ["/bea.json", "/daily", "/transborder"]
+    assert (dt.date(2030, 2, 5), dt.date(2029, 12, 1)) in got["census"].releases
+    assert (dt.date(2016, 9, 22), dt.date(2016, 7, 1)) in got["transborder"].releases
+    assert got["statcan"] == fake["statcan"]  # its page is gone: shipped dates, a warning
+    assert "the statcan schedule (Statistics Canada) could not be read" in capsys.readouterr().err
