@@ -145,6 +145,9 @@ def _run(args: argparse.Namespace) -> int:
             print(
                 f"{s.name:14} env {s.env:22} toml {s.toml:22} default {s.default!r}\n    {s.help}"
             )
+        from norte.live_settings import render
+
+        print(render(config))
         return 0
     if args.command == "ingest":
         unknown = settings.resolve("unknown_codes", args.unknown_codes, config, config_path)

@@ -8,13 +8,13 @@ month before the run). The vintage of what it saves is the retrieval date (UTC).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from pathlib import Path
 
 from norte.errors import ConfigError
-from norte.fetch.census import fetch_trade
+from norte.fetch.census import DEFAULT_BASE, fetch_trade
 from norte.fetch.http import Client
-from norte.fetch.live import Saved, register
+from norte.fetch.live import Config, Log, Saved, needs, register
 from norte.sources import census_api
 
 
@@ -26,17 +26,18 @@ def _months_back(today: dt.date, n: int) -> str:
 class CensusConnector:
     name = "census"
     source = "census"  # the store source its files load as (the calendar's key)
+    needs = needs(
+        "census",
+        DEFAULT_BASE,
+        "NORTE_CENSUS_KEY",
+        "Census API key (optional for small requests)",
+        url_env="NORTE_CENSUS_API_URL",
+    )
 
     def __init__(self, today: Callable[[], dt.date] = lambda: dt.datetime.now(dt.UTC).date()):
         self._today = today
 
-    def fetch(
-        self,
-        client: Client,
-        config: Mapping[str, object],
-        out_dir: Path,
-        log: Callable[[str], None],
-    ) -> list[Saved]:
+    def fetch(self, client: Client, config: Config, out_dir: Path, log: Log) -> list[Saved]:
         flows = config.get("flows", ["exports", "imports"])
         if not isinstance(flows, list) or not set(flows) <= {"exports", "imports"}:
             raise ConfigError(

@@ -14,26 +14,40 @@ periods (12); a call that comes back full (``count`` = the cap: possibly truncat
 again, by halves of its periods, then by flow, and refused when one period and flow alone is
 too big. Each call is saved as its own file (format ``comtrade-api``), so a run stopped by the
 daily quota (HTTP 403 "Out of call volume quota") keeps what it saved and cached, and the
-rerun asks only for the rest. Comtrade's ``/get`` carries no release date: the vintage is the
-retrieval date, and the cache TTL alone bounds how old a reused answer can be.
+rerun asks only for the rest.
+
+Comtrade's ``/get`` carries no release date, so before the data of a reporter norte always
+asks its data availability, ``{base}/getDa/C/{A|M}/HS?reporterCode=842&period=...`` (one call
+a reporter), which answers ``{"count": N, "data": [{"period": "2023", "reporterCode": 842,
+"reporterISO": "USA", "classificationCode": "H6", "totalRecords": 31250, "firstReleased":
+"2024-02-20T00:00:00", "lastReleased": "2024-06-12T00:00:00", ...}]}``: a period it does not
+list has no release yet and is not asked; a cached ``/get`` answer is reused only when it was
+retrieved after the day of its periods' newest ``lastReleased`` ended, so the cache never hides
+a newer release (ropensci/comtradr#93). The vintage stays the retrieval date; the release is
+kept in the saved file's ``norte_request.lastReleased``.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from norte.errors import ConfigError, InputError, NetworkError
-from norte.fetch.bodies import base_url, checking, field, json_of, save_json, strings, utc_date
+from norte.fetch.bodies import base_url, checking, field, json_of, strings, utc_date
 from norte.fetch.http import Client, FetchError, Response, secret
-from norte.fetch.live import Saved, register
+from norte.fetch.live import Config, Log, Saved, needs, register
+from norte.fetch.steps import ALWAYS, day_after, keep, one, refuse, require
 from norte.sources import comtrade_api
 
 DEFAULT_BASE = "https://comtradeapi.un.org/data/v1"
 M49 = {"USA": "842", "MEX": "484", "CAN": "124"}
 KEY_HINT = "set NORTE_COMTRADE_KEY (https://comtradedeveloper.un.org, a free subscription)"
+#: The fields norte reads of a data-availability row (``getDa``).
+DA_FIELDS = ("period", "reporterCode", "lastReleased")
 _PERIOD = {"A": re.compile(r"^\d{4}$"), "M": re.compile(r"^\d{4}(0[1-9]|1[0-2])$")}
 
 
@@ -52,16 +66,40 @@ def periods(freq: str, start: str, end: str) -> list[str]:
     return out
 
 
+@dataclass(frozen=True)
+class _Ask:
+    """What every call of one reporter shares."""
+
+    client: Client
+    url: str
+    headers: dict[str, str]
+    rep: str
+    freq: str
+    out_dir: Path
+    log: Callable[[str], None]
+    released: dict[str, dt.date]  # period -> its last release (getDa)
+
+
+def release_date(text: str, where: str, place: str) -> dt.date:
+    """``lastReleased`` (``2024-03-07`` or ``2024-03-07T10:15:00``) -> its date."""
+    try:
+        return dt.date.fromisoformat(text.strip()[:10])
+    except ValueError:
+        raise InputError(
+            where, place, f"{text!r} is not a date", expected="YYYY-MM-DD[THH:MM:SS]"
+        ) from None
+
+
 class Comtrade:
     name = "comtrade"
+    needs = needs(
+        "comtrade",
+        DEFAULT_BASE,
+        "NORTE_COMTRADE_KEY",
+        "UN Comtrade subscription key, sent as the Ocp-Apim-Subscription-Key header",
+    )
 
-    def fetch(
-        self,
-        client: Client,
-        config: Mapping[str, object],
-        out_dir: Path,
-        log: Callable[[str], None],
-    ) -> list[Saved]:
+    def fetch(self, client: Client, config: Config, out_dir: Path, log: Log) -> list[Saved]:
         """``config``: ``reporters`` (USA, MEX, CAN), ``freq`` (A or M), ``start``/``end``
         (YYYY or YYYYMM), ``partners`` (M49 codes; default all), ``flows`` (default M,X),
         ``cmd`` (default TOTAL), ``max_records``, ``periods_per_call``."""
@@ -89,28 +127,58 @@ class Comtrade:
         if partners:
             base["partnerCode"] = ",".join(partners)
         per_call = int(str(config.get("periods_per_call") or 12))
-        url = f"{base_url('comtrade', DEFAULT_BASE)}/get/C/{freq}/HS"
+        root = base_url("comtrade", DEFAULT_BASE)
         headers = {"Ocp-Apim-Subscription-Key": key}
         out: list[Saved] = []
         for rep in reporters:
-            for i in range(0, len(every), per_call):
-                chunk = every[i : i + per_call]
+            released = self.availability(client, root, headers, rep, freq, every)
+            ask = _Ask(
+                client, f"{root}/get/C/{freq}/HS", headers, rep, freq, out_dir, log, released
+            )
+            todo = [p for p in every if p in released]
+            if len(todo) < len(every):
+                log(
+                    f"Comtrade {rep}: no release yet of {', '.join(sorted(set(every) - set(todo)))}"
+                )
+            for i in range(0, len(todo), per_call):
+                chunk = todo[i : i + per_call]
                 params = {**base, "reporterCode": M49[rep], "period": ",".join(chunk)}
-                out += self._call(client, url, params, headers, rep, freq, out_dir, log)
+                out += self._call(ask, params)
         return out
 
-    def _call(
+    def availability(
         self,
         client: Client,
-        url: str,
-        params: dict[str, str],
+        root: str,
         headers: dict[str, str],
         rep: str,
         freq: str,
-        out_dir: Path,
-        log: Callable[[str], None],
-    ) -> list[Saved]:
-        r = client.get(url, params, headers=headers)
+        every: list[str],
+    ) -> dict[str, dt.date]:
+        """The last release of each period ``rep`` has data for (``getDa``, always asked: it
+        says whether a cached answer still holds the newest release); absent: not released."""
+        params = {"reporterCode": M49[rep], "period": ",".join(every)}
+        r = client.get(f"{root}/getDa/C/{freq}/HS", params, headers=headers, fresh_after=ALWAYS)
+        self._status(r)
+        body = json_of(r, "UN Comtrade", hint=KEY_HINT)
+        out: dict[str, dt.date] = {}
+        if body is None:
+            return out
+        with checking(r):
+            rows = field(body, "data", r.url, "body", "Comtrade's data availability {count, data}")
+            require(rows, DA_FIELDS, r.url, "data[{n}]")
+            for n, row in enumerate(rows):
+                day = release_date(str(row["lastReleased"]), r.url, f"data[{n}].lastReleased")
+                per = str(row["period"])
+                out[per] = max(day, out.get(per, day))
+        return out
+
+    def _call(self, ask: _Ask, params: dict[str, str]) -> list[Saved]:
+        pers = params["period"].split(",")
+        # a release is dated without a time: only an answer retrieved after that day ended
+        # is known to hold it
+        newest = max(ask.released[p] for p in pers)
+        r = ask.client.get(ask.url, params, headers=ask.headers, fresh_after=day_after(newest))
         self._status(r)
         body = json_of(r, "UN Comtrade", hint=KEY_HINT)
         if body is None:
@@ -119,39 +187,26 @@ class Comtrade:
             rows = field(body, "data", r.url, "body", "Comtrade's {count, data} object")
             if body.get("error"):
                 raise InputError(r.url, "error", f"Comtrade answered: {body['error']}")
-            for n, row in enumerate(rows):
-                for f in comtrade_api.FIELDS:
-                    field(row, f, r.url, f"data[{n}]")
+            require(rows, comtrade_api.FIELDS, r.url, "data[{n}]")
         cap = int(params["maxRecords"])
         if len(rows) >= cap:
-            return self._split(client, url, params, headers, rep, freq, out_dir, log, r)
+            return self._split(ask, params, r)
         if not rows:
-            log(f"Comtrade {rep} {params['period']}: no data")
+            ask.log(f"Comtrade {ask.rep} {params['period']}: no data")
             return []
         retrieved = utc_date(r.retrieved_at)
-        request = {"reporter": rep, "freq": freq, "period": params["period"]}
+        request = {"reporter": ask.rep, "freq": ask.freq, "period": params["period"]}
         request |= {"flowCode": params["flowCode"], "retrieved": retrieved.isoformat()}
+        request["lastReleased"] = newest.isoformat()
         saved: dict[str, Any] = {"norte_format": comtrade_api.FORMAT, "norte_request": request}
         saved |= body
-        pers = params["period"].split(",")
         tag = pers[0] if len(pers) == 1 else f"{pers[0]}-{pers[-1]}"
-        name = f"comtrade-{rep}-{freq}-{tag}-{params['flowCode'].replace(',', '')}-{retrieved}.json"
-        path = save_json(out_dir, name, saved)
-        log(f"saved {path} ({len(rows):,} rows{', from cache' if r.from_cache else ''})")
-        return [Saved(path, comtrade_api, retrieved, r.from_cache, r.url)]
+        flows = params["flowCode"].replace(",", "")
+        name = f"comtrade-{ask.rep}-{ask.freq}-{tag}-{flows}-{retrieved}.json"
+        n = f"{len(rows):,} rows"
+        return [keep(ask.out_dir, name, saved, comtrade_api, retrieved, one(r), ask.log, n)]
 
-    def _split(
-        self,
-        client: Client,
-        url: str,
-        params: dict[str, str],
-        headers: dict[str, str],
-        rep: str,
-        freq: str,
-        out_dir: Path,
-        log: Callable[[str], None],
-        r: Response,
-    ) -> list[Saved]:
+    def _split(self, ask: _Ask, params: dict[str, str], r: Response) -> list[Saved]:
         pers = params["period"].split(",")
         flows = params["flowCode"].split(",")
         if len(pers) > 1:
@@ -166,10 +221,10 @@ class Comtrade:
                 "the answer may be cut — ask fewer partners or commodities, or raise "
                 "max_records if your subscription allows it",
             )
-        log(f"Comtrade {rep} {params['period']}: a full answer (the row cap): split in 2")
+        ask.log(f"Comtrade {ask.rep} {params['period']}: a full answer (the row cap): split in 2")
         out: list[Saved] = []
         for p in parts:
-            out += self._call(client, url, p, headers, rep, freq, out_dir, log)
+            out += self._call(ask, p)
         return out
 
     def _status(self, r: Response) -> None:
@@ -179,10 +234,7 @@ class Comtrade:
                 "it is replenished — the calls already answered are saved and cached, the "
                 "rerun asks only for the rest"
             )
-        if r.status in (401, 403):
-            raise FetchError(r.url, f"HTTP {r.status}: the key was refused — {KEY_HINT}", r.status)
-        if r.status == 400:
-            raise InputError(r.url, "request", f"Comtrade answered HTTP 400: {r.text(300)}")
+        refuse(r, "Comtrade", KEY_HINT, bad=(400,), place="request")
 
 
 COMTRADE = register(Comtrade())

@@ -21,14 +21,15 @@ import datetime as dt
 import json
 import re
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from norte.errors import ConfigError
-from norte.fetch.bodies import base_url, checking, field, json_of, save_json, strings
+from norte.fetch.bodies import base_url, checking, field, save_json, strings
 from norte.fetch.http import Client, FetchError, Response, secret
-from norte.fetch.live import Saved, register
+from norte.fetch.live import Config, Log, Saved, needs, register
+from norte.fetch.steps import Pages, keep, need_json, refuse, require
 from norte.sources import fred_api
 
 DEFAULT_BASE = "https://api.stlouisfed.org/fred"
@@ -45,14 +46,9 @@ def last_updated(text: str) -> tuple[dt.date, float]:
 
 class Fred:
     name = "fred"
+    needs = needs("fred", DEFAULT_BASE, "NORTE_FRED_KEY", "FRED API key (" + KEY_HINT + ")")
 
-    def fetch(
-        self,
-        client: Client,
-        config: Mapping[str, object],
-        out_dir: Path,
-        log: Callable[[str], None],
-    ) -> list[Saved]:
+    def fetch(self, client: Client, config: Config, out_dir: Path, log: Log) -> list[Saved]:
         """``config``: ``series`` (ids), ``vintages`` (bool), ``vintages_since`` (YYYY-MM-DD:
         only vintages on or after it)."""
         series = strings(config, "series", "FRED series ids")
@@ -87,12 +83,8 @@ class Fred:
         if r.status == 400 or r.status == 404:
             body = json_or_text(r.body)
             raise FetchError(r.url, f"HTTP {r.status}: {body} — check the series id", r.status)
-        if r.status in (401, 403):
-            raise FetchError(r.url, f"HTTP {r.status}: the key was refused — {KEY_HINT}", r.status)
-        data = json_of(r, "FRED", hint=KEY_HINT)
-        if data is None:
-            raise FetchError(r.url, "empty response (HTTP 204): FRED always answers with JSON")
-        return data, r
+        refuse(r, "FRED", KEY_HINT)
+        return need_json(r, "FRED", hint=KEY_HINT), r
 
     def _series(
         self,
@@ -109,20 +101,25 @@ class Fred:
         if not isinstance(seriess, list) or not seriess:
             raise FetchError(r.url, f"FRED knows no series {sid}")
         meta = seriess[0]
-        for f in ("id", "title", "units", "frequency_short", "seasonal_adjustment_short"):
-            field(meta, f, r.url, "seriess[0]")
+        require(
+            [meta],
+            ("id", "title", "units", "frequency_short", "seasonal_adjustment_short"),
+            r.url,
+            "seriess[{n}]",
+        )
         updated, updated_at = last_updated(str(field(meta, "last_updated", r.url, "seriess[0]")))
         if not vintages:
-            obs, url, cached = self._observations(client, sid, key, None, updated_at)
+            obs, pages = self._observations(client, sid, key, None, updated_at)
             body = {
                 "norte_format": fred_api.FORMAT,
                 "norte_series": meta,
                 "norte_request": {"series_id": sid, "realtime": None},
             }
             body |= obs
-            path = save_json(out_dir, f"fred-{sid}-{updated}.json", body)
-            log(f"saved {path} ({len(body['observations']):,} observations)")
-            return [Saved(path, fred_api, updated, cached, url)]
+            n = f"{len(body['observations']):,} observations"
+            return [
+                keep(out_dir, f"fred-{sid}-{updated}.json", body, fred_api, updated, pages, log, n)
+            ]
         dates = self._vintage_dates(client, sid, key, updated_at)
         if isinstance(since, dt.date):
             dates = [d for d in dates if d >= since]
@@ -130,12 +127,12 @@ class Fred:
         out: list[Saved] = []
         for d in dates:
             # A past vintage never changes: its cached body is always good.
-            obs, url, cached = self._observations(client, sid, key, d, None)
+            obs, pages = self._observations(client, sid, key, d, None)
             request = {"series_id": sid, "realtime": d.isoformat()}
             body = {"norte_format": fred_api.FORMAT, "norte_series": meta, "norte_request": request}
             body |= obs
             path = save_json(out_dir, f"fred-{sid}-vintage-{d}.json", body)
-            out.append(Saved(path, fred_api, d, cached, url))
+            out.append(Saved(path, fred_api, d, pages.cached, pages.first_url))
         log(f"saved {len(out):,} vintages of {sid} under {out_dir}")
         return out
 
@@ -162,26 +159,22 @@ class Fred:
 
     def _observations(
         self, client: Client, sid: str, key: str, realtime: dt.date | None, fresh: float | None
-    ) -> tuple[dict[str, Any], str, bool]:
+    ) -> tuple[dict[str, Any], Pages]:
         params = {"series_id": sid, "limit": str(PAGE)}
         if realtime is not None:
             params |= {"realtime_start": realtime.isoformat(), "realtime_end": realtime.isoformat()}
         offset = 0
         joined: dict[str, Any] | None = None
-        cached = True
-        first_url = ""
+        pages = Pages()
         while True:
             body, r = self._get(
                 client, "series/observations", {**params, "offset": str(offset)}, key, fresh
             )
-            first_url = first_url or r.url
-            cached = cached and r.from_cache
+            pages.add(r)
             with checking(r):
                 obs = field(body, "observations", r.url, "body", "FRED's observations object")
                 count = int(field(body, "count", r.url, "body"))
-                for n, o in enumerate(obs):
-                    field(o, "date", r.url, f"observations[{n}]")
-                    field(o, "value", r.url, f"observations[{n}]")
+                require(obs, ("date", "value"), r.url, "observations[{n}]")
             if joined is None:
                 joined = body
             else:
@@ -191,7 +184,7 @@ class Fred:
                 break
         assert joined is not None
         joined["offset"] = 0
-        return joined, first_url, cached
+        return joined, pages
 
 
 def json_or_text(body: bytes) -> str:

@@ -19,14 +19,14 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 from norte.errors import ConfigError, InputError
-from norte.fetch.bodies import base_url, checking, field, json_of, save_json, strings
-from norte.fetch.http import Client, FetchError, Response, secret
-from norte.fetch.live import Saved, register
+from norte.fetch.bodies import base_url, checking, field, strings
+from norte.fetch.http import Client, Response, secret
+from norte.fetch.live import Config, Log, Saved, needs, register
+from norte.fetch.steps import ALWAYS, day_after, keep, need_json, one, refuse, require
 from norte.sources import inegi_api
 
 DEFAULT_BASE = "https://www.inegi.org.mx/app/api/indicadores/desarrolladores/jsonxml"
@@ -34,7 +34,6 @@ TOKEN_HINT = (
     "set NORTE_INEGI_TOKEN (free token: https://www.inegi.org.mx/servicios/api_indicadores.html)"
 )
 _ID = re.compile(r"^\d{1,12}$")
-ALWAYS = float("inf")
 
 
 def last_update(text: str, where: str) -> dt.date:
@@ -47,14 +46,14 @@ def last_update(text: str, where: str) -> dt.date:
 
 class Inegi:
     name = "inegi"
+    needs = needs(
+        "inegi",
+        DEFAULT_BASE,
+        "NORTE_INEGI_TOKEN",
+        "INEGI API token (in the URL path; scrubbed from logs)",
+    )
 
-    def fetch(
-        self,
-        client: Client,
-        config: Mapping[str, object],
-        out_dir: Path,
-        log: Callable[[str], None],
-    ) -> list[Saved]:
+    def fetch(self, client: Client, config: Config, out_dir: Path, log: Log) -> list[Saved]:
         """``config``: ``indicators`` (ids), ``bank`` (``BIE`` default, or ``BISE``), ``geo``
         (``00`` national, default), ``lang`` (``es`` default)."""
         ids = strings(config, "indicators", "INEGI indicator ids")
@@ -75,21 +74,17 @@ class Inegi:
         for i in ids:
             probe, _ = self._get(client, i, lang, geo, True, bank, token, ALWAYS)
             updated = last_update(str(self._series(probe, "probe")["LASTUPDATE"]), "probe")
-            day_after = updated + dt.timedelta(days=1)
-            fresh = dt.datetime(day_after.year, day_after.month, day_after.day, tzinfo=dt.UTC)
-            body, r = self._get(client, i, lang, geo, False, bank, token, fresh.timestamp())
+            body, r = self._get(client, i, lang, geo, False, bank, token, day_after(updated))
             with checking(r):
                 series = self._series(body, r.url)
                 obs = field(series, "OBSERVATIONS", r.url, "Series[0]")
-                for n, o in enumerate(obs):
-                    field(o, "TIME_PERIOD", r.url, f"Series[0].OBSERVATIONS[{n}]")
-                    field(o, "OBS_VALUE", r.url, f"Series[0].OBSERVATIONS[{n}]")
+                require(obs, ("TIME_PERIOD", "OBS_VALUE"), r.url, "Series[0].OBSERVATIONS[{n}]")
                 vintage = last_update(str(series["LASTUPDATE"]), r.url)
             request = {"indicator": i, "bank": bank, "geo": geo, "lang": lang}
             saved = {"norte_format": inegi_api.FORMAT, "norte_request": request} | body
-            path = save_json(out_dir, f"inegi-{bank.lower()}-{i}-{vintage}.json", saved)
-            log(f"saved {path} ({len(obs):,} observations{', from cache' if r.from_cache else ''})")
-            out.append(Saved(path, inegi_api, vintage, r.from_cache, r.url))
+            name = f"inegi-{bank.lower()}-{i}-{vintage}.json"
+            n = f"{len(obs):,} observations"
+            out.append(keep(out_dir, name, saved, inegi_api, vintage, one(r), log, n))
         return out
 
     def _series(self, body: Any, where: str) -> dict[str, Any]:
@@ -97,8 +92,12 @@ class Inegi:
         if not isinstance(series, list) or not series:
             raise InputError(where, "Series", "empty", hint="check the indicator id")
         first = series[0]
-        for f in ("INDICADOR", "FREQ", "UNIT", "LASTUPDATE", "OBSERVATIONS"):
-            field(first, f, where, "Series[0]")
+        require(
+            [first],
+            ("INDICADOR", "FREQ", "UNIT", "LASTUPDATE", "OBSERVATIONS"),
+            where,
+            "Series[{n}]",
+        )
         return dict(first)
 
     def _get(
@@ -117,18 +116,15 @@ class Inegi:
             f"{'true' if recent else 'false'}/{bank}/2.0/{token}"
         )
         r = client.get(url, {"type": "json"}, fresh_after=fresh)
-        if r.status in (400, 404):
-            raise InputError(
-                r.url,
-                "body",
-                f"INEGI answered HTTP {r.status}: {r.text(200)}",
-                hint=f"check indicator {ind} and bank {bank} (an unknown id is ErrorCode:100)",
-            )
-        if r.status in (401, 403):
-            raise FetchError(r.url, f"HTTP {r.status}: the token was refused — {TOKEN_HINT}")
-        body = json_of(r, "INEGI", hint=TOKEN_HINT)
-        if body is None:
-            raise FetchError(r.url, "empty response: INEGI always answers JSON")
+        refuse(
+            r,
+            "INEGI",
+            TOKEN_HINT,
+            bad=(400, 404),
+            bad_hint=f"check indicator {ind} and bank {bank} (an unknown id is ErrorCode:100)",
+            what="token",
+        )
+        body = need_json(r, "INEGI", hint=TOKEN_HINT)
         if isinstance(body, list):  # ["ErrorInfo:...", "ErrorDetails:...", "ErrorCode:100"]
             raise InputError(r.url, "body", f"INEGI answered an error: {'; '.join(map(str, body))}")
         return body, r

@@ -17,32 +17,31 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 from norte.errors import ConfigError, InputError
-from norte.fetch.bodies import base_url, checking, field, json_of, save_json
+from norte.fetch.bodies import base_url, checking, field, json_of
 from norte.fetch.http import Client, FetchError, Response, secret
-from norte.fetch.live import Saved, register
+from norte.fetch.live import Config, Log, Saved, needs, register
+from norte.fetch.steps import ALWAYS, Pages, keep, refuse, require
 from norte.sources import socrata_bts
 
 DEFAULT_BASE = "https://data.bts.gov"
 PAGE = 50_000
 _4X4 = re.compile(r"^[a-z0-9]{4}-[a-z0-9]{4}$")
-ALWAYS = float("inf")
 
 
 class Socrata:
     name = "socrata"
+    needs = needs(
+        "socrata",
+        DEFAULT_BASE,
+        "NORTE_SOCRATA_TOKEN",
+        "optional Socrata app token, sent as the X-App-Token header",
+    )
 
-    def fetch(
-        self,
-        client: Client,
-        config: Mapping[str, object],
-        out_dir: Path,
-        log: Callable[[str], None],
-    ) -> list[Saved]:
+    def fetch(self, client: Client, config: Config, out_dir: Path, log: Log) -> list[Saved]:
         """``config``: ``dataset`` (4x4 id, default ``keg4-3bc2`` border crossings),
         ``where`` (a SoQL ``$where``, e.g. ``date >= '2024-01-01'``), ``page`` (rows a page)."""
         dataset = str(config.get("dataset") or socrata_bts.CROSSINGS)
@@ -52,6 +51,9 @@ class Socrata:
             raise ConfigError(
                 f"fetch socrata: norte does not read dataset {dataset} yet — it reads "
                 + ", ".join(f"{k} ({v})" for k, v in socrata_bts.DATASETS.items())
+                + ". BTS TransBorder on Socrata is not read: its column layout could not be "
+                "confirmed from BTS documentation — load the monthly TransBorder zips instead "
+                "(norte ingest; https://www.bts.gov/topics/transborder-raw-data)"
             )
         where = config.get("where")
         page = int(str(config.get("page") or PAGE))
@@ -66,8 +68,7 @@ class Socrata:
         if where:
             params["$where"] = str(where)
         rows: list[Any] = []
-        first_url = ""
-        cached = True
+        pages = Pages()
         while True:
             body, r = self._get(
                 client,
@@ -76,21 +77,18 @@ class Socrata:
                 headers,
                 updated_at,
             )
-            first_url = first_url or r.url
-            cached = cached and r.from_cache
+            pages.add(r)
             if body is None:
                 body = []
             with checking(r):
                 if not isinstance(body, list):
                     raise InputError(r.url, "body", "not a JSON array", expected="SoQL JSON")
-                for n, row in enumerate(body):
-                    for f in socrata_bts.DATASETS_FIELDS[dataset]:
-                        field(row, f, r.url, f"row {len(rows) + n}")
+                require(body, socrata_bts.DATASETS_FIELDS[dataset], r.url, "row {n}", len(rows))
             rows += body
             if len(body) < page:
                 break
         if not rows:
-            log(f"Socrata {dataset}: no rows ({first_url})")
+            log(f"Socrata {dataset}: no rows ({pages.first_url})")
             return []
         saved = {
             "norte_format": socrata_bts.FORMAT,
@@ -102,9 +100,12 @@ class Socrata:
             },
             "rows": rows,
         }
-        path = save_json(out_dir, f"socrata-{dataset}-{updated:%Y-%m-%d}.json", saved)
-        log(f"saved {path} ({len(rows):,} rows{', from cache' if cached else ''})")
-        return [Saved(path, socrata_bts, updated.date(), cached, first_url)]
+        name = f"socrata-{dataset}-{updated:%Y-%m-%d}.json"
+        return [
+            keep(
+                out_dir, name, saved, socrata_bts, updated.date(), pages, log, f"{len(rows):,} rows"
+            )
+        ]
 
     def _get(
         self,
@@ -115,13 +116,14 @@ class Socrata:
         fresh: float,
     ) -> tuple[Any, Response]:
         r = client.get(url, params, headers=headers, fresh_after=fresh)
-        if r.status in (400, 403, 404):
-            raise InputError(
-                r.url,
-                "body",
-                f"Socrata answered HTTP {r.status}: {r.text(300)}",
-                hint="check the dataset id and the $where expression (SoQL)",
-            )
+        refuse(
+            r,
+            "Socrata",
+            "check NORTE_SOCRATA_TOKEN (optional: unset it to fetch without one)",
+            bad=(400, 403, 404),
+            refused=(401,),
+            bad_hint="check the dataset id and the $where expression (SoQL)",
+        )
         data = json_of(r, "Socrata", hint="BTS may be refusing bursts: try again later")
         if data is None and "/api/views/" in url:
             raise FetchError(r.url, "empty response: Socrata always answers the view metadata")

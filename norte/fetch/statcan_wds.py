@@ -26,7 +26,7 @@ import datetime as dt
 import io
 import re
 import zipfile
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -34,14 +34,14 @@ from zoneinfo import ZoneInfo
 from norte.errors import ConfigError, InputError, NetworkError
 from norte.fetch.bodies import base_url, checking, field, json_of, save, save_json, strings
 from norte.fetch.http import Client, FetchError, Response
-from norte.fetch.live import Saved, register
+from norte.fetch.live import Config, Log, Saved, needs, register
+from norte.fetch.steps import ALWAYS, need_json, require
 from norte.sources import statcan_table, statcan_wds
 
 DEFAULT_BASE = "https://www150.statcan.gc.ca/t1/wds/rest"
 ET = ZoneInfo("America/Toronto")
 MAINTENANCE_END = dt.time(8, 30)
 INTERVAL = 1 / 25  # seconds between two requests: StatCan's ~25 requests/s per IP
-ALWAYS = float("inf")  # fresh_after that no cached response meets: always ask
 _PID = re.compile(r"^(\d{8})(\d{2})?$")
 
 
@@ -76,14 +76,9 @@ def _release(text: str, where: str) -> dt.datetime:
 
 class StatCan:
     name = "statcan"
+    needs = needs("statcan", DEFAULT_BASE)
 
-    def fetch(
-        self,
-        client: Client,
-        config: Mapping[str, object],
-        out_dir: Path,
-        log: Callable[[str], None],
-    ) -> list[Saved]:
+    def fetch(self, client: Client, config: Config, out_dir: Path, log: Log) -> list[Saved]:
         """``config``: ``vectors`` (ids, with or without ``v``), ``latest_n`` (default 12),
         ``tables`` (ids), ``changed_on`` (YYYY-MM-DD: only the tables released that day),
         ``wait`` (wait out the maintenance window), ``maintenance`` (apply the window)."""
@@ -133,9 +128,7 @@ class StatCan:
         self, client: Client, url: str, payload: object, fresh: float | None = None
     ) -> tuple[list[Any], Response]:
         r = client.post_json(url, payload, fresh_after=fresh, interval=INTERVAL)
-        body = json_of(r, "StatCan WDS")
-        if body is None:
-            raise FetchError(r.url, "empty response: the WDS always answers JSON")
+        body = need_json(r, "StatCan WDS")
         if not isinstance(body, list):
             body = [body]
         return body, r
@@ -186,10 +179,9 @@ class StatCan:
             by_release: dict[dt.date, list[Any]] = {}
             with checking(r):
                 points = field(obj, "vectorDataPoint", r.url, f"[{n}].object")
-                for k, p in enumerate(points):
-                    for f in ("refPer", "value", "releaseTime", "scalarFactorCode"):
-                        field(p, f, r.url, f"[{n}].object.vectorDataPoint[{k}]")
-                    field(p, "frequencyCode", r.url, f"[{n}].object.vectorDataPoint[{k}]")
+                fields = ("refPer", "value", "releaseTime", "scalarFactorCode", "frequencyCode")
+                require(points, fields, r.url, f"[{n}].object.vectorDataPoint[{{n}}]")
+                for p in points:
                     day = _release(str(p["releaseTime"]), r.url).date()
                     by_release.setdefault(day, []).append(p)
             for day, pts in sorted(by_release.items()):

@@ -13,14 +13,15 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from norte.errors import ConfigError, InputError
-from norte.fetch.bodies import base_url, checking, field, json_of, save_json, strings
-from norte.fetch.http import Client, FetchError
-from norte.fetch.live import Saved, register
+from norte.fetch.bodies import base_url, checking, field, strings
+from norte.fetch.http import Client
+from norte.fetch.live import Config, Log, Saved, needs, register
+from norte.fetch.steps import Pages, day_after, keep, need_json, require
 from norte.sources import worldbank_api
 
 DEFAULT_BASE = "https://api.worldbank.org/v2"
@@ -47,14 +48,9 @@ def api_error(body: Any) -> str | None:
 
 class WorldBank:
     name = "worldbank"
+    needs = needs("worldbank", DEFAULT_BASE)
 
-    def fetch(
-        self,
-        client: Client,
-        config: Mapping[str, object],
-        out_dir: Path,
-        log: Callable[[str], None],
-    ) -> list[Saved]:
+    def fetch(self, client: Client, config: Config, out_dir: Path, log: Log) -> list[Saved]:
         """``config``: ``indicators`` (default GDP, FDI net inflows, population), ``countries``
         (ISO3, default USA, MEX, CAN), ``date`` (``YYYY`` or ``YYYY:YYYY``)."""
         indicators = strings(config, "indicators", "indicator ids") or DEFAULT_INDICATORS
@@ -89,15 +85,10 @@ class WorldBank:
         page, pages = 1, 1
         meta: dict[str, Any] = {}
         fresh: float | None = dt.datetime.now(dt.UTC).timestamp()
-        cached = True
-        first_url = ""
+        seen = Pages()
         while page <= pages:
-            r = client.get(url, {**params, "page": str(page)}, fresh_after=fresh)
-            first_url = first_url or r.url
-            cached = cached and r.from_cache
-            body = json_of(r, "the World Bank")
-            if body is None:
-                raise FetchError(r.url, "empty response: the World Bank always answers JSON")
+            r = seen.add(client.get(url, {**params, "page": str(page)}, fresh_after=fresh))
+            body = need_json(r, "the World Bank")
             with checking(r):
                 err = api_error(body)
                 if err:
@@ -117,23 +108,21 @@ class WorldBank:
                 updated = str(field(head, "lastupdated", r.url, "body[0]"))
                 if page == 1:
                     meta = dict(head)
-                    # a date without a time: the release may be any time that day, so only a
-                    # response retrieved after the day ended is known to hold it
-                    day = dt.date.fromisoformat(updated[:10]) + dt.timedelta(days=1)
-                    fresh = dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC).timestamp()
-                for n, row in enumerate(body[1] or []):
-                    for f in ("indicator", "countryiso3code", "date", "value"):
-                        field(row, f, r.url, f"body[1][{n}]")
+                    fresh = day_after(dt.date.fromisoformat(updated[:10]))
+                fields = ("indicator", "countryiso3code", "date", "value")
+                require(body[1] or [], fields, r.url, "body[1][{n}]")
             rows += body[1] or []
             page += 1
         if not rows:
-            log(f"World Bank {ind}: no data ({first_url})")
+            log(f"World Bank {ind}: no data ({seen.first_url})")
             return None
         meta |= {"page": 1, "pages": 1, "per_page": total, "total": len(rows)}
         updated = str(meta["lastupdated"])
-        path = save_json(out_dir, f"worldbank-{ind}-{updated}.json", [meta, rows])
-        log(f"saved {path} ({len(rows):,} rows{', from cache' if cached else ''})")
-        return Saved(path, worldbank_api, dt.date.fromisoformat(updated), cached, first_url)
+        name = f"worldbank-{ind}-{updated}.json"
+        vintage = dt.date.fromisoformat(updated)
+        return keep(
+            out_dir, name, [meta, rows], worldbank_api, vintage, seen, log, f"{len(rows):,} rows"
+        )
 
 
 WORLDBANK = register(WorldBank())

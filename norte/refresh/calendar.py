@@ -4,8 +4,11 @@ Schedules ship as data (``norte/data/calendar/<source>.toml``: the agency's sche
 citation, the release time, the documented lag and the verified ``releases``); a release read
 from there is *published*. A source without a verified date for its next period gets the
 documented lag after the period ends, marked *estimated*. With ``[calendar.online]`` settings
-(``NAME = URL``) the schedule is fetched (JSON: ``{"releases": [{"date": "2026-12-08",
-"period": "2026-10"}]}``) and its dates count as published.
+(``NAME = URL``), or with ``norte calendar --fetch`` (each schedule's ``online_url``), the
+schedule is fetched — norte's JSON (``{"releases": [{"date": "2026-12-08", "period":
+"2026-10"}]}``) or the agency's own published format (:mod:`norte.refresh.schedules`) — and
+its dates count as published; a schedule that cannot be read keeps the estimate, with a
+warning naming the source.
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ class Schedule:
     lag_days: int
     lag_basis: str
     releases: tuple[tuple[dt.date, dt.date], ...]  # (release date, period), verified
+    online_url: str = ""  # the agency's published schedule, read by norte.refresh.schedules
 
 
 @dataclass(frozen=True)
@@ -98,6 +102,7 @@ def parse_schedule(data: Mapping[str, Any], where: str) -> Schedule:
             lag_days=int(data["lag_days"]),
             lag_basis=str(data.get("lag_basis", "")),
             releases=tuple(sorted(rel)),
+            online_url=str(data.get("online_url", "")),
         )
     except KeyError as e:
         raise InputError(where, str(e.args[0]), "missing key", expected="a calendar table") from e
@@ -116,18 +121,32 @@ def shipped() -> dict[str, Schedule]:
 
 
 def merge_online(base: Schedule, body: bytes, url: str) -> Schedule:
-    """``base`` with the releases of a fetched JSON schedule added (they count as published)."""
+    """``base`` with the releases of a fetched schedule added (they count as published): norte's
+    JSON ``{"releases": [...]}``, else the agency's own published format
+    (:data:`norte.refresh.schedules.PARSERS`)."""
+    from norte.refresh.schedules import PARSERS
+
     try:
         data = json.loads(body)
         items = data["releases"]
-    except (ValueError, KeyError, TypeError):
-        raise InputError(
-            url,
-            "body",
-            "not a release schedule",
-            expected='JSON {"releases": [{"date": "YYYY-MM-DD", "period": "YYYY-MM"}]}',
-        ) from None
-    extra = parse_schedule({**asdict(base), "releases": items}, url).releases
+    except (ValueError, KeyError, TypeError, UnicodeDecodeError):
+        items = None
+    if items is not None:
+        extra = parse_schedule({**asdict(base), "releases": items}, url).releases
+    else:
+        expected = 'JSON {"releases": [{"date": "YYYY-MM-DD", "period": "YYYY-MM"}]}'
+        parser = PARSERS.get(base.source)
+        if parser is None:
+            raise InputError(url, "body", "not a release schedule", expected=expected)
+        try:
+            extra = tuple(parser(body, url))
+        except InputError as e:
+            raise InputError(
+                url,
+                e.place,
+                f"not a release schedule: {e.problem}",
+                expected=f"{e.expected or base.agency + ' schedule'}, or {expected}",
+            ) from None
     return Schedule(**{**asdict(base), "releases": tuple(sorted(set(base.releases) | set(extra)))})
 
 

@@ -19,6 +19,12 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     c = sub.add_parser("calendar", help="the next release of every source in the store")
     c.add_argument("--json", action="store_true", help="print JSON")
     c.add_argument("--offline", action="store_true", help="do not fetch [calendar.online]")
+    c.add_argument(
+        "--fetch",
+        action="store_true",
+        help="also fetch every agency's published schedule (its online_url; "
+        "[calendar.online] SOURCE = URL overrides)",
+    )
     r = sub.add_parser(
         "refresh",
         help="fetch what is due, load it, recompute what depends on it, republish (cron)",
@@ -38,28 +44,40 @@ def _table(config: Mapping[str, Any], *keys: str) -> dict[str, Any]:
     return dict(t)
 
 
-def schedules(config: Mapping[str, Any], base: Path, offline: bool) -> dict[str, Schedule]:
-    """The shipped schedules, with ``[calendar.online]`` (``SOURCE = URL``) fetched over them."""
+def schedules(
+    config: Mapping[str, Any], base: Path, offline: bool, fetch: bool = False
+) -> dict[str, Schedule]:
+    """The shipped schedules, with ``[calendar.online]`` (``SOURCE = URL``) fetched over them
+    (and, with ``fetch``, every schedule's ``online_url``). A schedule that cannot be fetched
+    or read keeps its shipped dates (else the estimate), with a warning naming the source."""
     out = shipped()
     online = _table(config, "calendar", "online")
-    if offline or not online:
+    for src in online:
+        if src not in out:
+            raise ConfigError(
+                f"norte.toml [calendar.online] {src}: no shipped schedule for that source "
+                f"(known: {', '.join(sorted(out))})"
+            )
+    urls = {s: sch.online_url for s, sch in out.items() if fetch and sch.online_url}
+    urls |= {s: str(u) for s, u in online.items()}
+    if offline or not urls:
         return out
+    from norte.errors import InputError, NetworkError
     from norte.fetch.http import Client
 
     client = Client(base / ".cache", ttl=3600, log=lambda m: print(m, file=sys.stderr))
     try:
-        for src, url in sorted(online.items()):
-            if src not in out:
-                raise ConfigError(
-                    f"norte.toml [calendar.online] {src}: no shipped schedule for that source "
-                    f"(known: {', '.join(sorted(out))})"
-                )
-            r = client.get(str(url), {})
-            if r.status == 200:
+        for src, url in sorted(urls.items()):
+            try:
+                r = client.get(url, {})
+                if r.status != 200:
+                    raise NetworkError(f"{r.url}: HTTP {r.status}")
                 out[src] = merge_online(out[src], r.body, r.url)
-            else:
+            except (InputError, NetworkError) as e:
                 print(
-                    f"norte calendar: {r.url}: HTTP {r.status}, shipped dates used", file=sys.stderr
+                    f"norte calendar: warning: the {src} schedule ({out[src].agency}) could not "
+                    f"be read — {e}; its dates stay as shipped (else estimated)",
+                    file=sys.stderr,
                 )
     finally:
         client.close()
@@ -75,7 +93,7 @@ def _line(r: Release) -> str:
 
 def run_calendar(args: argparse.Namespace, db: Path, config: Mapping[str, Any]) -> int:
     now = dt.datetime.now(dt.UTC)
-    sch = schedules(config, db.parent / "downloads", args.offline)
+    sch = schedules(config, db.parent / "downloads", args.offline, args.fetch)
     with Store(db, read_only=True) as store:
         rel = calendar(store.con, now, sch)
     if args.json:

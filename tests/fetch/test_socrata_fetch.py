@@ -143,8 +143,10 @@ def test_errors(api, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     replay, _, _ = api
     with pytest.raises(InputError, match="query.compiler.malformed"):
         fetch(tmp_path, {"where": "date >>> 1"})
-    with pytest.raises(ConfigError, match="does not read dataset abcd-1234"):
+    with pytest.raises(ConfigError, match="does not read dataset abcd-1234") as e:
         fetch(tmp_path, {"dataset": "abcd-1234"})
+    assert "TransBorder on Socrata is not read" in str(e.value)
+    assert "load the monthly TransBorder zips" in str(e.value)
     replay.script = [HTML]
     with pytest.raises(InputError, match="body is HTML"):
         fetch(tmp_path, {})
