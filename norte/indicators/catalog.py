@@ -21,10 +21,13 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from norte.errors import EXIT_INPUT, NorteError
 from norte.store.schema import KEY_COLUMNS
+
+if TYPE_CHECKING:
+    from norte.indicators.bridging import Bridge
 
 LANGS = ("en", "es", "fr")
 #: The engines that compute the catalog (:mod:`norte.indicators.engine`).
@@ -159,6 +162,9 @@ class Definition:
     #: side B of a mirror indicator: another reporter's series of the same flow, seen from the
     #: other end; the transforms apply to each side, then ``(A − B) / A × 100`` per period
     mirror: Mapping[str, str | tuple[str, ...]] | None = None
+    #: what the engine does across a classification edition change (set by the engine from
+    #: the store: :func:`norte.indicators.bridging.plan`); None: one edition, nothing to do
+    bridge: Bridge | None = None
 
     @property
     def freq(self) -> str:
@@ -185,6 +191,10 @@ class Definition:
     def inputs(self) -> list[dict[str, tuple[str, ...]]]:
         """The series filters the definition reads: its series, and side B of a mirror."""
         out = [self.resolved_series()]
+        if self.bridge is not None and "product_code" in out[0]:
+            # the old codes the bridge converts are read too (relabelled first)
+            old = [c for seg in self.bridge.segments for c, _ in seg.codes]
+            out[0]["product_code"] = tuple(dict.fromkeys([*out[0]["product_code"], *old]))
         if self.mirror is not None:
             out.append(
                 {k: (v,) if isinstance(v, str) else tuple(v) for k, v in self.mirror.items()}
@@ -200,6 +210,8 @@ class Definition:
             "partners": list(self.partners),
             "unit": self.unit,
         }
+        if self.bridge is not None:
+            body["bridge"] = self.bridge.digest()
         return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
 
     def instances(self) -> list[Indicator]:

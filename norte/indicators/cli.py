@@ -90,6 +90,12 @@ def run(args: argparse.Namespace, db: Path) -> int:
                 )
                 cols = rel.columns
                 values = [dict(zip(cols, r, strict=True)) for r in rel.fetchall()]
+                from norte.indicators import bridging
+
+                (bridged,) = bridging.attach(store.con, [ind.definition])
+                if bridged.bridge is not None:
+                    info["classification"] = bridged.bridge.as_dict()
+        info.setdefault("classification", None)
         info["values"] = values
         if args.json:
             print(json.dumps(info, default=_json_default, ensure_ascii=False, indent=2))
@@ -102,6 +108,8 @@ def run(args: argparse.Namespace, db: Path) -> int:
             print(f"{'mirror':12} {json.dumps(info['mirror'], ensure_ascii=False)}")
         for t in info["transforms"]:
             print(f"{'transform':12} {json.dumps(t, ensure_ascii=False)}")
+        if info["classification"]:
+            print(f"{'classification':12} {info['classification']['note']}")
         if not values:
             print("no values stored — run 'norte indicators compute'")
         for v in values:

@@ -37,7 +37,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from norte.errors import NorteError
+from norte.indicators import bridging
 from norte.indicators import transforms as _transforms_module
+from norte.indicators.bridging import Bridge
 from norte.indicators.catalog import (
     DIMS,
     ENGINES,
@@ -107,7 +109,10 @@ def expression(defn: Definition, table: ir.Table) -> ir.Table:
     """The Ibis expression computing ``defn`` over the input slice ``table``.
 
     Returns the dimensions, ``period``, ``freq`` and ``value`` (NULL values dropped)."""
-    sides = [_side(defn, inp, table) for inp in defn.inputs()]
+    sides = [
+        _side(defn, inp, table, defn.bridge if i == 0 else None)
+        for i, inp in enumerate(defn.inputs())
+    ]
     frame = sides[0] if len(sides) == 1 else op_mirror_gap(sides[0], sides[1])
     out = frame.table
     if defn.partners:
@@ -116,10 +121,15 @@ def expression(defn: Definition, table: ir.Table) -> ir.Table:
     return out.select(*DIMS, "period", freq=ibis.literal(frame.freq, "string"), value=out.value)
 
 
-def _side(defn: Definition, series: dict[str, tuple[str, ...]], table: ir.Table) -> Frame:
+def _side(
+    defn: Definition,
+    series: dict[str, tuple[str, ...]],
+    table: ir.Table,
+    bridge: Bridge | None = None,
+) -> Frame:
     """One input series filtered from the slice, one row per dimensions x period, with the
-    definition's transforms applied."""
-    t = table
+    definition's transforms applied (after its classification bridge, if any)."""
+    t = table if bridge is None else bridging.apply(table, bridge)
     for k, vals in series.items():
         t = t.filter(t[k] == vals[0]) if len(vals) == 1 else t.filter(t[k].isin(list(vals)))
     t = t.group_by([*DIMS, "period"]).aggregate(value=t.value.sum())
@@ -136,7 +146,7 @@ def _code_digest() -> str:
     from importlib.metadata import version
 
     h = hashlib.sha256(f"{ibis.__version__}|{version('sqlglot')}".encode())
-    for mod_file in (__file__, _transforms_module.__file__):
+    for mod_file in (__file__, _transforms_module.__file__, bridging.__file__):
         h.update(Path(str(mod_file)).read_bytes())
     return h.hexdigest()
 
@@ -305,7 +315,7 @@ def evaluate(
     spark: Any = None,
 ) -> dict[str, pa.Table]:
     """Every definition's result as an Arrow table (nothing written): for tests and benchmarks."""
-    defs = list(catalog if catalog is not None else load_catalog())
+    defs = bridging.attach(store.con, list(catalog if catalog is not None else load_catalog()))
     prepare_input(store, defs, as_of)
     backend = open_backend(store, engine, spark)
     try:
@@ -334,6 +344,7 @@ def compute(
     """
     t0 = time.perf_counter()
     defs = _select(list(catalog if catalog is not None else load_catalog()), only)
+    defs = bridging.attach(store.con, defs)
     report = ComputeReport(engine)
     fps = fingerprints(store, defs, as_of)
     stored = {
