@@ -62,11 +62,9 @@ def _data(site: SiteContext) -> dict[str, Any]:
 def _fmt(ctx: PageContext, v: float | None, unit: str | None) -> str:
     if v is None:
         return "–"
-    if unit == "USD":
-        return ctx.tr.usd(v)
     if unit == "percent":
         return ctx.tr.pct(v / 100)  # the locale's percent style, as every other percentage
-    return ctx.tr.num(v, 2 if abs(v) < 100 else 0) + (f" {unit}" if unit else "")
+    return ctx.tr.amount(v, unit)  # US$ / C$ in bn, persons and jobs in millions
 
 
 def _pct(ctx: PageContext, v: float | None) -> str:
@@ -153,10 +151,13 @@ def light_view(
 
 
 def axis_scale(ctx: PageContext, unit: str | None) -> tuple[float, str | None]:
-    """Divisor and axis title of a goal chart's values: US$ in billions, percentages as %,
-    other units by name — never a bare 1,000,000,000,000."""
-    if unit == "USD":
-        return 1e9, ctx.t("axis_usd_bn")
+    """Divisor and axis title of a goal chart's values: US$ and C$ in billions, persons and
+    jobs in millions, percentages as %, other units by name — never a bare
+    1,000,000,000,000 (the same scales as :func:`_fmt`)."""
+    if unit in ("USD", "CAD"):
+        return 1e9, ctx.t(f"axis_{unit.lower()}_bn")
+    if unit in ("persons", "jobs"):
+        return 1e6, ctx.t(f"axis_{unit}_mn")
     if unit == "percent":
         return 1.0, ctx.t("axis_percent")
     return 1.0, unit
