@@ -80,6 +80,7 @@ def product_views(ctx: PageContext, goal_number: int) -> list[dict[str, Any]]:
                 "none": None if got.loaded else gt(lang, "products_none"),
                 "command": got.command,
                 "classification": f["classification"],
+                "caveats": ind.definition.caveats.get(lang),
             }
         )
     return views
