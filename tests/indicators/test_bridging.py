@@ -2,6 +2,8 @@
 engine: the real Census HS6 imports of 2020 (HS 2017, the shared seafood file) and the UN's
 real HS 2022 <-> 2017 correlations, with 2022 months (HS 2022 codes) as test inputs.
 
+- light vehicles: NAICS 2017 336111 and 336112 merged into NAICS 2022 336110 (n:1, the
+  Census concordance): converted;
 - fish flours: HS 2017 030510 became HS 2022 030910 (a 1:1 link with a new code): the 2020
   rows are converted and added whole, and the JSON/page note says with which file;
 - scallops: HS 2022 030721 also takes part of HS 2017 030791, which splits between 030721 and
@@ -30,6 +32,7 @@ from norte.store import Store
 
 REPO = Path(__file__).resolve().parents[2]
 UN = "classifications/HS2022toHS2017ConversionAndCorrelationTables.xlsx"
+NAICS = "classifications/2022_to_2017_NAICS.xlsx"
 HS6 = "census/api-csv/imports-hs6-seafood-by-country-2020-derived.csv.gz"
 HEADER = ["I_COMMODITY", "CTY_CODE", "CTY_NAME", "GEN_VAL_MO", "YEAR", "MONTH", "COMM_LVL"]
 #: 2022 months in HS 2022 codes (test values)
@@ -56,6 +59,16 @@ direction = "neutral"
 title = { en = "Scallops from Mexico", es = "Vieiras de México", fr = "Pétoncles du Mexique" }
 description = { en = "HS 2022 030721.", es = "SA 2022 030721.", fr = "SH 2022 030721." }
 series = { source = "census", dataset = "trade_by_country_hs", reporter = "USA", flow = "import", partner = "MEX", product_scheme = "HS6", product_code = "030721", measure = "value", freq = "M" }
+transforms = []
+
+[[indicator]]
+id = "light-vehicles-mex"
+goal = 3
+unit = "USD"
+direction = "neutral"
+title = { en = "Light vehicles from Mexico", es = "Vehículos ligeros de México", fr = "Véhicules légers du Mexique" }
+description = { en = "NAICS 2022 336110.", es = "SCIAN 2022 336110.", fr = "SCIAN 2022 336110." }
+series = { source = "census", dataset = "trade_by_country_naics", reporter = "USA", flow = "import", partner = "MEX", product_scheme = "NAICS", product_code = "336110", measure = "value", freq = "M" }
 transforms = []
 """
 
@@ -87,6 +100,15 @@ def db(shared: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
         for m in range(1, 13)
         for c, v in (("8703", 100 * m), ("8708", 10 * m))
     ]
+    # NAICS 2017 (to 2022) then NAICS 2022 (from 2023): automobiles and light trucks merged
+    naics = [
+        ["336111", "2010", "MEXICO", "100", "2022", "12", "NA6"],
+        ["336112", "2010", "MEXICO", "50", "2022", "12", "NA6"],
+        ["336110", "2010", "MEXICO", "160", "2023", "01", "NA6"],
+    ]
+    naics_body = tmp / "imports-naics-mex.json.gz"
+    naics_header = ["NAICS", *HEADER[1:]]
+    naics_body.write_bytes(gzip.compress(json.dumps([naics_header, *naics]).encode()))
     path = tmp / "norte.duckdb"
     with Store(path) as s:
         summary = ingest(
@@ -96,10 +118,12 @@ def db(shared: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
                 shared / HS6,
                 _body(tmp, "imports-hs6-2022.json.gz", hs6),
                 _body(tmp, "imports-hs4-mex.json.gz", hs4),
+                shared / NAICS,
+                naics_body,
             ],
             options={"provenance_dirs": [str(REPO / "provenance")]},
         )
-    assert summary.loaded == 4
+    assert summary.loaded == 6
     return path
 
 
@@ -131,6 +155,19 @@ def test_a_one_to_one_code_change_converts_and_says_with_what(
     assert j["status"] == "converted"
     assert "HS2022toHS2017ConversionAndCorrelationTables.xlsx" in j["note"]
     assert "hs2017 periods 2020-01 to 2020-12: 1 code(s) added whole into hs2022" in j["note"]
+
+
+def test_a_naics_merge_converts_with_the_census_concordance(db: Path, defs: list[Any]) -> None:
+    """NAICS 2017 336111 + 336112 = NAICS 2022 336110 (n:1): both added whole."""
+    with Store(db) as s:
+        out = evaluate(s, catalog=defs)["light-vehicles-mex"]
+        (b,) = [d.bridge for d in bridging.attach(s.con, defs) if d.id == "light-vehicles-mex"]
+    assert _points(out) == {dt.date(2022, 12, 1): 150.0, dt.date(2023, 1, 1): 160.0}
+    assert b is not None and not b.stops and b.editions == ("naics2017", "naics2022")
+    (seg,) = b.segments
+    assert seg.codes == (("336111", "336110"), ("336112", "336110")) and seg.converted == 2
+    assert seg.until == dt.date(2023, 1, 1)
+    assert seg.files[0].startswith("2022_to_2017_NAICS.xlsx")
 
 
 def test_a_split_code_stops_at_the_break_and_says_why(db: Path, defs: list[Any]) -> None:
@@ -200,6 +237,6 @@ def test_same_values_on_duckdb_and_spark(db: Path, defs: list[Any], spark: Any) 
     with Store(db) as s:
         duck = evaluate(s, "duckdb", catalog=defs)
         sp = evaluate(s, "spark", catalog=defs, spark=spark)
-    for ident in ("fish-flours-chn", "scallops-mex"):
+    for ident in ("fish-flours-chn", "scallops-mex", "light-vehicles-mex"):
         assert _points(sp[ident]) == pytest.approx(_points(duck[ident]))
         assert sp[ident].num_rows == duck[ident].num_rows > 0
