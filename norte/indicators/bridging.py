@@ -11,8 +11,9 @@ do with each older edition's periods:
   relabelled to the asked code (:attr:`Segment.codes`) and added whole — nothing divided;
 - **stop**: an old code splits between an asked code and others (1:n, n:n: the agencies give
   no weights, and the catalog chose no allocation), the asked code is not in the concordance,
-  or no concordance between the two editions is loaded: the periods before the break are left
-  out (:attr:`Bridge.stop`) and :attr:`Bridge.reason` says which code and why.
+  or no concordance between the two editions is loaded: that code's periods before the break
+  are left out (:class:`Stop`: its codes, the break, the reason naming the code and why) —
+  every asked code's when the transforms add or compare the codes together.
 
 The plan becomes part of the definition (``Definition.bridge``): its codes widen the input
 filter, its relabelling and its cut are one Ibis expression (:func:`apply`) compiled for DuckDB
