@@ -25,7 +25,7 @@ def value_text(v: float | None, unit: str | None) -> str:
         return f"{v:,.1f}%".replace("-", "−")
     if unit in ("jobs", "vehicles", "persons"):
         if abs(v) >= 1e6:
-            return f"{v / 1e6:,.2f} million {unit}"
+            return f"{v / 1e6:,.1f} million {unit}"
         return f"{v:,.0f} {unit}"
     if unit == "ratio":
         return f"{v:,.3f}"

@@ -90,6 +90,16 @@ def run(args: argparse.Namespace, db: Path) -> int:
                 )
                 cols = rel.columns
                 values = [dict(zip(cols, r, strict=True)) for r in rel.fetchall()]
+                from norte.indicators import bridging
+                from norte.indicators.detail import detail
+
+                (bridged,) = bridging.attach(store.con, [ind.definition])
+                if bridged.bridge is not None:
+                    info["classification"] = bridged.bridge.as_dict()
+                got = detail(store.con, ind.definition, ind.partner)
+                info["product_detail"] = got.as_dict() if got is not None else None
+        info.setdefault("classification", None)
+        info.setdefault("product_detail", None)
         info["values"] = values
         if args.json:
             print(json.dumps(info, default=_json_default, ensure_ascii=False, indent=2))
@@ -102,6 +112,10 @@ def run(args: argparse.Namespace, db: Path) -> int:
             print(f"{'mirror':12} {json.dumps(info['mirror'], ensure_ascii=False)}")
         for t in info["transforms"]:
             print(f"{'transform':12} {json.dumps(t, ensure_ascii=False)}")
+        if info["product_detail"] and info["product_detail"]["hint"]:
+            print(f"{'detail':12} {info['product_detail']['hint']}")
+        if info["classification"]:
+            print(f"{'classification':12} {info['classification']['note']}")
         if not values:
             print("no values stored — run 'norte indicators compute'")
         for v in values:

@@ -10,6 +10,8 @@
    observations the definitions read (their series filters, OR-ed), with the partner's
    ``codes.kind`` — is materialised once in DuckDB as ``_norte_ind_input``. For Spark it is
    exported to Parquet and registered in the Spark session under the same name.
+   (The expression: :mod:`norte.indicators.expr`; the compiled-SQL cache:
+   :mod:`norte.indicators.sqlcache`; the edition bridge: :mod:`norte.indicators.bridging`.)
 3. All definitions' SQL run as one ``UNION ALL`` query (a ``base_id`` column tells them apart),
    executed once per backend, fetched as Arrow.
 4. Change detection is one ``GROUP BY`` over ``observations`` on the filter columns: each
@@ -22,8 +24,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import os
 import tempfile
 import time
 from collections.abc import Iterable, Sequence
@@ -37,35 +37,44 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from norte.errors import NorteError
-from norte.indicators import transforms as _transforms_module
-from norte.indicators.catalog import (
-    DIMS,
-    ENGINES,
-    Definition,
-    load_catalog,
+from norte.indicators import bridging
+from norte.indicators.catalog import DIMS, ENGINES, Definition, load_catalog
+from norte.indicators.expr import (  # re-exported: the engine's public names
+    DIALECTS,
+    INPUT_SCHEMA,
+    RESULT_COLUMNS,
+    expression,
+    input_table,
 )
-from norte.indicators.inputs import (
-    INPUT_COLUMNS,
-    INPUT_TABLE,
-    Fingerprint,
-    fingerprints,
-    prepare_input,
+from norte.indicators.inputs import INPUT_TABLE, Fingerprint, fingerprints, prepare_input
+from norte.indicators.sqlcache import (  # re-exported
+    batch_sql,
+    cache_dir,
+    clear_sql_cache,
+    compiled_sql,
+    sql_key,
 )
-from norte.indicators.transforms import OPS, Frame, op_mirror_gap
 from norte.store.db import Store
 
-#: SQL dialect of each engine (``ibis.to_sql``).
-DIALECTS = {"duckdb": "duckdb", "spark": "pyspark"}
-
-#: The input slice's schema (strings but ``period`` and ``value``).
-INPUT_SCHEMA = ibis.schema(
-    {
-        c: ("date" if c == "period" else "float64" if c == "value" else "string")
-        for c in INPUT_COLUMNS
-    }
-)
-#: Columns of a result: the definition id, the dimensions, period, freq and value.
-RESULT_COLUMNS = ("base_id", *DIMS, "period", "freq", "value")
+__all__ = [
+    "DIALECTS",
+    "INPUT_SCHEMA",
+    "RESULT_COLUMNS",
+    "Backend",
+    "ComputeReport",
+    "RunInfo",
+    "batch_sql",
+    "cache_dir",
+    "clear_sql_cache",
+    "compiled_sql",
+    "compute",
+    "evaluate",
+    "expression",
+    "input_table",
+    "open_backend",
+    "run_batch",
+    "sql_key",
+]
 
 
 @dataclass
@@ -96,118 +105,6 @@ class ComputeReport:
     @property
     def rows(self) -> int:
         return sum(r.rows for r in self.runs if r.status == "computed")
-
-
-def input_table() -> ir.Table:
-    """The input slice as an unbound Ibis table (compiles to SQL reading ``_norte_ind_input``)."""
-    return ibis.table(INPUT_SCHEMA, name=INPUT_TABLE)
-
-
-def expression(defn: Definition, table: ir.Table) -> ir.Table:
-    """The Ibis expression computing ``defn`` over the input slice ``table``.
-
-    Returns the dimensions, ``period``, ``freq`` and ``value`` (NULL values dropped)."""
-    sides = [_side(defn, inp, table) for inp in defn.inputs()]
-    frame = sides[0] if len(sides) == 1 else op_mirror_gap(sides[0], sides[1])
-    out = frame.table
-    if defn.partners:
-        out = out.filter(out.partner.isin(list(defn.partners)))
-    out = out.filter(out.value.notnull())
-    return out.select(*DIMS, "period", freq=ibis.literal(frame.freq, "string"), value=out.value)
-
-
-def _side(defn: Definition, series: dict[str, tuple[str, ...]], table: ir.Table) -> Frame:
-    """One input series filtered from the slice, one row per dimensions x period, with the
-    definition's transforms applied."""
-    t = table
-    for k, vals in series.items():
-        t = t.filter(t[k] == vals[0]) if len(vals) == 1 else t.filter(t[k].isin(list(vals)))
-    t = t.group_by([*DIMS, "period"]).aggregate(value=t.value.sum())
-    frame = Frame(t, series["freq"][0])
-    for step in defn.transforms:
-        frame = OPS[step.op](frame, **dict(step.params))
-    return frame
-
-
-# -- compiled SQL, cached ---------------------------------------------------------------------
-def _code_digest() -> str:
-    """Checksum of the code that turns a definition into SQL (this module, the transforms,
-    the Ibis and SQLGlot versions): a change recompiles every definition."""
-    from importlib.metadata import version
-
-    h = hashlib.sha256(f"{ibis.__version__}|{version('sqlglot')}".encode())
-    for mod_file in (__file__, _transforms_module.__file__):
-        h.update(Path(str(mod_file)).read_bytes())
-    return h.hexdigest()
-
-
-_CODE_DIGEST: str | None = None
-_SQL_MEMO: dict[str, str] = {}
-
-
-def cache_dir() -> Path:
-    """Where compiled SQL is kept between processes: ``$NORTE_CACHE_DIR/indicator-sql``
-    (default ``$XDG_CACHE_HOME/norte`` or ``~/.cache/norte``)."""
-    base = os.environ.get("NORTE_CACHE_DIR") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"),
-        "norte",
-    )
-    return Path(base) / "indicator-sql"
-
-
-def sql_key(defn: Definition, dialect: str) -> str:
-    global _CODE_DIGEST
-    if _CODE_DIGEST is None:
-        _CODE_DIGEST = _code_digest()
-    return hashlib.sha256(f"{dialect}|{_CODE_DIGEST}|{defn.digest()}".encode()).hexdigest()
-
-
-def compiled_sql(defn: Definition, dialect: str = "duckdb") -> tuple[str, bool]:
-    """(SQL computing ``defn`` over ``_norte_ind_input`` in ``dialect``, came from the cache).
-
-    The SQL is ``ibis.to_sql(expression(defn, input_table()), dialect)``, cached."""
-    key = sql_key(defn, dialect)
-    if key in _SQL_MEMO:
-        return _SQL_MEMO[key], True
-    path = cache_dir() / f"{key}.sql"
-    try:
-        sql = path.read_text(encoding="utf-8")
-        _SQL_MEMO[key] = sql
-        return sql, True
-    except OSError:
-        pass
-    if dialect == "pyspark":
-        getattr(ibis, "pyspark")  # noqa: B009  (loads the backend: registers ibis.options.pyspark)
-    sql = str(ibis.to_sql(expression(defn, input_table()), dialect=dialect))
-    _SQL_MEMO[key] = sql
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_text(sql, encoding="utf-8")
-        tmp.replace(path)
-    except OSError:  # a read-only home: the memory cache still serves this process
-        pass
-    return sql, False
-
-
-def clear_sql_cache(disk: bool = False) -> None:
-    """Forget compiled SQL (memory; also the disk cache with ``disk``): for benchmarks."""
-    _SQL_MEMO.clear()
-    if disk and cache_dir().is_dir():
-        for p in cache_dir().glob("*.sql"):
-            p.unlink(missing_ok=True)
-
-
-def batch_sql(defs: Sequence[Definition], dialect: str) -> tuple[str, int]:
-    """One ``UNION ALL`` query computing every definition; (SQL, how many were cached)."""
-    parts: list[str] = []
-    hits = 0
-    cols = ", ".join(RESULT_COLUMNS[1:])
-    for d in defs:
-        sql, hit = compiled_sql(d, dialect)
-        hits += hit
-        parts.append(f"SELECT '{d.id}' AS base_id, {cols} FROM ({sql}) AS _q")  # noqa: S608
-    return "\nUNION ALL\n".join(parts), hits
 
 
 # -- backends ---------------------------------------------------------------------------------
@@ -305,7 +202,7 @@ def evaluate(
     spark: Any = None,
 ) -> dict[str, pa.Table]:
     """Every definition's result as an Arrow table (nothing written): for tests and benchmarks."""
-    defs = list(catalog if catalog is not None else load_catalog())
+    defs = bridging.attach(store.con, list(catalog if catalog is not None else load_catalog()))
     prepare_input(store, defs, as_of)
     backend = open_backend(store, engine, spark)
     try:
@@ -334,6 +231,7 @@ def compute(
     """
     t0 = time.perf_counter()
     defs = _select(list(catalog if catalog is not None else load_catalog()), only)
+    defs = bridging.attach(store.con, defs)
     report = ComputeReport(engine)
     fps = fingerprints(store, defs, as_of)
     stored = {

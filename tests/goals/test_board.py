@@ -140,7 +140,7 @@ def test_numbers_and_periods_as_people_read_them() -> None:
     assert value_text(839_555_104_875.0, "USD") == "US$839.6 bn"
     assert value_text(-171_8e8, "USD") == "−US$171.8 bn"
     assert value_text(2.102, "percent") == "2.1%"
-    assert value_text(12_611_000, "jobs") == "12.61 million jobs"
+    assert value_text(12_611_000, "jobs") == "12.6 million jobs"
     assert period_text(dt.date(2026, 4, 1), "Q") == "2026 Q2"
     assert period_text(dt.date(2024, 1, 1), "A") == "2024"
     assert period_text(dt.date(2024, 12, 1), "M") == "2024-12"

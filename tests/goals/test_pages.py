@@ -38,6 +38,13 @@ def test_goal_pages_offline_with_numbers_and_method(real: Store, tmp_path: Path)
             ), (page, tag)
     g3 = (out / "goal-3.html").read_text(encoding="utf-8")
     g4 = (out / "goal-4.html").read_text(encoding="utf-8")
+    # product detail: none is loaded in this store, so each product indicator says which
+    # command loads it instead of an empty chart (issue 18)
+    assert '<h2 id="product-detail">Product detail</h2>' in g3
+    assert "No product detail loaded: run <code>norte fetch census --product hitech" in g3
+    assert "--product hs --level HS4 --partner 2010" in g3
+    es3 = (out / "es" / "goal-3.html").read_text(encoding="utf-8")
+    assert "No hay detalle por producto cargado: ejecute <code>norte fetch census" in es3
     # the stakeholder goal sits under goal 3 only, with its owner
     assert "ACME Trade Association" in g3 and "ACME Trade Association" not in g4
     # every light of a target shows its numbers and its method

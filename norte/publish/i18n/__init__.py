@@ -88,6 +88,25 @@ class Translator:
         # the sign goes before the currency: "-$62.0 bn", not "$-62.0 bn"
         return "-" + text if v < 0 and round(abs(v) / div, 1) != 0 else text
 
+    def amount(self, v: float | None, unit: str | None) -> str:
+        """A value of ``unit`` as people read it, in the language: US$ and C$ in billions (or
+        millions below a billion: ``C$618.2 bn``, ``618,2 mil millones de C$``), persons and
+        jobs in millions from a million up (``21.1 million persons``), other units as a
+        number followed by the unit's code."""
+        if v is None:
+            return DASH
+        a = abs(v)
+        if unit in ("USD", "CAD"):
+            scale = "bn" if a >= 1e9 else "mn"
+            if unit == "USD":
+                return self.usd(v, scale)
+            div = 1e9 if scale == "bn" else 1e6
+            text = self.t(f"cad_{scale}", value=self.num(a / div, 1))
+            return "-" + text if v < 0 and round(a / div, 1) != 0 else text
+        if unit in ("persons", "jobs") and a >= 1e6:
+            return self.t(f"mn_{unit}", value=self.num(v / 1e6, 1))
+        return self.num(v, 2 if a < 100 else 0) + (f" {unit}" if unit else "")
+
     def pct(self, v: float | None) -> str:
         if v is None:
             return DASH

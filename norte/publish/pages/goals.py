@@ -6,42 +6,46 @@ Strings specific to these pages live in ``norte/goals/i18n.toml`` (en/es/fr)."""
 
 from __future__ import annotations
 
-import datetime as dt
-import re
-import tomllib
 from functools import cache
-from importlib import resources
 from typing import Any
 
-from norte.goals.catalog import Goal, IndicatorRef, Target, load_shared
+from norte.goals.catalog import Goal, Target, load_shared
 from norte.goals.stakeholders import Light, lights, stakeholder_goals
-from norte.goals.status import _path, history, period_of, series, vintages, years
-from norte.publish import charts as ch
+from norte.goals.status import history
 from norte.publish import interactive
 from norte.publish.context import NavItem, PageContext, SiteContext
 from norte.publish.pages import PageFamily
-from norte.publish.pages import reasoning as rs
-from norte.publish.pages.common import period
+from norte.publish.pages.goal_charts import _chart, _titles, reasoning_chart
+from norte.publish.pages.goal_format import (  # re-exported: board, report and tests use them
+    COLORS,
+    _fmt,
+    _pct,
+    _period,
+    axis_scale,
+    gt,
+    strings,
+    words,
+)
+from norte.publish.pages.goal_products import product_views
 
-COLORS = {
-    "on_track": "#0b6e4f",
-    "at_risk": "#8a5a00",
-    "off_track": "#b3412a",
-    "no_data": "#5b6270",
-    "no_target": "#5b6270",
-}
-
-
-@cache
-def strings(lang: str) -> dict[str, str]:
-    text = (resources.files("norte") / "goals" / "i18n.toml").read_text(encoding="utf-8")
-    data = tomllib.loads(text)
-    return {**data["en"], **data.get(lang, {})}
-
-
-def gt(lang: str, key: str, **values: object) -> str:
-    s = strings(lang)[key]
-    return s.format(**values) if values else s
+__all__ = [
+    "COLORS",
+    "FAMILY",
+    "_chart",
+    "_data",
+    "_fmt",
+    "_titles",
+    "_units",
+    "axis_scale",
+    "goal_summary",
+    "gt",
+    "light_view",
+    "nav",
+    "reasoning_chart",
+    "render",
+    "strings",
+    "words",
+]
 
 
 def _data(site: SiteContext) -> dict[str, Any]:
@@ -57,25 +61,6 @@ def _data(site: SiteContext) -> dict[str, Any]:
 
     result: dict[str, Any] = site.once("goals", compute)
     return result
-
-
-def _fmt(ctx: PageContext, v: float | None, unit: str | None) -> str:
-    if v is None:
-        return "–"
-    if unit == "USD":
-        return ctx.tr.usd(v)
-    if unit == "percent":
-        return ctx.tr.pct(v / 100)  # the locale's percent style, as every other percentage
-    return ctx.tr.num(v, 2 if abs(v) < 100 else 0) + (f" {unit}" if unit else "")
-
-
-def _pct(ctx: PageContext, v: float | None) -> str:
-    return "–" if v is None else ctx.tr.pct(v)
-
-
-def _period(ctx: PageContext, p: dt.date | None, freq: str | None) -> str:
-    """A period as people read it: ``2024``, ``2024 Q4``, ``June 2024`` (in the language)."""
-    return "" if p is None else period(ctx, p, freq)
 
 
 def light_view(
@@ -152,182 +137,6 @@ def light_view(
     }
 
 
-def axis_scale(ctx: PageContext, unit: str | None) -> tuple[float, str | None]:
-    """Divisor and axis title of a goal chart's values: US$ in billions, percentages as %,
-    other units by name — never a bare 1,000,000,000,000."""
-    if unit == "USD":
-        return 1e9, ctx.t("axis_usd_bn")
-    if unit == "percent":
-        return 1.0, ctx.t("axis_percent")
-    return 1.0, unit
-
-
-def _chart(
-    ctx: PageContext,
-    goal: Goal,
-    t: Target,
-    title: str,
-    light: Light | None = None,
-    unit: str | None = None,
-) -> ch.Chart | None:
-    """The indicator's values at its newest vintage with the target path, the target and the
-    projection that decides the light (latest value to the projected value at the target
-    date)."""
-    assert t.indicator is not None and t.date is not None
-    vs = vintages(ctx.con, t.indicator)
-    if not vs:
-        return None
-    rows, freq, varying = series(ctx.con, t.indicator, dict(t.select), vs[-1])
-    if not rows or varying or freq is None:
-        return None
-    lang = ctx.lang
-    actual, path, target = (
-        gt(lang, "series_actual"),
-        gt(lang, "series_path"),
-        gt(lang, "series_target"),
-    )
-    data: dict[dt.date, float] = dict(rows)
-    tp = period_of(t.date, freq)
-    out: list[dict[str, Any]] = [
-        {"period": p.isoformat(), "series": actual, "value": v} for p, v in rows
-    ]
-    if t.baseline is not None:
-        bp = period_of(t.baseline, freq)
-        bv = t.baseline_value if t.baseline_value is not None else data.get(bp)
-        if bv is not None and tp > bp:
-            for y in range(bp.year, tp.year + 1):
-                p = dt.date(y, bp.month, 1) if y < tp.year else tp
-                v = _path(years(bp), bv, years(tp), t.value, years(p))
-                out.append({"period": p.isoformat(), "series": path, "value": v})
-    projection = ctx.t("series_projection")
-    s = light.status if light is not None else None
-    if s is not None and s.projected_value is not None and s.latest_period is not None:
-        if s.latest_value is not None and tp > s.latest_period:
-            for p, v in ((s.latest_period, s.latest_value), (tp, s.projected_value)):
-                out.append({"period": p.isoformat(), "series": projection, "value": v})
-    out.append({"period": tp.isoformat(), "series": target, "value": t.value})
-    div, y_title = axis_scale(ctx, t.unit or unit)
-    if div != 1.0:
-        out = [{**r, "value": r["value"] / div} for r in out]
-    chart_title = gt(lang, "chart_title", title=title)
-    spec = ch.base(chart_title, out)
-    names = [actual, path, projection, target]
-    colour = {
-        "field": "series",
-        "type": "nominal",
-        "title": None,
-        "scale": {"domain": names, "range": ch.PALETTE[: len(names)]},
-    }
-    x: dict[str, Any] = {"field": "period", "type": "temporal", "title": None}
-    if freq == "A":  # annual data labelled as years, one tick per year at most
-        x["timeUnit"] = "year"
-        x["axis"] = {"format": "%Y", "tickMinStep": 1}
-    y_enc = {"field": "value", "type": "quantitative", "title": y_title}
-    spec["layer"] = [
-        {
-            "transform": [{"filter": f"datum.series != '{target}'"}],
-            "mark": {"type": "line", "strokeWidth": 1.8},
-            "encoding": {
-                "x": x,
-                "y": y_enc,
-                "color": colour,
-                "strokeDash": {
-                    "field": "series",
-                    "type": "nominal",
-                    "scale": {
-                        "domain": [actual, path, projection],
-                        "range": [[1, 0], [6, 4], [2, 2]],
-                    },
-                    "legend": None,
-                },
-            },
-        },
-        {
-            "transform": [{"filter": f"datum.series == '{target}'"}],
-            "mark": {"type": "point", "filled": True, "size": 90, "shape": "diamond"},
-            "encoding": {"x": x, "y": y_enc, "color": colour},
-        },
-    ]
-    note = gt(lang, "chart_note", vintage=ctx.tr.date(vs[-1]))
-    chart = ch.make(
-        f"goal-{goal.id}-{t.id}".replace(".", "-"),
-        chart_title,
-        note,
-        spec,
-        ch.to_csv(out, ["period", "series", "value"]),
-        ctx.tr.d3,
-    )
-    chart.alt = f"{chart_title}. {note} " + "; ".join(
-        f"{r['series']} {str(r['period'])[:7]}: {float(r['value']):.6g}" for r in out[-3:]
-    )
-    return chart
-
-
-def words(ctx: PageContext, unit: str | None, freq: str | None) -> rs.Words:
-    """The reasoning chart's words and formatters in the page's language."""
-    return rs.Words(
-        t=lambda k: gt(ctx.lang, k),
-        num=lambda v: _fmt(ctx, v, unit),
-        rate=lambda v: ctx.tr.pct(v),
-        period=lambda d: _period(ctx, d, freq),
-    )
-
-
-def reasoning_chart(
-    ctx: PageContext, goal: Goal, ref: IndicatorRef, x: Light, title: str, unit: str | None
-) -> ch.Chart | None:
-    """The chart of an assessed indicator that draws its method's reasoning
-    (:mod:`norte.publish.pages.reasoning`), from the series at its newest input vintage."""
-    a = ref.assess
-    if a is None or x.status.status in ("no_data", "no_target"):
-        return None
-    vs = vintages(ctx.con, ref.id)
-    if not vs:
-        return None
-    rows, freq, varying = series(ctx.con, ref.id, dict(ref.select), vs[-1])
-    if not rows or varying or freq is None:
-        return None
-    bench: list[tuple[dt.date, float]] = []
-    if a.benchmark is not None and (bvs := vintages(ctx.con, a.benchmark)):
-        bench, _, bvary = series(ctx.con, a.benchmark, dict(a.benchmark_select), bvs[-1])
-        bench = [] if bvary else bench
-    div, y_title = axis_scale(ctx, unit)
-    lang = ctx.lang
-    chart_title = gt(lang, "reason_title", title=title)
-    bench_name = None
-    if a.benchmark is not None:
-        bench_name = _titles().get(a.benchmark, {}).get(lang)
-    spec, out = rs.reasoning_spec(
-        chart_title,
-        a,
-        x.status,
-        rows,
-        freq,
-        words(ctx, unit, freq),
-        div,
-        y_title,
-        bench,
-        bench_name,
-    )
-    vintage = ctx.tr.date(vs[-1])
-    kind = "base" if a.method == "benchmark" and a.base_period else a.method
-    note = gt(
-        lang, f"reason_note_{kind}", citation=a.citation, years=a.window_years, vintage=vintage
-    )
-    chart = ch.make(
-        re.sub(r"[^A-Za-z0-9]+", "-", f"goal-{goal.id}-{x.id}").strip("-"),
-        chart_title,
-        note,
-        spec,
-        ch.to_csv(out, ["period", "series", "value"]),
-        ctx.tr.d3,
-    )
-    chart.alt = f"{chart_title}. {x.status.reason}. " + "; ".join(
-        f"{r['series']} {str(r['period'])[:7]}: {r['value']}" for r in out[-4:]
-    )
-    return chart
-
-
 def _views(ctx: PageContext, g: Goal, ls: list[Light]) -> list[dict[str, Any]]:
     units = _units()
     targets = {t.id: t for t in g.targets} | {c.id: c.target for c in g.commitments}
@@ -353,16 +162,6 @@ def _views(ctx: PageContext, g: Goal, ls: list[Light]) -> list[dict[str, Any]]:
             ]
         out.append(v)
     return out
-
-
-@cache
-def _titles() -> dict[str, dict[str, str]]:
-    from norte.indicators import indicators, load_catalog
-
-    return {
-        i.id: {lang: i.title(lang) for lang in ("en", "es", "fr")}
-        for i in indicators(load_catalog())
-    }
 
 
 @cache
@@ -449,6 +248,7 @@ def render(ctx: PageContext) -> None:
                 "data_gaps": g.data_gaps.get(lang),
             },
             lights=views,
+            products=product_views(ctx, g.number or 0),
             children=children,
             method=gt(lang, "method_doc", on=ctx.tr.pct(0.05), risk=ctx.tr.pct(0.15)),
         )

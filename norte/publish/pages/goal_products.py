@@ -1,0 +1,86 @@
+"""The "Product detail" section of a goal page: every catalog indicator of the goal that reads
+a product or industry classification (HS chapter or heading, NAICS industry, ATP group), at the
+level it reads, with its latest values — or, when no detail is loaded, the command that loads
+it instead of an empty chart — and its classification note across an edition change
+(:mod:`norte.indicators.bridging`)."""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from norte.indicators.bridging import attach, note
+from norte.indicators.catalog import Indicator, indicators, load_catalog
+from norte.indicators.detail import detail
+from norte.publish.context import PageContext
+from norte.publish.pages.goal_format import _fmt, _period, gt
+
+
+@cache
+def _product_indicators() -> tuple[Indicator, ...]:
+    from norte.indicators.detail import level
+
+    return tuple(i for i in indicators(load_catalog()) if level(i.definition) is not None)
+
+
+def _facts(ctx: PageContext, goal_number: int) -> list[dict[str, Any]]:
+    """Language-free facts of the goal's product indicators (computed once per build)."""
+
+    def compute() -> list[dict[str, Any]]:
+        con = ctx.con
+        out = []
+        for ind in _product_indicators():
+            d = ind.definition
+            if d.goal != goal_number:
+                continue
+            got = detail(con, d, ind.partner)
+            assert got is not None
+            (bridged,) = attach(con, [d])
+            rows = con.execute(
+                "SELECT product_code, partner, period, freq, value FROM indicator_values_latest "
+                "WHERE indicator_id = ? AND period = (SELECT max(period) FROM "
+                "indicator_values_latest WHERE indicator_id = ?) ORDER BY value DESC LIMIT 6",
+                [ind.id, ind.id],
+            ).fetchall()
+            out.append(
+                {
+                    "indicator": ind,
+                    "detail": got,
+                    "rows": rows,
+                    "classification": note(bridged.bridge),
+                }
+            )
+        return out
+
+    result: list[dict[str, Any]] = ctx.site.once(f"goal-products-{goal_number}", compute)
+    return result
+
+
+def product_views(ctx: PageContext, goal_number: int) -> list[dict[str, Any]]:
+    """What the section shows for each indicator, in the page's language."""
+    lang = ctx.lang
+    views = []
+    for f in _facts(ctx, goal_number):
+        ind: Indicator = f["indicator"]
+        got = f["detail"]
+        rows = f["rows"]
+        values = [
+            (" ".join(str(x) for x in (code, partner) if x), _fmt(ctx, v, ind.definition.unit))
+            for code, partner, _p, _f, v in rows
+        ]
+        views.append(
+            {
+                "id": ind.id,
+                "title": ind.title(lang),
+                "level": got.level,
+                "latest": gt(lang, "products_latest", period=_period(ctx, rows[0][2], rows[0][3]))
+                if rows
+                else None,
+                "values": values,
+                "none": None if got.loaded else gt(lang, "products_none"),
+                "command": got.command,
+                "classification": f["classification"],
+                "caveats": ind.definition.caveats.get(lang),
+            }
+        )
+    return views
