@@ -90,14 +90,9 @@ def run(args: argparse.Namespace, db: Path) -> int:
                 )
                 cols = rel.columns
                 values = [dict(zip(cols, r, strict=True)) for r in rel.fetchall()]
-                from norte.indicators import bridging
-                from norte.indicators.detail import detail
+                from norte.indicators.detail import store_notes
 
-                (bridged,) = bridging.attach(store.con, [ind.definition])
-                if bridged.bridge is not None:
-                    info["classification"] = bridged.bridge.as_dict()
-                got = detail(store.con, ind.definition, ind.partner)
-                info["product_detail"] = got.as_dict() if got is not None else None
+                info |= store_notes(store.con, ind)
         info.setdefault("classification", None)
         info.setdefault("product_detail", None)
         info["values"] = values

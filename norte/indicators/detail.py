@@ -10,7 +10,7 @@ from typing import Any
 
 import duckdb
 
-from norte.indicators.catalog import Definition
+from norte.indicators.catalog import Definition, Indicator
 from norte.indicators.inputs import series_where
 
 #: product_scheme -> (level as people read it, ``norte fetch census`` options)
@@ -87,3 +87,18 @@ def detail(
 
 #: Census Schedule C codes of the partners the catalog names alone
 _SCHEDULE_C = {"MEX": "2010", "CAN": "1220"}
+
+
+def store_notes(con: duckdb.DuckDBPyConnection, ind: Indicator) -> dict[str, Any]:
+    """What the store says about one indicator beyond its definition: ``classification`` (its
+    plan across an edition change, ``norte.indicators.bridging``; None when it spans none) and
+    ``product_detail`` (``detail``; None when it is not a product-detail indicator). One
+    function for ``norte indicators show --json`` and ``/api/v1/indicators/ID``."""
+    from norte.indicators import bridging
+
+    (bridged,) = bridging.attach(con, [ind.definition])
+    got = detail(con, ind.definition, ind.partner)
+    return {
+        "classification": bridged.bridge.as_dict() if bridged.bridge is not None else None,
+        "product_detail": got.as_dict() if got is not None else None,
+    }

@@ -224,6 +224,25 @@ def test_catalog_routes(client: Client) -> None:
     assert client.get("/api/v1/indicators/nope/values").status_code == 404
 
 
+def test_one_indicator_says_what_its_product_detail_needs(client: Client) -> None:
+    """``/api/v1/indicators/ID`` carries the store's notes of ``norte indicators show --json``:
+    the Census-only store has no HS4 rows, so the autos-and-parts indicator names the command
+    that loads them; a total-trade indicator is not product detail and spans no edition."""
+    autos = client.get("/api/v1/indicators/us-imports-autos-parts-hs4-annual.mex")
+    assert autos.status_code == 200, autos.text
+    got = autos.json()["data"]
+    assert got["id"] == "us-imports-autos-parts-hs4-annual.mex" and got["goal"] == 3
+    detail = got["product_detail"]
+    assert detail["product_scheme"] == "HS4" and "--product hs --level HS4" in detail["hint"]
+    assert "2010" in detail["hint"]  # the Census code of Mexico, the instance's partner
+    total = client.get("/api/v1/indicators/us-total-trade-annual.mex").json()["data"]
+    assert total["product_detail"] is None and total["classification"] is None
+    es = client.get("/api/v1/indicators/us-total-trade-annual.mex", params={"lang": "es"})
+    assert es.json()["data"]["title"] != total["title"]
+    missing = client.get("/api/v1/indicators/nope")
+    assert missing.status_code == 404 and "/api/v1/indicators" in missing.json()["error"]["message"]
+
+
 def test_today_is_a_valid_as_of(client: Client) -> None:
     today = dt.date.today().isoformat()
     assert client.get("/api/v1/observations", params={"as_of": today, "limit": 1}).is_success

@@ -112,6 +112,31 @@ def indicators_list(
     return {"data": [i for i in found if goal in (None, i["goal"])], "next": None}
 
 
+@router.get("/indicators/{indicator_id}", summary="One indicator: its definition and notes")
+def indicator_one(
+    request: Request,
+    indicator_id: str,
+    lang: Annotated[str, Query(pattern="^(en|es|fr)$")] = "en",
+) -> dict[str, Any]:
+    """The definition (as in ``/indicators``), ``classification`` (how its series crosses a
+    classification edition change: converted codes and their concordance, or where and why it
+    stops) and ``product_detail`` (the product level it reads, and the command that loads it
+    when none is loaded), as ``norte indicators show --json`` gives them."""
+    from norte.indicators.catalog import indicators, load_catalog
+    from norte.indicators.cli import _describe
+    from norte.indicators.detail import store_notes
+
+    found = [i for i in indicators(load_catalog()) if i.id == indicator_id]
+    if not found:
+        raise ApiError(404, f"no indicator {indicator_id!r} — see /api/v1/indicators")
+    con = snapshot_of(request).cursor()
+    try:
+        notes = store_notes(con, found[0])
+    finally:
+        con.close()
+    return {"data": _describe(found[0], lang) | notes}
+
+
 IND_COLUMNS = [
     "indicator_id",
     "flow",
