@@ -29,24 +29,57 @@ LOCALES = {"en": "en_US", "es": "es_ES", "fr": "fr_CA"}
 _PLACEHOLDER = re.compile(r"\{(\w+)(?::(\w+))?\}")
 
 #: Words for scaled US$ amounts, per language: (threshold, divisor, template).
-_USD_SCALES: dict[str, tuple[tuple[float, float, str], ...]] = {
-    "en": (
-        (1e12, 1e12, "US${n} trillion"),
-        (1e9, 1e9, "US${n} billion"),
-        (1e6, 1e6, "US${n} million"),
-    ),
-    "es": (
-        (1e12, 1e12, "{n} billones de dólares"),
-        (1e9, 1e9, "{n} mil millones de dólares"),
-        (1e6, 1e6, "{n} millones de dólares"),
-    ),
-    "fr": (
-        (1e12, 1e12, "{n} billions de dollars US"),
-        (1e9, 1e9, "{n} milliards de dollars US"),
-        (1e6, 1e6, "{n} millions de dollars US"),
-    ),
+#: (threshold, divisor, template) per unit and language, largest first: amounts in prose
+#: (US$263.9 billion, C$618.2 billion, 21.1 million persons); below the last threshold a
+#: unit is written as a grouped number and its word
+_SCALES: dict[str, dict[str, tuple[tuple[float, float, str], ...]]] = {
+    "USD": {
+        "en": (
+            (1e12, 1e12, "US${n} trillion"),
+            (1e9, 1e9, "US${n} billion"),
+            (1e6, 1e6, "US${n} million"),
+        ),
+        "es": (
+            (1e12, 1e12, "{n} billones de dólares"),
+            (1e9, 1e9, "{n} mil millones de dólares"),
+            (1e6, 1e6, "{n} millones de dólares"),
+        ),
+        "fr": (
+            (1e12, 1e12, "{n} billions de dollars US"),
+            (1e9, 1e9, "{n} milliards de dollars US"),
+            (1e6, 1e6, "{n} millions de dollars US"),
+        ),
+    },
+    "CAD": {
+        "en": (
+            (1e12, 1e12, "C${n} trillion"),
+            (1e9, 1e9, "C${n} billion"),
+            (1e6, 1e6, "C${n} million"),
+        ),
+        "es": (
+            (1e12, 1e12, "{n} billones de dólares canadienses"),
+            (1e9, 1e9, "{n} mil millones de dólares canadienses"),
+            (1e6, 1e6, "{n} millones de dólares canadienses"),
+        ),
+        "fr": (
+            (1e12, 1e12, "{n} billions de dollars canadiens"),
+            (1e9, 1e9, "{n} milliards de dollars canadiens"),
+            (1e6, 1e6, "{n} millions de dollars canadiens"),
+        ),
+    },
+    "persons": {
+        "en": ((1e6, 1e6, "{n} million persons"),),
+        "es": ((1e6, 1e6, "{n} millones de personas"),),
+        "fr": ((1e6, 1e6, "{n} millions de personnes"),),
+    },
+    "jobs": {
+        "en": ((1e6, 1e6, "{n} million jobs"),),
+        "es": ((1e6, 1e6, "{n} millones de empleos"),),
+        "fr": ((1e6, 1e6, "{n} millions d'emplois"),),
+    },
 }
-#: Words after a number of ``unit`` (units other than US$).
+_USD_SCALES = _SCALES["USD"]
+
 UNIT_WORDS: dict[str, dict[str, str]] = {
     "vehicles": {"en": "vehicles", "es": "vehículos", "fr": "véhicules"},
     "units": {"en": "units", "es": "unidades", "fr": "unités"},
@@ -54,6 +87,9 @@ UNIT_WORDS: dict[str, dict[str, str]] = {
     "crossings": {"en": "crossings", "es": "cruces", "fr": "passages"},
     "kg": {"en": "kg", "es": "kg", "fr": "kg"},
     "count": {"en": "", "es": "", "fr": ""},
+    "CAD": {"en": "Canadian dollars", "es": "dólares canadienses", "fr": "dollars canadiens"},
+    "persons": {"en": "persons", "es": "personas", "fr": "personnes"},
+    "jobs": {"en": "jobs", "es": "empleos", "fr": "emplois"},
 }
 _ESTIMATED = {"en": "estimated date", "es": "fecha estimada", "fr": "date estimée"}
 _HALF = {
@@ -82,8 +118,8 @@ def _num(x: float, digits: int, lang: str) -> str:
 def fmt(values: Mapping[str, Value], key: str, kind: str, lang: str) -> str:
     """The text of ``values[key]`` as ``kind`` in ``lang`` — the only number-to-text path.
 
-    Kinds: ``amount`` (``usd`` when ``values['unit']`` is USD, else a grouped number and the
-    unit's word), ``when`` (``ytd`` when ``values['period_kind']`` is ytd, else ``period``), ``usd`` (scaled, one decimal: US$263.9 billion / 263.9 mil millones de dólares /
+    Kinds: ``amount`` (``usd`` when ``values['unit']`` is USD; C$, persons and jobs scaled the
+    same way — C$618.2 billion, 21.1 million persons —; else a grouped number and the unit's word), ``when`` (``ytd`` when ``values['period_kind']`` is ytd, else ``period``), ``usd`` (scaled, one decimal: US$263.9 billion / 263.9 mil millones de dólares /
     263,9 milliards de dollars US), ``pct`` (a value already in percent, absolute, one decimal),
     ``num`` (absolute, grouped, no decimals), ``dec1`` (one decimal), ``count`` (an integer),
     ``year``, ``month`` (October 2023 / octubre de 2023 / octobre 2023), ``day`` (a date),
@@ -96,6 +132,10 @@ def fmt(values: Mapping[str, Value], key: str, kind: str, lang: str) -> str:
         unit = str(values.get("unit", "USD"))
         if unit == "USD":
             return fmt(values, key, "usd", lang)
+        x = abs(float(v))  # type: ignore[arg-type]
+        for threshold, div, tpl in _SCALES.get(unit, {}).get(lang, ()):
+            if x >= threshold:
+                return tpl.format(n=_num(x / div, 1, lang))
         word = UNIT_WORDS.get(unit, {}).get(lang, unit)
         return f"{_num(abs(float(v)), 0, lang)} {word}".rstrip()  # type: ignore[arg-type]
     if kind == "when":

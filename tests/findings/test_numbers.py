@@ -115,3 +115,55 @@ def test_claims_follow_flags(built: Built, lang: str) -> None:
             assert said == bool(f.values["first_year"]), f.headline[lang]
             for k in range(1, int(f.values["months"]) + 1):  # type: ignore[arg-type]
                 assert float(f.values[f"value_{k}"]) > float(f.values[f"comparison_{k}"])  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("unit", "value", "want"),
+    [
+        # StatCan's trade with the U.S. (C$) and LFS employment June 2026 (21,139.7 thousand)
+        (
+            "CAD",
+            618_238_000_000.0,
+            {
+                "en": "C$618.2 billion",
+                "es": "618,2 mil millones de dólares canadienses",
+                "fr": "618,2 milliards de dollars canadiens",
+            },
+        ),  # noqa: E501
+        (
+            "persons",
+            21_139_700.0,
+            {
+                "en": "21.1 million persons",
+                "es": "21,1 millones de personas",
+                "fr": "21,1 millions de personnes",
+            },
+        ),  # noqa: E501
+        (
+            "jobs",
+            159_000_000.0,
+            {
+                "en": "159.0 million jobs",
+                "es": "159,0 millones de empleos",
+                "fr": "159,0 millions d'emplois",
+            },
+        ),  # noqa: E501
+        (
+            "vehicles",
+            312_456.0,
+            {"en": "312,456 vehicles", "es": "312.456 vehículos", "fr": "312\u00a0456 véhicules"},
+        ),  # noqa: E501
+    ],
+)
+def test_amounts_other_than_usd_read_as_people_read_them(
+    unit: str, value: float, want: dict[str, str]
+) -> None:
+    """A finding's amount in C$, persons or jobs is scaled like US$ (not 618,238,000,000 CAD),
+    and each shown number is one the number check accepts (the value in billions/millions)."""
+    for lang in LANGS:
+        got = fmt({"value": value, "unit": unit}, "value", "amount", lang)
+        assert got == want[lang], (lang, got)
+        (token, x), *_ = numbers(got, lang)
+        f = Finding.__new__(Finding)
+        object.__setattr__(f, "values", {"value": value})
+        assert supported(x, token, lang, f), (lang, token)
