@@ -24,7 +24,7 @@ from norte.publish.context import PageContext, SiteContext
 from norte.publish.i18n import LANGUAGES
 from norte.publish.incremental import Previous, Publication
 from norte.publish.pages import families
-from norte.publish.safe import publishing_dir
+from norte.publish.safe import inspect, publishing_dir
 from norte.store import Store
 
 
@@ -58,7 +58,7 @@ def write_site(
     ``built`` (``YYYY-MM-DD HH:MM``, UTC; default now) is the build time changed pages show.
     """
     with publishing_dir(out, force=force, store=store.path, progress=progress) as tmp:
-        pub = Publication(Previous.load(out) if incremental else None)
+        pub = Publication(_previous(out) if incremental else None)
         with pub.active():
             n = render_site(
                 store,
@@ -81,6 +81,14 @@ def write_site(
                 flush=True,
             )
         return n
+
+
+def _previous(out: Path) -> Previous | None:
+    """The site at ``out`` to reuse unchanged files from: only a norte site holding nothing
+    but what norte wrote (with ``force``, foreign contents go to a backup folder, which must
+    not share files with the new site)."""
+    found = inspect(out.resolve())  # a symlinked --out is published where it points
+    return Previous.load(found.path) if found.owner == "norte" and found.replaceable else None
 
 
 def site_base_url(given: str | None) -> str:

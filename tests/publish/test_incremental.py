@@ -148,3 +148,23 @@ def test_a_previous_file_changed_by_hand_is_written_again(shared: Path, tmp_path
         write_site(store, site, "official", languages=("en",), geo_dir=shared / "geo", built=T1)
     again = tree(site)
     assert again[svg] == good[svg] and again["index.html"] == good["index.html"]
+
+
+def test_with_force_a_site_holding_foreign_files_is_published_in_full(
+    shared: Path, tmp_path: Path
+) -> None:
+    """Its contents go to a backup folder, which must not share any file with the new site."""
+    site = tmp_path / "site"
+    with Store(tmp_path / "norte.duckdb") as store:
+        ingest(store, [shared / "census" / "country.xlsx"], out=io.StringIO())
+        write_site(store, site, "official", languages=("en",), geo_dir=shared / "geo", built=T1)
+        (site / "important.txt").write_text("mine")
+        log = io.StringIO()
+        write_site(
+            store, site, "official", log, languages=("en",), geo_dir=shared / "geo", built=T1,
+            force=True,
+        )  # fmt: skip
+    assert "0 unchanged" in log.getvalue() and "0 reused" in log.getvalue()
+    (backup,) = tmp_path.glob("site.norte-backup-*")
+    assert (backup / "important.txt").read_text() == "mine"
+    assert all(os.stat(p).st_nlink == 1 for p in site.rglob("*") if p.is_file())
