@@ -67,6 +67,9 @@ def build(
         record_all(store)  # goal_status: every light at every input vintage (issue #6)
         pages = write_site(store, out, mode=mode, progress=err, force=force, base_url=base_url)
         rows = store.count()
+        from norte.refresh.run import mark_done
+
+        mark_done(store)  # last: a norte refresh right after this build has nothing to do
     print(
         f"norte build: {pages} pages written to {out}/ from {rows:,} stored rows ({mode} data) "
         f"in {time.perf_counter() - t0:.1f}s — store {db}",

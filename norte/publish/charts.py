@@ -4,13 +4,17 @@ network), each with its data as CSV, its sources and vintages, and a text altern
 from __future__ import annotations
 
 import csv
+import hashlib
 import html
 import io
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast
 
 import vl_convert as vlc
+
+from norte.publish import incremental
 
 FONT = "DejaVu Sans, Helvetica, Arial, sans-serif"
 #: Okabe & Ito's colour-blind-safe qualitative palette (distinct under protanopia, deuteranopia
@@ -101,8 +105,24 @@ class Chart:
     links: dict[str, str] = field(default_factory=dict)
     #: the interactive component's data as JSON (``norte.publish.interactive.attach``), or ""
     interactive: str = ""
+    #: :func:`render_key` of the SVG (``""``: not computed yet)
+    key: str = ""
+
+    def svg_key(self) -> str:
+        if not self.key:
+            self.key = render_key("svg", self.spec, self.locale)
+        return self.key
+
+    def png_key(self, scale: float = 1.5) -> str:
+        return render_key(f"png@{scale}", self.spec, self.locale)
 
     def render_png(self, scale: float = 1.5) -> bytes:
+        """The PNG (a previous publish's when the spec is unchanged, see
+        :mod:`norte.publish.incremental`)."""
+        if incremental.ACTIVE.get() is not None:
+            hit = incremental.reuse(self.png_key(scale))
+            if hit is not None:
+                return hit
         return bytes(
             vlc.vegalite_to_png(
                 self.spec,
@@ -148,8 +168,22 @@ def base(
     }
 
 
-def render(spec: dict[str, Any], locale: str = "en-US") -> str:
-    """SVG of a Vega-Lite spec; no data or font may be fetched (``allowed_base_urls=[]``)."""
+def render_key(kind: str, spec: dict[str, Any] | str, locale: str) -> str:
+    """What a chart image is rendered from: the whole spec (its data included), the locale,
+    the format and the vl-convert version, hashed. Equal keys give equal images."""
+    body = spec if isinstance(spec, str) else json.dumps(spec, sort_keys=True, default=str)
+    head = f"{kind}|{locale}|vl-convert {getattr(vlc, '__version__', '?')}|"
+    return hashlib.sha256((head + body).encode("utf-8")).hexdigest()
+
+
+def render(spec: dict[str, Any], locale: str = "en-US", key: str | None = None) -> str:
+    """SVG of a Vega-Lite spec; no data or font may be fetched (``allowed_base_urls=[]``).
+    During a publish, a spec rendered by the previous publish is not rendered again
+    (:mod:`norte.publish.incremental`); ``key`` is its :func:`render_key` when known."""
+    if incremental.ACTIVE.get() is not None:
+        hit = incremental.reuse(key or render_key("svg", spec, locale))
+        if hit is not None:
+            return hit.decode("utf-8")
     return str(
         vlc.vegalite_to_svg(
             spec,
@@ -164,7 +198,9 @@ def make(
     chart_id: str, title: str, note: str, spec: dict[str, Any], csv_text: str, locale: str
 ) -> Chart:
     """A chart from a finished spec (maps and other one-off specs)."""
-    return Chart(chart_id, title, note, render(spec, locale), csv_text, spec, locale=locale)
+    key = render_key("svg", spec, locale) if incremental.ACTIVE.get() is not None else ""
+    svg = render(spec, locale, key or None)
+    return Chart(chart_id, title, note, svg, csv_text, spec, locale=locale, key=key)
 
 
 def time_lines(

@@ -32,6 +32,7 @@ from norte.publish.i18n import LANGUAGES, NATIVE_NAMES, Translator
 
 if TYPE_CHECKING:
     from norte.publish.charts import Chart
+    from norte.publish.incremental import Publication
     from norte.store import Store
 
 
@@ -71,6 +72,9 @@ class SiteContext:
     #: where the site is published (``https://example.org/norte/``), or ``""``: the canonical
     #: links and the Atom feeds' links are made absolute with it (setting ``base_url``)
     base_url: str = ""
+    #: the incremental publish this build belongs to (page fingerprints, chart render keys),
+    #: or None (:mod:`norte.publish.incremental`)
+    publication: Publication | None = None
     _env: Environment | None = None
     _csv_written: set[str] = field(default_factory=set)
 
@@ -219,6 +223,10 @@ class PageContext:
         path = self.site.out / self.prefix / page
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(html, encoding="utf-8")
+        if self.site.publication is not None:
+            self.site.publication.page(
+                self.prefix + page, html, (self.built_label(), self.site.built)
+            )
         self.site.pages_written.append(self.prefix + page)
         if self.site.page_values is not None:
             self.site.page_values[self.prefix + page] = values
@@ -230,9 +238,14 @@ class PageContext:
         charts.mkdir(parents=True, exist_ok=True)
         (charts / f"{chart.id}.svg").write_text(chart.svg, encoding="utf-8")
         chart.links["svg"] = f"charts/{chart.id}.svg"
+        pub = self.site.publication
+        if pub is not None:
+            pub.rendered(f"{self.prefix}charts/{chart.id}.svg", chart.svg_key())
         if self.site.png:
             (charts / f"{chart.id}.png").write_bytes(chart.render_png())
             chart.links["png"] = f"charts/{chart.id}.png"
+            if pub is not None:
+                pub.rendered(f"{self.prefix}charts/{chart.id}.png", chart.png_key())
         rel = f"data/{chart.id}.csv"
         if rel not in self.site._csv_written:
             self.site._csv_written.add(rel)

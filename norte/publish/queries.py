@@ -8,7 +8,12 @@ from typing import Any
 
 import duckdb
 
+from norte.store.schema import KEY_COLUMNS
+
 TRADE = "_site_trade"
+#: the store's ``vintages`` view, materialized once per site (one scan of ``observations``
+#: instead of one per page that lists vintages or coverage)
+VINTAGES = "_site_vintages"
 
 
 def rows(
@@ -20,7 +25,10 @@ def rows(
 
 
 def prepare(con: duckdb.DuckDBPyConnection) -> None:
-    """Materialize the latest Census monthly trade by country (used by several pages)."""
+    """Materialize the latest Census monthly trade by country and the ``vintages`` view (used
+    by several pages; :func:`coverage`, :func:`vintages` and :func:`newest_vintages` read the
+    latter)."""
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {VINTAGES} AS SELECT * FROM vintages")  # noqa: S608
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE {TRADE} AS
         SELECT source, dataset, partner, period, freq, flow, value, vintage FROM observations_latest
@@ -54,13 +62,16 @@ class Coverage:
 
 
 def coverage(con: duckdb.DuckDBPyConnection) -> list[Coverage]:
+    """Rows, periods and vintages of every (source, dataset), from the materialized
+    ``vintages`` (:func:`prepare`): one row per source, dataset and vintage there."""
     got = rows(
         con,
-        """SELECT o.source, o.dataset, any_value(c.label_en) AS label, count(*) AS rows,
-                  min(period) AS first, max(period) AS last, count(DISTINCT vintage) AS vintages,
-                  max(vintage) AS latest_vintage
-           FROM observations o LEFT JOIN codes c ON c.scheme = 'dataset' AND c.code = o.dataset
-           GROUP BY o.source, o.dataset ORDER BY o.source, o.dataset""",
+        f"""SELECT v.source, v.dataset, any_value(c.label_en) AS label,
+                  CAST(sum(v.rows) AS BIGINT) AS rows, min(v.first_period) AS first,
+                  max(v.last_period) AS last, count(DISTINCT v.vintage) AS vintages,
+                  max(v.vintage) AS latest_vintage
+           FROM {VINTAGES} v LEFT JOIN codes c ON c.scheme = 'dataset' AND c.code = v.dataset
+           GROUP BY v.source, v.dataset ORDER BY v.source, v.dataset""",  # noqa: S608
     )
     return [Coverage(**r) for r in got]
 
@@ -76,7 +87,9 @@ def loads(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
 
 def vintages(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
     return rows(
-        con, "SELECT source, dataset, vintage, rows, first_period, last_period FROM vintages"
+        con,
+        "SELECT source, dataset, vintage, rows, first_period, last_period "  # noqa: S608
+        f"FROM {VINTAGES} ORDER BY source, dataset, vintage",
     )
 
 
@@ -85,7 +98,8 @@ def newest_vintages(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
     "data as of"."""
     return rows(
         con,
-        "SELECT source, max(vintage) AS vintage FROM vintages GROUP BY source ORDER BY source",
+        f"SELECT source, max(vintage) AS vintage FROM {VINTAGES} "  # noqa: S608
+        "GROUP BY source ORDER BY source",
     )
 
 
@@ -141,8 +155,22 @@ def sources_present(con: duckdb.DuckDBPyConnection) -> list[str]:
 
 def select_latest(con: duckdb.DuckDBPyConnection, name: str, where: str) -> str:
     """Materialize the latest vintage of the observations matching ``where`` as temp table
-    ``name`` (used for a chart's numbers *and* its provenance); returns the table name."""
+    ``name`` (used for a chart's numbers *and* its provenance); returns the table name.
+
+    What ``observations_latest WHERE where`` holds, for a ``where`` on key columns only (every
+    caller's): as keys are unique within a load (the store checks), only the (source,
+    dataset, period) cells holding rows of more than one load need the newest-vintage window;
+    the others are taken as they are (the indicators' input slice does the same)."""
+    keys = ", ".join(KEY_COLUMNS)
     con.execute(
-        f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM observations_latest WHERE {where}"  # noqa: S608
+        f"""CREATE OR REPLACE TEMP TABLE {name} AS
+        WITH f AS (SELECT * FROM observations WHERE {where}),
+        multi AS (SELECT source, dataset, period FROM f GROUP BY ALL
+                  HAVING count(DISTINCT load_id) > 1)
+        SELECT * FROM f ANTI JOIN multi USING (source, dataset, period)
+        UNION ALL
+        SELECT * FROM (SELECT * FROM f SEMI JOIN multi USING (source, dataset, period)
+                       QUALIFY row_number() OVER (PARTITION BY {keys}
+                                                  ORDER BY vintage DESC, load_id DESC) = 1)"""  # noqa: S608
     )
     return name

@@ -51,6 +51,8 @@ from norte import faults
 from norte.errors import PublishError
 
 MARKER = ".norte-site"
+#: the incremental-publish manifest (:mod:`norte.publish.incremental`): norte's, like the marker
+MANIFEST = ".norte-publish.json"
 #: files of a site written before the marker existed (relative, '/'-separated)
 LEGACY_FILE = re.compile(
     r"((es|fr)/)?([^/]+\.(html|atom)|charts/[^/]+\.(svg|png))|data/[^/]+\.csv", re.ASCII
@@ -93,7 +95,7 @@ def _walk_foreign(root: Path, file_ok: set[str] | re.Pattern[str], dirs_ok: set[
                 dirs.remove(d)
         for f in files:
             name = prefix + f
-            if name == MARKER:
+            if name in (MARKER, MANIFEST):  # norte's own: the marker, the incremental manifest
                 continue
             ok = file_ok.fullmatch(name) if isinstance(file_ok, re.Pattern) else name in file_ok
             if not ok:

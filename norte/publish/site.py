@@ -22,8 +22,9 @@ from norte.publish import queries as q
 from norte.publish import trade
 from norte.publish.context import PageContext, SiteContext
 from norte.publish.i18n import LANGUAGES
+from norte.publish.incremental import Previous, Publication
 from norte.publish.pages import families
-from norte.publish.safe import publishing_dir
+from norte.publish.safe import inspect, publishing_dir
 from norte.store import Store
 
 
@@ -37,6 +38,8 @@ def write_site(
     png: bool = True,
     force: bool = False,
     base_url: str | None = None,
+    incremental: bool = True,
+    built: str | None = None,
 ) -> int:
     """Render every page of every family in every language and publish it at ``out``.
 
@@ -47,9 +50,45 @@ def write_site(
     (:mod:`norte.publish.geo`); ``png=False`` skips PNG downloads. ``base_url`` (default: the
     ``base_url`` setting, ``NORTE_BASE_URL`` or ``[build] base_url`` of ``./norte.toml``)
     makes the canonical and feed links absolute.
+
+    Publishing is incremental (:mod:`norte.publish.incremental`): chart images whose spec did
+    not change are taken from the site at ``out`` instead of rendered again, and every file
+    whose content did not change is kept as it was (bytes and mtime; a page keeps the build
+    time it was last changed at). ``incremental=False`` renders and writes everything anew.
+    ``built`` (``YYYY-MM-DD HH:MM``, UTC; default now) is the build time changed pages show.
     """
     with publishing_dir(out, force=force, store=store.path, progress=progress) as tmp:
-        return render_site(store, tmp, mode, progress, languages, geo_dir, png, base_url)
+        pub = Publication(_previous(out) if incremental else None)
+        with pub.active():
+            n = render_site(
+                store,
+                tmp,
+                mode,
+                progress,
+                languages,
+                geo_dir,
+                png,
+                base_url,
+                built,
+                publication=pub,
+            )
+        st = pub.finish(tmp)
+        if progress is not None:
+            print(
+                f"  files: {st.written:,} written, {st.kept:,} unchanged (kept); chart images:"
+                f" {st.renders_made:,} rendered, {st.renders_reused:,} reused",
+                file=progress,
+                flush=True,
+            )
+        return n
+
+
+def _previous(out: Path) -> Previous | None:
+    """The site at ``out`` to reuse unchanged files from: only a norte site holding nothing
+    but what norte wrote (with ``force``, foreign contents go to a backup folder, which must
+    not share files with the new site)."""
+    found = inspect(out.resolve())  # a symlinked --out is published where it points
+    return Previous.load(found.path) if found.owner == "norte" and found.replaceable else None
 
 
 def site_base_url(given: str | None) -> str:
@@ -77,11 +116,14 @@ def render_site(
     base_url: str | None = None,
     built: str | None = None,
     page_values: dict[str, dict[str, Any]] | None = None,
+    publication: Publication | None = None,
 ) -> int:
     """Render the site into the folder ``out`` as it is (no swap, no marker): the building
     block of :func:`write_site`, for callers that own a temporary folder. ``built``
     (``YYYY-MM-DD HH:MM``, UTC; default now) is the time the pages say they were built;
-    ``page_values``, when given, receives every page's template values (``norte serve``)."""
+    ``page_values``, when given, receives every page's template values (``norte serve``);
+    ``publication`` records page fingerprints and chart render keys for an incremental
+    publish (:func:`write_site`)."""
     out.mkdir(parents=True, exist_ok=True)
     q.prepare(store.con)
     trade.prepare(store.con)
@@ -95,6 +137,7 @@ def render_site(
         png=png,
         base_url=site_base_url(base_url),
         page_values=page_values,
+        publication=publication,
     )
     if built is not None:
         site.built = built

@@ -10,6 +10,8 @@
    republish the site (the store publishes the read snapshot as it closes), evaluate the watches;
 5. write ``<store>.refresh.json`` (the store's newest load id) last: a run killed before that
    point is completed by the next one, and a run with nothing new changes no file at all.
+   ``norte build`` writes it too, as its last step (:func:`mark_done`): a refresh right after
+   a build has nothing to do.
 """
 
 from __future__ import annotations
@@ -91,6 +93,12 @@ def _since_marker(db: Path, st: State) -> State:
         lights[(g, t)] = str(v)
     found: dict[str, dict[str, Any]] = {str(i): {} for i in m.get("findings", [])}
     return State(periods, st.values, lights, found, st.max_load)
+
+
+def mark_done(store: Store, now: dt.datetime | None = None) -> None:
+    """Record that everything the store holds has been recomputed and published (what
+    ``norte build`` does last): a ``norte refresh`` right after has nothing to do."""
+    _write_marker(store.path, state(store.con), now or dt.datetime.now(dt.UTC))
 
 
 def _write_marker(db: Path, st: State, now: dt.datetime) -> None:

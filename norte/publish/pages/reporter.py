@@ -101,7 +101,7 @@ def canada_data(site: SiteContext) -> dict[str, Any]:
         totals = _rows(
             con,
             "SELECT period, flow, value FROM observations_latest"  # noqa: S608
-            f" WHERE {where} AND product_code IS NULL AND geo_code IS NULL ORDER BY period",
+            f" WHERE {where} AND product_code IS NULL AND geo_code IS NULL ORDER BY period, flow",
             [],
         )
         last = max((r["period"] for r in totals), default=None)

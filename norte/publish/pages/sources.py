@@ -67,8 +67,8 @@ def _data(site: SiteContext, source: str) -> dict[str, Any]:
             ],
             "vintages": q.rows(
                 con,
-                "SELECT dataset, vintage, rows, first_period, last_period FROM vintages "
-                "WHERE source = ? ORDER BY dataset, vintage",
+                "SELECT dataset, vintage, rows, first_period, last_period "  # noqa: S608
+                f"FROM {q.VINTAGES} WHERE source = ? ORDER BY dataset, vintage",
                 [source],
             ),
             "loads": [r for r in site.once("loads", lambda: q.loads(con)) if r["source"] == source],
