@@ -45,6 +45,7 @@ def create_app(
     cache_bytes: int = MAX_BYTES,
     shared_sites: bool = False,
     fast_path: bool = True,
+    isolate_renders: bool = False,
 ) -> FastAPI:
     """The app serving the store ``db`` (through its read snapshots: the store must publish
     them, see :func:`norte.web.snapshots.ensure_published`). ``accounts`` is the accounts
@@ -54,7 +55,9 @@ def create_app(
     ``shared_sites``: worker processes share it, see :class:`~norte.web.site.SiteCache`).
     ``cache_bytes`` bounds the response cache (:mod:`norte.web.cache`; 0 turns it off);
     ``fast_path`` puts it before the whole app (:class:`NorteApp`), else inside the
-    middleware, after CORS."""
+    middleware, after CORS. A new snapshot's site is rendered before the server moves to it
+    (:class:`~norte.web.snapshots.SnapshotPool`'s ``prepare``); ``isolate_renders`` renders
+    in a child process at a lower priority (``norte serve`` does)."""
     app = NorteApp(
         title="norte",
         summary="U.S.–Mexico–Canada trade monitor: every release of every number",
@@ -64,8 +67,11 @@ def create_app(
         openapi_url="/openapi.json",
         lifespan=_lifespan,
     )
-    app.state.pool = SnapshotPool(db)
-    app.state.sites = SiteCache(render or RenderOptions(), sites_dir, shared=shared_sites)
+    sites = SiteCache(
+        render or RenderOptions(), sites_dir, shared=shared_sites, isolate=isolate_renders
+    )
+    app.state.sites = sites
+    app.state.pool = SnapshotPool(db, prepare=sites.prepare)
     errors.install(app)
 
     app.add_middleware(SnapshotEtag, pool=app.state.pool)

@@ -117,6 +117,7 @@ def app_from_env() -> FastAPI:
         sites_dir=Path(cfg["sites_dir"]),
         shared_sites=True,
         fast_path=cfg.get("fast_path", True),
+        isolate_renders=True,
     )
 
 
@@ -160,6 +161,7 @@ def run(args: argparse.Namespace, db: Path) -> int:
             accounts=args.accounts,  # resolved by norte.cli (beside the store by default)
             render=RenderOptions(png=not args.no_png, geo_dir=args.geo_dir),
             fast_path=fast_path,
+            isolate_renders=True,
         )
         config = uvicorn.Config(
             app,
