@@ -1,25 +1,35 @@
 """Benchmark: ``norte serve`` under load, with ``norte ingest`` writing during the second half.
 
-50 concurrent clients (asyncio + httpx, one connection each) for 60 s on a mix of API and page
-requests against a full store; at 30 s ``norte ingest`` loads more files into the store the
-server is serving (the server reads snapshots, so the ingest does not wait for it, and the
-server moves to the new snapshot when the ingest publishes it). Reports p50/p95/p99, errors and
-throughput for each half, the snapshot's cost (the first publish, timed here) and when the
-server moved. Target: p95 under 50 ms and 0 errors during the ingest.
+Each *phase* is one run: a fresh copy of the store, its first snapshot, ``norte serve --workers
+2``, then ``BENCH_CLIENTS`` (50) clients for ``BENCH_SECONDS`` (60 s) on a mix of API and page
+requests; at half time ``norte ingest`` loads more files into the store being served (the
+server reads snapshots and moves to the new one the ingest publishes). The phases run one after
+the other in the same invocation, so "before" and "after" share the machine's load:
 
-The store: ``BENCH_DB=/path/norte.duckdb`` (copied into a temporary folder: the benchmark
-writes to it), else one is built with ``norte build`` from ``norte.toml``'s paths without the
-last TransBorder year. ``BENCH_INGEST`` (default: the TransBorder ``year_2023`` folder) is
-what the ingest loads; it must not be in the store yet. ``BENCH_SECONDS``, ``BENCH_CLIENTS``
-change the load, ``BENCH_WORKERS`` the server's processes (default 2: one per core here). Rewrites the "Web app under load" section of docs/benchmarks.md.
-Command: ``make bench-serve``.
+- ``before*``: the base commit's norte (``BENCH_BASE``, ``git archive``d), with httptools and
+  uvloop hidden from it (h11 + asyncio, as when its figures were taken), the ingest as it was;
+- ``after*``: this checkout (httptools + uvloop, the fast path, sites rendered before the move),
+  the ingest with ``NORTE_THREADS=1`` at ``nice`` +10;
+- clients: ``httpx`` (the old generator: httpx, one connection each) or ``raw`` (raw asyncio
+  streams on uvloop, keep-alive, minimal parsing: ``_rawhttp.py``), closed loop (no think time)
+  except ``think`` (each client waits 0.5–1.5 s between requests, like locust users);
+- ``h11``, ``no-fast-path``: the after code with one step turned off.
+
+Reports p50/p95/p99, errors and throughput (all, first half, while the ingest ran, API, pages)
+per phase, and rewrites the "Web app under load" section of docs/benchmarks.md. Target: p95
+under 50 ms and 0 errors while an ingest runs, under the closed loop.
+
+The store: ``BENCH_DB=/path/norte.duckdb`` (copied: the benchmark writes to it), else one is
+built with ``norte build`` from ``norte.toml``'s paths without the last TransBorder year.
+``BENCH_INGEST`` (default: the TransBorder ``year_2023`` folder) is what the ingest loads; it
+must not be in the store yet. ``BENCH_PHASES=after-raw,think`` picks phases; ``BENCH_WORKERS``
+the server's processes. Command: ``make bench-serve``.
 """
 
 from __future__ import annotations
 
 import asyncio
 import os
-import random
 import shutil
 import socket
 import subprocess
@@ -34,7 +44,7 @@ import uvloop
 
 sys.path.insert(0, str(Path(__file__).parent))
 from _bench import REPO, SHARED, machine, write_section  # noqa: E402
-from _rawhttp import Connection, HttpError  # noqa: E402
+from _serve_clients import Clock, Hit, httpx_client, raw_client  # noqa: E402
 
 SECONDS = float(os.environ.get("BENCH_SECONDS", "60"))
 CLIENTS = int(os.environ.get("BENCH_CLIENTS", "50"))
@@ -73,15 +83,6 @@ MIX: list[tuple[str, str]] = [
     ("page", "/findings.html"),
     ("page", "/goals/3.json"),
 ]
-
-
-@dataclass
-class Hit:
-    start: float
-    ms: float
-    ok: bool
-    kind: str
-    etag: str
 
 
 @dataclass(frozen=True)
@@ -168,67 +169,14 @@ def pct(values: list[float], q: float) -> float:
     return s[min(len(s) - 1, int(round(q / 100 * (len(s) - 1))))]
 
 
-async def httpx_client(
-    n: int, base: str, t0: float, end: float, hits: list[Hit], errors: list[str], think: bool
-) -> None:
-    """The old load client: httpx, one connection each."""
-    async with httpx.AsyncClient(base_url=base, timeout=30) as http:
-        i = n
-        while time.monotonic() < end:
-            kind, url = MIX[i % len(MIX)]
-            i += 1
-            s = time.monotonic()
-            try:
-                r = await http.get(url)
-                ok = r.status_code == 200
-                if not ok:
-                    errors.append(f"{r.status_code} {url}: {r.text[:200]}")
-                etag = r.headers.get("etag", "")
-            except httpx.HTTPError as e:
-                ok, etag = False, ""
-                errors.append(f"{type(e).__name__} {url}")
-            hits.append(Hit(s - t0, (time.monotonic() - s) * 1000, ok, kind, etag))
-            if think:
-                await asyncio.sleep(random.uniform(0.5, 1.5))
-
-
-async def raw_client(
-    n: int, base: str, t0: float, end: float, hits: list[Hit], errors: list[str], think: bool
-) -> None:
-    """The light load client: raw asyncio streams, keep-alive (benchmarks/_rawhttp.py)."""
-    host, port = base.removeprefix("http://").split(":")
-    conn = Connection(host, int(port))
-    i = n
-    try:
-        while time.monotonic() < end:
-            kind, url = MIX[i % len(MIX)]
-            i += 1
-            s = time.monotonic()
-            try:
-                r = await asyncio.wait_for(conn.get(url), 30)
-                ok = r.status == 200
-                if not ok:
-                    errors.append(f"{r.status} {url}: {r.body[:200]!r}")
-                etag = r.etag
-            except (HttpError, TimeoutError, OSError) as e:
-                ok, etag = False, ""
-                errors.append(f"{type(e).__name__} {url}: {e}")
-                await conn.close()
-            hits.append(Hit(s - t0, (time.monotonic() - s) * 1000, ok, kind, etag))
-            if think:
-                await asyncio.sleep(random.uniform(0.5, 1.5))
-    finally:
-        await conn.close()
-
-
 async def load(
     phase: Phase, base: str, db: Path, env: dict[str, str]
 ) -> tuple[list[Hit], list[str], dict[str, float]]:
     hits: list[Hit] = []
     errors: list[str] = []
     marks: dict[str, float] = {}
-    t0 = time.monotonic()
-    end = t0 + SECONDS
+    clock = Clock(SECONDS)
+    t0 = clock.t0
     after = phase.code == "after"
 
     async def ingest() -> None:
@@ -242,7 +190,7 @@ async def load(
             preexec_fn=(lambda: os.nice(INGEST_NICE)) if after else None,
         )
         _, err = await proc.communicate()
-        marks["ingest_end"] = time.monotonic() - t0
+        marks["ingest_end"] = clock.ingest_end = time.monotonic() - t0
         marks["ingest_rc"] = float(proc.returncode or 0)
         if proc.returncode:
             print(err.decode(), file=sys.stderr)
@@ -250,7 +198,7 @@ async def load(
     client = raw_client if phase.client == "raw" else httpx_client
     await asyncio.gather(
         ingest(),
-        *(client(n, base, t0, end, hits, errors, phase.think) for n in range(CLIENTS)),
+        *(client(n, base, MIX, clock, hits, errors, phase.think) for n in range(CLIENTS)),
     )
     return hits, errors, marks
 
@@ -334,10 +282,8 @@ def run_phase(phase: Phase, source: Path, work: Path) -> Result:
                 time.sleep(0.5)
         warm_s = time.monotonic() - t
         load_avg = os.getloadavg()[0]
-        if phase.code == "after":
-            asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())  # the client's loop too
-        else:
-            asyncio.set_event_loop_policy(None)
+        # the light client runs on uvloop (whatever the server), the old one on asyncio
+        asyncio.set_event_loop_policy(uvloop.EventLoopPolicy() if phase.client == "raw" else None)
         hits, errors, marks = asyncio.run(load(phase, base, db, env))
         asyncio.set_event_loop_policy(None)
     finally:
@@ -364,23 +310,25 @@ def cells(hits: list[Hit]) -> str:
 
 def report(results: list[Result], rows: int, publish_s: float, snap_mb: float) -> str:
     head = (
-        f"| run | all | first half (0–{SECONDS / 2:.0f} s) | while the ingest ran | API only "
-        "| pages only |"
+        f"| run | all | first half (0–{SECONDS / 2:.0f} s) | while the ingest ran | after the "
+        "move to the new snapshot | API only | pages only |"
     )
-    lines = [head, "|---|---:|---:|---:|---:|---:|"]
+    lines = [head, "|---|---:|---:|---:|---:|---:|---:|"]
     notes = []
     for r in results:
         first = [h for h in r.hits if h.start < SECONDS / 2]
         api = [h for h in r.hits if h.kind == "api"]
         pages = [h for h in r.hits if h.kind == "page"]
+        moved = r.moved()
+        later = [h for h in r.hits if moved is not None and h.start >= moved]
         lines.append(
             f"| {r.phase.name} | {cells(r.hits)} | {cells(first)} | {cells(r.during())} | "
-            f"{cells(api)} | {cells(pages)} |"
+            f"{cells(later) if later else '—'} | {cells(api)} | {cells(pages)} |"
         )
         api_m, page_m = r.moved("api"), r.moved("page")
         notes.append(
             f"- {r.phase.name}: load average {r.load_avg:.1f} when the clients started; "
-            f"{len(r.hits):,} requests; site of the first snapshot rendered in {r.warm_s:.1f} s; "
+            f"{len(r.hits):,} requests in {max(h.start for h in r.hits):.0f} s; site of the first snapshot rendered in {r.warm_s:.1f} s; "
             f"ingest (exit {r.marks['ingest_rc']:.0f}) "
             f"{r.marks['ingest_start']:.0f}–{r.marks['ingest_end']:.0f} s; moved to the new "
             f"snapshot: API at {f'{api_m:.1f} s' if api_m is not None else '— (never)'}, "
@@ -394,7 +342,9 @@ Command: `BENCH_DB=/tmp/perf/norte.duckdb make bench-serve` (runs `benchmarks/be
 and with other processes (load averages below). Store: {rows:,} observations (copied fresh for
 every run). Each run: {CLIENTS} clients, one keep-alive connection each, for {SECONDS:.0f} s on
 {len(MIX)} URLs ({sum(k == "api" for k, _ in MIX)} API, {sum(k == "page" for k, _ in MIX)} pages
-and twins), `norte serve --workers {WORKERS}`; at {SECONDS / 2:.0f} s `norte ingest {ingest}`.
+and twins), `norte serve --workers {WORKERS}`; at {SECONDS / 2:.0f} s `norte ingest {ingest}`; when the
+ingest or the server's move to its snapshot is not over at {SECONDS:.0f} s, the clients go on
+until 5 s after both (at most {2 * SECONDS:.0f} s), so that every run includes the move.
 Runs one after the other in one invocation. Cells: p50 / **p95** / p99 in ms, throughput,
 errors.
 
