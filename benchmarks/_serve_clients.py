@@ -27,11 +27,12 @@ class Hit:
 
 class Clock:
     """When the clients stop: at ``seconds``, or — if the ingest has not ended or the server
-    has not moved to its snapshot by then — 5 s after both (at most ``2 × seconds``), so every
+    has not moved to its snapshot by then — 5 s after both (at most ``longest``, default ``2 × seconds``), so every
     run includes the move."""
 
-    def __init__(self, seconds: float) -> None:
+    def __init__(self, seconds: float, longest: float | None = None) -> None:
         self.seconds = seconds
+        self.longest = 2 * seconds if longest is None else longest
         self.t0 = time.monotonic()
         self.first_etag = ""
         self.moved: float | None = None
@@ -41,7 +42,7 @@ class Clock:
         now = time.monotonic() - self.t0
         if now < self.seconds:
             return True
-        if now >= 2 * self.seconds:
+        if now >= self.longest:
             return False
         if self.moved is None or self.ingest_end is None:
             return True
