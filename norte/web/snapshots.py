@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -50,6 +51,10 @@ class Snapshot:
             self.store.close()
 
 
+#: the longest a server waits for a new snapshot's preparation before moving to it anyway
+#: (seconds; under a saturating load a render at a low priority can take minutes)
+PREPARE_TIMEOUT = 60.0
+
 #: what a server does with a new snapshot before moving to it: ``prepare(id, file)`` returns
 #: the work to run (in a background thread), or None when there is nothing to prepare
 Prepare = Callable[[str, Path], Callable[[], None] | None]
@@ -62,11 +67,18 @@ class SnapshotPool:
     thread (the server renders the new snapshot's site) and the pool keeps giving requests the
     current snapshot until it is done — so no request waits on the preparation, and pages and API move
     together. If it fails, the pool moves anyway (pages then render on demand) and says why on
-    stderr. The first snapshot is not prepared (there is nothing else to serve)."""
+    stderr; if it takes longer than ``prepare_timeout`` seconds, the pool moves without waiting
+    for it (pages then come from the previous site until it is done, see
+    :meth:`norte.web.site.SiteCache.get`). The first snapshot is not prepared (there is nothing
+    else to serve)."""
 
-    def __init__(self, db: Path, prepare: Prepare | None = None) -> None:
+    def __init__(
+        self, db: Path, prepare: Prepare | None = None, prepare_timeout: float = PREPARE_TIMEOUT
+    ) -> None:
         self.db = db
         self.prepare = prepare
+        self.prepare_timeout = prepare_timeout
+        self._prepare_started = 0.0
         self._lock = threading.Lock()
         self._current: Snapshot | None = None
         self._pointer_mtime: int = -1
@@ -100,10 +112,15 @@ class SnapshotPool:
             return cur
         if cur is not None and self.prepare is not None and sid not in self._ready:
             if self._preparing == sid:
-                return cur  # until the new snapshot is ready
-            work = self.prepare(sid, path)
+                if time.monotonic() - self._prepare_started < self.prepare_timeout:
+                    return cur  # until the new snapshot is ready
+                self._ready.add(sid)  # too long: move now, the preparation goes on
+                work = None
+            else:
+                work = self.prepare(sid, path)
             if work is not None:
                 self._preparing = sid
+                self._prepare_started = time.monotonic()
                 threading.Thread(
                     target=self._prepare, args=(sid, work), name="norte-prepare", daemon=True
                 ).start()
@@ -131,7 +148,8 @@ class SnapshotPool:
             )
         with self._lock:
             self._ready.add(sid)
-            self._preparing = None
+            if self._preparing == sid:  # (not a newer one's, after a timeout)
+                self._preparing = None
             self._pointer_mtime = -1  # the next request moves
 
     def _retire(self, old: Snapshot) -> None:

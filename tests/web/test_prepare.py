@@ -70,6 +70,16 @@ def test_the_pool_moves_only_when_the_new_snapshot_is_prepared(
         _wait(lambda: pool.current().id == c[0], "the pool never moved to c")
         assert "preparing snapshot" in capsys.readouterr().err
 
+        # a preparation that takes too long: the pool moves without waiting for it
+        go.clear()
+        mode["fail"] = False
+        pool.prepare_timeout = 0.5
+        make_store(db, shared, [FIRST, *REVISED], derive=False)  # publishes c2
+        c2 = snap.current(db)
+        assert c2 is not None and pool.current().id == c[0]  # preparing
+        _wait(lambda: pool.current().id == c2[0], "the pool waited past its timeout")
+        go.set()
+
         # nothing to prepare (no page served yet): it moves at once
         mode["work"] = False
         make_store(db, shared, [FIRST, *REVISED], derive=True)  # publishes d
