@@ -13,6 +13,7 @@ from norte.argtypes import iso_date
 from norte.errors import StoreError, UsageError
 from norte.ingest import ingest
 from norte.store import Store, set_lock_timeout
+from norte.store.connect import set_threads
 from norte.store.schema import SCHEMA_VERSION
 
 _date = iso_date
@@ -136,6 +137,7 @@ def _run(args: argparse.Namespace) -> int:
     config, config_path = settings.load_toml(args.config)
     db = Path(settings.resolve("db", args.db, config, config_path))
     set_lock_timeout(settings.resolve("lock_timeout", args.wait, config, config_path))
+    set_threads(settings.resolve("threads", None, config, config_path))
     if args.command == "formats":
         for name, module in sorted(sources.REGISTRY.items()):
             print(f"{name:24} {module.DESCRIPTION}")

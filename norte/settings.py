@@ -36,6 +36,14 @@ SETTINGS: tuple[Setting, ...] = (
         " 0 = fail at once",
     ),
     Setting(
+        "threads",
+        "NORTE_THREADS",
+        "store.threads",
+        0,
+        "DuckDB threads a command uses on the store; 0 (default) = one per CPU core. Fewer"
+        " leave cores to 'norte serve' while an ingest runs beside it",
+    ),
+    Setting(
         "accounts",
         "NORTE_ACCOUNTS",
         "accounts.path",

@@ -54,6 +54,29 @@ def set_lock_timeout(value: object) -> float:
     return _lock_timeout
 
 
+_threads = 0
+
+
+def set_threads(value: object) -> int:
+    """Set the DuckDB threads of every later :class:`~norte.store.Store` open (the CLI calls it
+    once with the resolved ``threads`` setting); 0 leaves DuckDB's default (one per core).
+    Fewer threads leave cores to a server reading snapshots while an ingest writes."""
+    global _threads
+    text = str(value).strip()
+    if isinstance(value, bool) or not text.isdigit():
+        raise ConfigError(
+            f"threads {value!r} is not a whole number >= 0 — set NORTE_THREADS (or [store] "
+            "threads in norte.toml) to e.g. 1, or 0 for one per CPU core"
+        )
+    _threads = int(text)
+    return _threads
+
+
+def threads() -> int:
+    """The DuckDB threads of a store open (0: DuckDB's default)."""
+    return _threads
+
+
 def lock_timeout() -> float:
     """The current default lock timeout, in seconds."""
     return _lock_timeout

@@ -79,6 +79,8 @@ class Store:
             # DuckDB draws a progress bar on stdout for statements over 2 s (a batch of
             # TransBorder zips); norte reports progress itself on stderr, stdout is for results.
             self.con.execute("SET enable_progress_bar = false")
+            if _connect.threads():  # NORTE_THREADS / [store] threads (a validated int)
+                self.con.execute(f"SET threads = {int(_connect.threads())}")
             if read_only:
                 migrations.check_read_only(self.con, self.path)
             else:

@@ -14,13 +14,16 @@ from __future__ import annotations
 import importlib
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 import duckdb
 from fastapi import APIRouter, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.routing import APIRoute
 from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
 
 from norte.accounts.watches import StoreSource
 from norte.web import errors
@@ -41,6 +44,8 @@ def create_app(
     sites_dir: Path | None = None,
     cache_bytes: int = MAX_BYTES,
     shared_sites: bool = False,
+    fast_path: bool = True,
+    isolate_renders: bool = False,
 ) -> FastAPI:
     """The app serving the store ``db`` (through its read snapshots: the store must publish
     them, see :func:`norte.web.snapshots.ensure_published`). ``accounts`` is the accounts
@@ -48,8 +53,12 @@ def create_app(
     through its ``install(app, accounts)``. ``render`` sets how pages are rendered (as
     ``norte build`` does by default); ``sites_dir`` where (default: a temporary folder;
     ``shared_sites``: worker processes share it, see :class:`~norte.web.site.SiteCache`).
-    ``cache_bytes`` bounds the response cache (:mod:`norte.web.cache`; 0 turns it off)."""
-    app = FastAPI(
+    ``cache_bytes`` bounds the response cache (:mod:`norte.web.cache`; 0 turns it off);
+    ``fast_path`` puts it before the whole app (:class:`NorteApp`), else inside the
+    middleware, after CORS. A new snapshot's site is rendered before the server moves to it
+    (:class:`~norte.web.snapshots.SnapshotPool`'s ``prepare``); ``isolate_renders`` renders
+    in a child process at a lower priority (``norte serve`` does)."""
+    app = NorteApp(
         title="norte",
         summary="U.S.–Mexico–Canada trade monitor: every release of every number",
         version="1",
@@ -58,20 +67,24 @@ def create_app(
         openapi_url="/openapi.json",
         lifespan=_lifespan,
     )
-    app.state.pool = SnapshotPool(db)
-    app.state.sites = SiteCache(render or RenderOptions(), sites_dir, shared=shared_sites)
+    sites = SiteCache(
+        render or RenderOptions(), sites_dir, shared=shared_sites, isolate=isolate_renders
+    )
+    app.state.sites = sites
+    app.state.pool = SnapshotPool(db, prepare=sites.prepare)
     errors.install(app)
 
     app.add_middleware(SnapshotEtag, pool=app.state.pool)
     cacheable: set[int] = set()  # ids of the routes whose answers may be kept
     app.state.cacheable = cacheable
     app.state.response_cache = EntryCache(cache_bytes)
-    app.add_middleware(
-        ResponseCache,
-        snapshot_id=lambda: app.state.pool.current().id,
-        cacheable=lambda: cacheable,
-        entries=app.state.response_cache,
-    )
+    cache_options: dict[str, Any] = {
+        "snapshot_id": lambda: app.state.pool.current().id,
+        "cacheable": lambda: cacheable,
+        "entries": app.state.response_cache,
+    }
+    if not fast_path:
+        app.add_middleware(ResponseCache, **cache_options)
     app.add_middleware(
         CORSMiddleware,
         allow_origins=["*"],
@@ -98,7 +111,25 @@ def create_app(
     check_flat(app)
     app.openapi = lambda: errors.openapi_without_422(app)  # type: ignore[method-assign]
     check_every_route_declared(app)
+    if fast_path:
+        app.fast_path = ResponseCache(partial(FastAPI.__call__, app), **cache_options)
     return app
+
+
+class NorteApp(FastAPI):
+    """FastAPI with the fast path: when :attr:`fast_path` is set, every request goes through
+    it first (:class:`norte.web.cache.ResponseCache` placed before Starlette's middleware
+    stack), so a cache hit is answered without the error and CORS middleware, the snapshot/ETag
+    layer, routing or FastAPI; a miss runs the whole app and its answer is kept only as the
+    cache's rules allow (a public route, a caller without credentials, the current snapshot)."""
+
+    fast_path: ResponseCache | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self.fast_path is not None and scope["type"] == "http":
+            await self.fast_path(scope, receive, send)
+        else:
+            await super().__call__(scope, receive, send)
 
 
 def _snapshot_watch_source(app: FastAPI) -> StoreSource:

@@ -1,8 +1,9 @@
 """A response cache per read snapshot, as a pure ASGI middleware.
 
 A snapshot never changes, so a ``GET`` answer of a route that reads only the store is a pure
-function of (snapshot id, path, query string, ``Accept``, scheme and ``Host``): :class:`ResponseCache` keeps such
-answers (status 200, headers, body) and replays them without running the app. Rules:
+function of (snapshot id, path, query string, ``Accept``, scheme and ``Host``, ``Origin``,
+whether ``If-None-Match`` names the snapshot): :class:`ResponseCache` keeps such answers
+(status 200 or that 304, headers, body) and replays them without running the app. Rules:
 
 - only routes the app lists as cacheable (``create_app`` lists the ANONYMOUS routes of the
   store-only routers: data API, catalog, pages — never the accounts routes nor ``/board``,
@@ -15,7 +16,8 @@ answers (status 200, headers, body) and replays them without running the app. Ru
 - entries live as long as their snapshot is current: the first request that sees a newer
   snapshot drops them all; the cache is an LRU bounded by bytes.
 
-``If-None-Match`` matching a cached ETag answers 304 straight from the cache.
+``create_app`` puts it before the whole app (the fast path: a hit runs no middleware, no
+routing); ``fast_path=False`` puts it inside the middleware, after CORS, as before.
 """
 
 from __future__ import annotations
@@ -36,8 +38,9 @@ MAX_BYTES = 64 * 1024 * 1024
 #: answers larger than this are not kept (a fraction of the bound)
 MAX_ENTRY_BYTES = 4 * 1024 * 1024
 
-#: (snapshot id, path, query string, Accept, scheme and Host: ``Link`` headers are absolute)
-Key = tuple[str, str, bytes, bytes, bytes]
+#: (snapshot id, path, query string, Accept, scheme and Host: ``Link`` headers are absolute;
+#: Origin, and " 304" when ``If-None-Match`` names the snapshot)
+Key = tuple[str, str, bytes, bytes, bytes, bytes]
 Entry = tuple[int, list[tuple[bytes, bytes]], bytes]
 
 
@@ -93,22 +96,27 @@ class EntryCache:
             return True
 
 
-def _header(scope: Scope, name: bytes) -> bytes | None:
-    for k, v in scope.get("headers", ()):
-        if k == name:
-            return bytes(v)
-    return None
-
-
 def _etag_matches(match: bytes, etag: bytes) -> bool:
     if match.strip() == b"*":
         return True
     return etag in {m.strip() for m in match.split(b",")}
 
 
+#: the request headers an answer of a cacheable route depends on (with the credentials, which
+#: keep a request out of the cache)
+_WANTED = frozenset({b"host", b"accept", b"origin", b"if-none-match", b"authorization", b"cookie"})
+
+
 class ResponseCache:
-    """ASGI middleware: answers from :class:`EntryCache` for the snapshot ``snapshot_id()``
-    names; ``cacheable`` holds the ids of the route objects whose answers may be kept."""
+    """ASGI layer: answers from :class:`EntryCache` for the snapshot ``snapshot_id()`` names;
+    ``cacheable`` holds the ids of the route objects whose answers may be kept.
+
+    It works at either place: inside the app's middleware (what it keeps then is the answer
+    before CORS), or before the whole app (``create_app(fast_path=True)``: a hit then runs no
+    Starlette middleware, routing nor FastAPI at all; what it keeps is the answer exactly as
+    the full stack sent it, CORS headers included, which is why ``Origin`` is part of the key).
+    A ``GET`` whose ``If-None-Match`` matches the current snapshot's ETag is its own entry: the
+    304 the app sent for it, replayed as sent."""
 
     def __init__(
         self,
@@ -126,15 +134,27 @@ class ResponseCache:
     def _key(self, scope: Scope) -> Key | None:
         if scope["type"] != "http" or scope["method"] != "GET":
             return None
-        if _header(scope, b"authorization") is not None or _header(scope, b"cookie"):
-            return None
+        found: dict[bytes, bytes] = {}
+        for k, v in scope.get("headers", ()):
+            if k in _WANTED:
+                if k == b"authorization" or (k == b"cookie" and v):
+                    return None  # a caller with credentials always reaches the app
+                found[k] = bytes(v)
         try:
             sid = self.snapshot_id()
         except Exception:  # noqa: BLE001 - no snapshot: the app answers with its error
             return None
-        host = scope.get("scheme", "http").encode() + b"://" + (_header(scope, b"host") or b"")
-        query = scope.get("query_string", b"")
-        return (sid, scope["path"], query, _header(scope, b"accept") or b"", host)
+        host = scope.get("scheme", "http").encode() + b"://" + found.get(b"host", b"")
+        match = found.get(b"if-none-match")
+        fresh = match is not None and _etag_matches(match, f'"{sid}"'.encode())
+        return (
+            sid,
+            scope["path"],
+            scope.get("query_string", b""),
+            found.get(b"accept", b""),
+            host,
+            found.get(b"origin", b"") + (b" 304" if fresh else b""),
+        )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         key = self._key(scope)
@@ -143,20 +163,22 @@ class ResponseCache:
             return
         found = self.entries.get(key)
         if found is not None:
-            await self._replay(scope, found, send)
+            await send({"type": "http.response.start", "status": found[0], "headers": found[1]})
+            await send({"type": "http.response.body", "body": found[2]})
             return
         status = 0
         headers: list[tuple[bytes, bytes]] = []
         chunks: list[bytes] = []
         size = 0
         keep = True
+        wanted = 304 if key[5].endswith(b" 304") else 200
 
         async def capture(message: Message) -> None:
             nonlocal status, headers, size, keep
             if message["type"] == "http.response.start":
                 status = message["status"]
                 headers = [(bytes(k).lower(), bytes(v)) for k, v in message.get("headers", ())]
-                keep = status == 200 and _storable(headers, key[0])
+                keep = status == wanted and _storable(headers, key[0])
             elif message["type"] == "http.response.body" and keep:
                 body = bytes(message.get("body", b""))
                 size += len(body)
@@ -171,17 +193,6 @@ class ResponseCache:
             await send(message)
 
         await self.app(scope, receive, capture)
-
-    async def _replay(self, scope: Scope, entry: Entry, send: Send) -> None:
-        status, headers, body = entry
-        match = _header(scope, b"if-none-match")
-        etag = next((v for k, v in headers if k == b"etag"), None)
-        if match is not None and etag is not None and _etag_matches(match, etag):
-            await send({"type": "http.response.start", "status": 304, "headers": [(b"etag", etag)]})
-            await send({"type": "http.response.body", "body": b""})
-            return
-        await send({"type": "http.response.start", "status": status, "headers": headers})
-        await send({"type": "http.response.body", "body": body})
 
 
 def _storable(headers: list[tuple[bytes, bytes]], snapshot_id: str) -> bool:

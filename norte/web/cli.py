@@ -11,6 +11,7 @@ worker renders a snapshot's site while the others wait for it (:class:`norte.web
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import shutil
@@ -51,6 +52,52 @@ def add_parser(sub: Any) -> None:
     p.add_argument(
         "--geo-dir", type=Path, help="folder with state boundary GeoJSON (see norte.publish.geo)"
     )
+    p.add_argument(
+        "--http",
+        choices=("auto", "httptools", "h11"),
+        default="auto",
+        help="HTTP parser (default auto: httptools, the C parser, when installed, else h11)",
+    )
+    p.add_argument(
+        "--loop",
+        choices=("auto", "uvloop", "asyncio"),
+        default="auto",
+        help="event loop (default auto: uvloop when installed, else asyncio)",
+    )
+    p.add_argument(
+        "--no-fast-path",
+        action="store_true",
+        help="answer cache hits inside the app's middleware, not before it (for comparisons)",
+    )
+
+
+def _importable(module: str) -> bool:
+    return importlib.util.find_spec(module) is not None
+
+
+def server_options(http: str = "auto", loop: str = "auto") -> dict[str, str]:
+    """uvicorn's ``http`` and ``loop``: ``auto`` is httptools (C HTTP parser) and uvloop when
+    they are installed, else the pure-Python h11 and asyncio (said on stderr); asking for one
+    that is not installed is a usage error."""
+    chosen = {}
+    for name, value, fast, slow in (
+        ("http", http, "httptools", "h11"),
+        ("loop", loop, "uvloop", "asyncio"),
+    ):
+        if value == "auto":
+            value = fast if _importable(fast) else slow
+            if value == slow:
+                print(
+                    f"norte serve: {fast} is not installed: using {slow} (slower)",
+                    file=sys.stderr,
+                )
+        elif value == fast and not _importable(fast):
+            raise UsageError(
+                f"serve: --{name} {fast}: the package {fast} is not installed — install it "
+                f"(requirements/dev.lock) or use --{name} {slow}"
+            )
+        chosen[name] = value
+    return chosen
 
 
 def app_from_env() -> FastAPI:
@@ -69,6 +116,8 @@ def app_from_env() -> FastAPI:
         render=RenderOptions(png=cfg["png"], geo_dir=Path(geo) if geo else None),
         sites_dir=Path(cfg["sites_dir"]),
         shared_sites=True,
+        fast_path=cfg.get("fast_path", True),
+        isolate_renders=True,
     )
 
 
@@ -95,10 +144,13 @@ def run(args: argparse.Namespace, db: Path) -> int:
         raise UsageError(f"serve: --port {args.port}: expected a TCP port from 1 to 65535")
     if args.workers < 1:
         raise UsageError(f"serve: --workers {args.workers}: expected 1 or more processes")
+    options = server_options(args.http, args.loop)
+    fast_path = not args.no_fast_path
     sid = ensure_published(db)
     print(
         f"norte serve: http://{args.host}:{args.port}/ from store {db} (snapshot {sid}; "
-        f"{args.workers} worker{'s' if args.workers > 1 else ''}); "
+        f"{args.workers} worker{'s' if args.workers > 1 else ''}, {options['http']} + "
+        f"{options['loop']}); "
         "API at /api/v1/, docs at /api/docs — Ctrl-C stops",
         file=sys.stderr,
         flush=True,
@@ -108,8 +160,21 @@ def run(args: argparse.Namespace, db: Path) -> int:
             db,
             accounts=args.accounts,  # resolved by norte.cli (beside the store by default)
             render=RenderOptions(png=not args.no_png, geo_dir=args.geo_dir),
+            fast_path=fast_path,
+            isolate_renders=True,
         )
-        uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
+        config = uvicorn.Config(
+            app,
+            host=args.host,
+            port=args.port,
+            log_level="warning",
+            http=options["http"],
+            loop=options["loop"],
+        )
+        try:
+            uvicorn.Server(config).run()
+        except KeyboardInterrupt:
+            pass
         return 0
     sites = Path(tempfile.mkdtemp(prefix="norte-serve-"))
     os.environ[ENV] = json.dumps(
@@ -119,6 +184,7 @@ def run(args: argparse.Namespace, db: Path) -> int:
             "png": not args.no_png,
             "geo_dir": str(args.geo_dir.resolve()) if args.geo_dir else None,
             "sites_dir": str(sites),
+            "fast_path": fast_path,
         }
     )
     try:
@@ -131,6 +197,8 @@ def run(args: argparse.Namespace, db: Path) -> int:
             host=args.host,
             port=args.port,
             log_level="warning",
+            http=options["http"],
+            loop=options["loop"],
         )
         Multiprocess(config, sockets=[listening_socket(config)]).run()
     except KeyboardInterrupt:

@@ -19,10 +19,13 @@ import datetime as dt
 import fcntl
 import json
 import math
+import multiprocessing
+import os
 import shutil
 import tempfile
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -127,13 +130,35 @@ def render_snapshot(
     return pages
 
 
+#: how much lower the CPU priority of an isolated render is (``os.nice`` increment)
+RENDER_NICE = 10
+
+
+def _render_child(path: Path, snapshot_id: str, out: Path, options: RenderOptions) -> int:
+    os.nice(RENDER_NICE)
+    with Store(path, read_only=True, lock_timeout=0) as store:
+        return render_snapshot(store, snapshot_id, out, options)
+
+
+def _render_in_child(path: Path, snapshot_id: str, out: Path, options: RenderOptions) -> int:
+    """:func:`render_snapshot` of the snapshot file ``path`` in a child process (its errors
+    are raised here)."""
+    spawn = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=1, mp_context=spawn) as pool:
+        return pool.submit(_render_child, path, snapshot_id, out, options).result()
+
+
 class SiteCache:
     """Rendered sites by snapshot, in a temporary folder of the server's.
 
     ``shared=True``: several worker processes use the folder ``root`` (``norte serve
     --workers N``): one renders a snapshot's site under a lock file (``.render.lock``) and
     marks it done (``.<snapshot>.done``); the others find the mark and read the same files. The
-    folder then belongs to whoever made it (``close`` leaves it)."""
+    folder then belongs to whoever made it (``close`` leaves it).
+
+    ``isolate=True``: each render runs in a child process at a lower CPU priority
+    (:data:`RENDER_NICE`), not in a thread of the server's: rendering is seconds of pure
+    Python, which in a thread would hold the server process's GIL against its requests."""
 
     def __init__(
         self,
@@ -141,11 +166,13 @@ class SiteCache:
         root: Path | None = None,
         *,
         shared: bool = False,
+        isolate: bool = False,
     ) -> None:
         if shared and root is None:
             raise ValueError("a shared site cache needs its folder (root)")
         self.options = options
         self.shared = shared
+        self.isolate = isolate
         self._root = root
         self._lock = threading.Lock()
         self._render_lock = threading.Lock()
@@ -182,6 +209,20 @@ class SiteCache:
             ).start()
         return newest
 
+    def prepare(self, snapshot_id: str, path: Path) -> Callable[[], None] | None:
+        """What to do before the server moves to the new snapshot ``snapshot_id``
+        (:class:`~norte.web.snapshots.SnapshotPool`'s ``prepare``): render its site (or adopt
+        another worker's) when this server already serves pages; None when no page was asked
+        for yet (the first page request renders, as for the first snapshot)."""
+        with self._lock:
+            if self._newest is None:
+                return None
+
+        def work() -> None:
+            self._render(snapshot_id, path)
+
+        return work
+
     def _done(self, snapshot_id: str) -> Path:
         return self.root / f".{snapshot_id}.done"
 
@@ -209,8 +250,11 @@ class SiteCache:
             if out.exists():
                 shutil.rmtree(out)
             try:
-                with Store(path, read_only=True, lock_timeout=0) as store:
-                    render_snapshot(store, snapshot_id, out, self.options)
+                if self.isolate:
+                    _render_in_child(path, snapshot_id, out, self.options)
+                else:
+                    with Store(path, read_only=True, lock_timeout=0) as store:
+                        render_snapshot(store, snapshot_id, out, self.options)
             except BaseException:
                 with self._lock:
                     self._pending = None

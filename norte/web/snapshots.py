@@ -10,8 +10,10 @@ id is the response's ETag.
 
 from __future__ import annotations
 
+import sys
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -49,14 +51,39 @@ class Snapshot:
             self.store.close()
 
 
-class SnapshotPool:
-    """The snapshots of the store ``db`` a server reads; thread-safe."""
+#: the longest a server waits for a new snapshot's preparation before moving to it anyway
+#: (seconds; under a saturating load a render at a low priority can take minutes)
+PREPARE_TIMEOUT = 60.0
 
-    def __init__(self, db: Path) -> None:
+#: what a server does with a new snapshot before moving to it: ``prepare(id, file)`` returns
+#: the work to run (in a background thread), or None when there is nothing to prepare
+Prepare = Callable[[str, Path], Callable[[], None] | None]
+
+
+class SnapshotPool:
+    """The snapshots of the store ``db`` a server reads; thread-safe.
+
+    ``prepare``: when a newer snapshot is published, the work it returns is run in a background
+    thread (the server renders the new snapshot's site) and the pool keeps giving requests the
+    current snapshot until it is done — so no request waits on the preparation, and pages and API move
+    together. If it fails, the pool moves anyway (pages then render on demand) and says why on
+    stderr; if it takes longer than ``prepare_timeout`` seconds, the pool moves without waiting
+    for it (pages then come from the previous site until it is done, see
+    :meth:`norte.web.site.SiteCache.get`). The first snapshot is not prepared (there is nothing
+    else to serve)."""
+
+    def __init__(
+        self, db: Path, prepare: Prepare | None = None, prepare_timeout: float = PREPARE_TIMEOUT
+    ) -> None:
         self.db = db
+        self.prepare = prepare
+        self.prepare_timeout = prepare_timeout
+        self._prepare_started = 0.0
         self._lock = threading.Lock()
         self._current: Snapshot | None = None
         self._pointer_mtime: int = -1
+        self._preparing: str | None = None
+        self._ready: set[str] = set()
         #: every snapshot this pool opened and closed again, oldest first (for tests)
         self.closed: list[str] = []
 
@@ -80,9 +107,25 @@ class SnapshotPool:
         if cur is not None and mtime == self._pointer_mtime:
             return cur
         sid, path = self._newest()
-        self._pointer_mtime = mtime
         if cur is not None and cur.id == sid:
+            self._pointer_mtime = mtime
             return cur
+        if cur is not None and self.prepare is not None and sid not in self._ready:
+            if self._preparing == sid:
+                if time.monotonic() - self._prepare_started < self.prepare_timeout:
+                    return cur  # until the new snapshot is ready
+                self._ready.add(sid)  # too long: move now, the preparation goes on
+                work = None
+            else:
+                work = self.prepare(sid, path)
+            if work is not None:
+                self._preparing = sid
+                self._prepare_started = time.monotonic()
+                threading.Thread(
+                    target=self._prepare, args=(sid, work), name="norte-prepare", daemon=True
+                ).start()
+                return cur
+        self._pointer_mtime = mtime
         store = Store(path, read_only=True, lock_timeout=0)
         # One DuckDB instance per snapshot, by default allowed 80% of RAM: with many heavy
         # requests at once (the server runs them in a thread pool) that is more than the
@@ -93,6 +136,21 @@ class SnapshotPool:
         if cur is not None:
             self._retire(cur)
         return new
+
+    def _prepare(self, sid: str, work: Callable[[], None]) -> None:
+        try:
+            work()
+        except Exception as e:  # noqa: BLE001 - the server moves on regardless; say why
+            print(
+                f"norte serve: preparing snapshot {sid} failed ({type(e).__name__}: {e}); "
+                "moving to it anyway (its pages render on the first request)",
+                file=sys.stderr,
+            )
+        with self._lock:
+            self._ready.add(sid)
+            if self._preparing == sid:  # (not a newer one's, after a timeout)
+                self._preparing = None
+            self._pointer_mtime = -1  # the next request moves
 
     def _retire(self, old: Snapshot) -> None:
         old.retired = True

@@ -93,7 +93,7 @@ def test_caller_dependent_routes_and_callers_with_credentials_are_never_cached(
 def test_the_cache_is_an_lru_bounded_by_bytes() -> None:
     cache = EntryCache(max_bytes=1_000)
     entry = (200, [(b"etag", b'"s1"')], b"x" * 200)
-    keys = [("s1", f"/p{i}", b"", b"", b"") for i in range(5)]
+    keys = [("s1", f"/p{i}", b"", b"", b"", b"") for i in range(5)]
     assert cache.get(keys[0]) is None  # the cache is now on snapshot s1
     for k in keys[:3]:
         assert cache.put(k, entry)
@@ -103,6 +103,10 @@ def test_the_cache_is_an_lru_bounded_by_bytes() -> None:
     assert cache.bytes <= 1_000 and len(cache) < 5
     assert cache.get(keys[1]) is None  # the least recently used went first
     assert cache.get(keys[4]) is not None
-    assert not cache.put(("s1", "/big", b"", b"", b""), (200, [], b"x" * 2_000))  # larger than all
-    assert not cache.put(("s0", "/old", b"", b"", b""), entry)  # not the current snapshot
-    assert cache.get(("s2", "/p4", b"", b"", b"")) is None and len(cache) == 0  # dropped with s1
+    assert not cache.put(
+        ("s1", "/big", b"", b"", b"", b""), (200, [], b"x" * 2_000)
+    )  # larger than all
+    assert not cache.put(("s0", "/old", b"", b"", b"", b""), entry)  # not the current snapshot
+    assert (
+        cache.get(("s2", "/p4", b"", b"", b"", b"")) is None and len(cache) == 0
+    )  # dropped with s1
