@@ -217,6 +217,25 @@ def test_shipped_autos_by_hs4_convert_8703_and_stop_8708(
     assert "hs2017 870810 splits between hs2022 8708 and 852411" in c["note"]
 
 
+def test_the_note_reads_in_the_page_language(db: Path, defs: list[Any]) -> None:
+    """The page's classification note of the autos-and-parts plan in es/fr names the
+    editions, the converted codes' file and where 8708 stops, with no English sentence left."""
+    catalog = [d for d in load_catalog() if d.id == "us-imports-autos-parts-hs4-annual"]
+    with Store(db) as s:
+        (b,) = [d.bridge for d in bridging.attach(s.con, catalog)]
+    en, es, fr = (bridging.note(b, lang) for lang in ("en", "es", "fr"))
+    assert en is not None and es is not None and fr is not None
+    assert en.startswith("Classification hs2017 → hs2022: ") and "stopped: " in en
+    for text, lead, stop in (
+        (es, "Clasificación hs2017 → hs2022: ", "detenida: 8708 de hs2022"),
+        (fr, "Classification hs2017 → hs2022 : ", "arrêtée : 8708 de hs2022"),
+    ):
+        assert text.startswith(lead) and stop in text and "(2022-01)" in text
+        assert "HS2022toHS2017ConversionAndCorrelationTables.xlsx" in text
+        for english in ("stopped", "periods", "added whole", "splits between"):
+            assert english not in text, (english, text)
+
+
 def test_no_bridge_without_an_edition_change(db: Path) -> None:
     with Store(db) as s:
         series = {

@@ -47,7 +47,7 @@ def _facts(ctx: PageContext, goal_number: int) -> list[dict[str, Any]]:
                     "indicator": ind,
                     "detail": got,
                     "rows": rows,
-                    "classification": note(bridged.bridge),
+                    "bridge": bridged.bridge,
                 }
             )
         return out
@@ -79,7 +79,7 @@ def product_views(ctx: PageContext, goal_number: int) -> list[dict[str, Any]]:
                 "values": values,
                 "none": None if got.loaded else gt(lang, "products_none"),
                 "command": got.command,
-                "classification": f["classification"],
+                "classification": note(f["bridge"], lang),
                 "caveats": ind.definition.caveats.get(lang),
             }
         )
