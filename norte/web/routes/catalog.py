@@ -199,7 +199,7 @@ def goals(request: Request) -> dict[str, Any]:
     rows = _query(
         request,
         "SELECT goal_id, any_value(owner) AS owner, sum(n)::BIGINT AS lights, "
-        "map(list(status), list(n)) AS by_status FROM ("
+        "map(list(status ORDER BY status), list(n ORDER BY status)) AS by_status FROM ("
         "  SELECT goal_id, owner, status, count(*) AS n FROM goal_status_latest"
         "  GROUP BY ALL) GROUP BY goal_id ORDER BY goal_id",
         [],
