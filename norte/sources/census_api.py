@@ -24,6 +24,7 @@ date when you know it.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +52,34 @@ COMMODITY_COLUMNS = ("I_COMMODITY", "E_COMMODITY")
 RAW = "_census_api_raw"
 CODES = "_census_api_codes"
 _HTML = re.compile(rb"^\s*(<!doctype|<html|<head|<body|<\?xml)", re.IGNORECASE)
+
+
+def add_values(
+    out: dict[str, list[object]],
+    path: Path,
+    place: str,
+    row: Sequence[object],
+    ix: dict[str, int],
+    value_cols: Sequence[str],
+    **keys: object,
+) -> None:
+    """Append to ``out``'s columns one observation per non-empty value column of ``row``
+    (``flow``, ``measure`` and ``value`` from :data:`VALUE_COLUMNS`, plus ``keys``); a value
+    that is not a number is an error naming ``place`` and the column. One row handling for
+    the readers of API rows (``census_api_csv``, ``census_api_product``)."""
+    for col in value_cols:
+        raw = row[ix[col]]
+        if raw is None or str(raw).strip() == "":
+            continue
+        try:
+            value = float(raw)  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            raise InputError(
+                path, f"{place}, column {col}", f"{raw!r} is not a number", expected="US$ as digits"
+            ) from None
+        flow, measure = VALUE_COLUMNS[col]
+        for k, v in (("flow", flow), ("measure", measure), ("value", value), *keys.items()):
+            out[k].append(v)
 
 
 def detect(path: Path) -> bool:

@@ -23,7 +23,7 @@ import duckdb
 
 from norte import provenance
 from norte.errors import InputError
-from norte.sources.census_api import COMMODITY_COLUMNS, VALUE_COLUMNS
+from norte.sources.census_api import COMMODITY_COLUMNS, VALUE_COLUMNS, add_values
 from norte.sources.census_codes import PartnerMapper
 from norte.sources.common import (
     estimated_census_release,
@@ -110,30 +110,18 @@ def stage(con: duckdb.DuckDBPyConnection, path: Path, ctx: StageContext) -> Stag
             raise InputError(
                 path, f"line {n}, column {commodity}", f"{code!r} is not an {level} code"
             )
-        for col in value_cols:
-            raw = row[ix[col]].strip()
-            if raw == "":
-                continue
-            try:
-                value = float(raw)
-            except ValueError:
-                raise InputError(
-                    path,
-                    f"line {n}, column {col}",
-                    f"{raw!r} is not a number",
-                    expected="US$ as digits",
-                ) from None
-            flow, measure = VALUE_COLUMNS[col]
-            for k, v in (
-                ("flow", flow),
-                ("measure", measure),
-                ("partner", partner),
-                ("period", period),
-                ("value", value),
-                ("ps", level),
-                ("pc", code),
-            ):
-                out[k].append(v)
+        add_values(
+            out,
+            path,
+            f"line {n}",
+            row,
+            ix,
+            value_cols,
+            partner=partner,
+            period=period,
+            ps=level,
+            pc=code,
+        )
     if not out["value"]:
         raise InputError(path, "", "no data rows", expected="rows after the header")
     stage_columns(

@@ -19,7 +19,7 @@ from pathlib import Path
 import duckdb
 
 from norte.errors import InputError
-from norte.sources.census_api import VALUE_COLUMNS
+from norte.sources.census_api import VALUE_COLUMNS, add_values
 from norte.sources.census_codes import PartnerMapper
 from norte.sources.common import (
     estimated_census_release,
@@ -96,26 +96,7 @@ def stage(con: duckdb.DuckDBPyConnection, path: Path, ctx: StageContext) -> Stag
         code = str(row[ix[product]]).strip()
         if not code:
             raise InputError(path, f"{place}, column {product}", "empty product code")
-        for col in values:
-            raw = row[ix[col]]
-            if raw in (None, ""):
-                continue
-            try:
-                value = float(raw)
-            except (TypeError, ValueError):
-                raise InputError(
-                    path, f"{place}, column {col}", f"{raw!r} is not a number"
-                ) from None
-            flow, measure = VALUE_COLUMNS[col]
-            for k, v in (
-                ("flow", flow),
-                ("measure", measure),
-                ("partner", partner),
-                ("period", period),
-                ("value", value),
-                ("pc", code),
-            ):
-                cols[k].append(v)
+        add_values(cols, path, place, row, ix, values, partner=partner, period=period, pc=code)
     if not cols["value"]:
         raise InputError(path, "body", "no data rows", expected="rows after the header")
     stage_columns(

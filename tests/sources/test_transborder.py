@@ -19,7 +19,7 @@ import pytest
 from norte import cli
 from norte.errors import InputError, NorteError, UnknownCodeError
 from norte.ingest import ingest
-from norte.sources import transborder
+from norte.sources import transborder, transborder_layout, transborder_sql
 from norte.store import Store
 
 # Independent decoding for the checks (the BTS code list, not the module's tables).
@@ -354,7 +354,7 @@ def test_unknown_mode_and_port_codes_are_reported(
 
 
 def test_every_code_in_the_real_files_is_known_including_documented_gaps() -> None:
-    maps = transborder.code_maps()
+    maps = transborder_layout.code_maps()
     # Gaps between the data and codes_all.xls, shipped as documented codes.
     assert maps["DEPE"]["2401"] == "2401" and maps["DEPE"]["59XX"] == "59XX"
     assert maps["MEXSTATE"]["XX"] == "MX-BTS-XX" and maps["MEXSTATE"]["OT"] == "MX-UNKNOWN"
@@ -411,12 +411,12 @@ def test_decoding_sql_matches_the_code_lists() -> None:
     import duckdb
 
     con = duckdb.connect()
-    maps = transborder.code_maps()
-    for col in transborder.CODE_COLUMNS:
-        enum = transborder._enum(col)
+    maps = transborder_layout.code_maps()
+    for col in transborder_layout.CODE_COLUMNS:
+        enum = transborder_sql._enum(col)
         got = dict(
             con.execute(
-                f"SELECT r.{col}::VARCHAR, {transborder._lookup(col)} "  # noqa: S608
+                f"SELECT r.{col}::VARCHAR, {transborder_sql._lookup(col)} "  # noqa: S608
                 f"FROM (SELECT unnest(enum_range(NULL::{enum}))::{enum} AS {col}) r"
             ).fetchall()
         )

@@ -18,46 +18,31 @@ path values are the goal data's (tests compare them)."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from typing import Any
 
 from norte.goals.assessment import Assessment
 from norte.goals.status import Status
+from norte.publish.pages.reasoning_layers import (
+    BAND_COLOURS,
+    BAND_INK,
+    BENCH,
+    GUIDE,
+    LINE,
+    Words,
+    _iso,
+    bands_layer,
+    base_layer,
+    fan_layer,
+    latest_layer,
+    line_layers,
+    values_layer,
+    window_layer,
+)
+
+__all__ = ["Words", "layer", "reasoning_spec"]
 
 Rows = Sequence[tuple[dt.date, float]]
-
-#: light colours of the bands (the pages' light colours) and the negative band
-BAND_COLOURS = {
-    "on_track": "#0b6e4f",
-    "at_risk": "#e69f00",
-    "off_track": "#b3412a",
-    "negative": "#5b2a86",
-}
-LINE = "#0072b2"
-BENCH = "#d55e00"
-GUIDE = "#5b6270"
-#: label colours of the bands: dark enough to read on the pale band (WCAG AA on white)
-BAND_INK = {
-    "on_track": "#0b6e4f",
-    "at_risk": "#8a5a00",
-    "off_track": "#b3412a",
-    "negative": "#5b2a86",
-}
-
-
-@dataclass(frozen=True)
-class Words:
-    """The chart's words in one language and its number and period formatters."""
-
-    t: Callable[[str], str]
-    num: Callable[[float], str]
-    rate: Callable[[float], str]
-    period: Callable[[dt.date], str]
-
-
-def _iso(d: dt.date) -> str:
-    return d.isoformat()
 
 
 def _bands(
@@ -123,94 +108,6 @@ def _compound(
 
 
 #: Eurostat's grades in order of progress, with the colour of their region
-GRADE_REGIONS = (
-    ("significant_progress", "#0b6e4f"),
-    ("moderate_progress", "#e69f00"),
-    ("moderate_away", "#b3412a"),
-    ("significant_away", "#5b2a86"),
-)
-
-
-def fan_regions(
-    paths: Sequence[Sequence[tuple[dt.date, float]]],
-    thresholds: Sequence[float],
-    higher: bool,
-    lo: float,
-    hi: float,
-    w: Words,
-    div: float = 1.0,
-) -> list[dict[str, Any]]:
-    """The regions of the direction-of-travel grades over the window: between the compound
-    paths of the limits (``paths[i]`` at ``thresholds[i]`` % a year in the desired
-    direction), open to ``lo``/``hi`` (undivided) at the ends; one row per region and period
-    (``period, grade, label, lo, hi, colour``, values divided by ``div``)."""
-    rows: list[dict[str, Any]] = []
-    sig, mod, away = thresholds[0], thresholds[1], thresholds[2]
-    labels = {
-        "significant_progress": f"{w.t('grade_significant_progress')} (≥ {w.rate(sig / 100)})",
-        "moderate_progress": f"{w.t('grade_moderate_progress')} ({w.rate(mod / 100)} – {w.rate(sig / 100)})",
-        "moderate_away": f"{w.t('grade_moderate_away')} ({w.rate(away / 100)} – {w.rate(mod / 100)})",
-        "significant_away": f"{w.t('grade_significant_away')} (< {w.rate(away / 100)})",
-    }
-    for k, (p, _) in enumerate(paths[0]):
-        v_sig, v_mod, v_away = (paths[i][k][1] for i in range(3))
-        # limits from the best region to the worst, in the direction of progress
-        if higher:
-            limits = [(v_sig, hi), (v_mod, v_sig), (v_away, v_mod), (lo, v_away)]
-        else:
-            limits = [(lo, v_sig), (v_sig, v_mod), (v_mod, v_away), (v_away, hi)]
-        for (grade, colour), (a, b) in zip(GRADE_REGIONS, limits, strict=True):
-            rows.append(
-                {
-                    "period": _iso(p),
-                    "grade": grade,
-                    "label": labels[grade],
-                    "lo": a / div,
-                    "hi": b / div,
-                    "colour": colour,
-                }
-            )
-    return rows
-
-
-def _fan_layer(
-    paths: Sequence[Sequence[tuple[dt.date, float]]],
-    thresholds: Sequence[float],
-    higher: bool,
-    lo: float,
-    hi: float,
-    w: Words,
-    div: float,
-    x: dict[str, Any],
-    y_scale: dict[str, Any],
-) -> dict[str, Any]:
-    rows = fan_regions(paths, thresholds, higher, lo, hi, w, div)
-    seen = list(dict.fromkeys((r["label"], r["colour"]) for r in rows))
-    return {
-        "name": "regions",
-        "data": {"values": rows},
-        "mark": {"type": "area", "opacity": 0.18},
-        "encoding": {
-            "x": x,
-            "y": {"field": "lo", "type": "quantitative", "scale": y_scale, "title": None},
-            "y2": {"field": "hi"},
-            "color": {
-                "field": "label",
-                "type": "nominal",
-                "sort": None,
-                "scale": {"domain": [a for a, _ in seen], "range": [b for _, b in seen]},
-                "legend": {
-                    "title": None,
-                    "orient": "bottom",
-                    "columns": 2,
-                    "symbolOpacity": 0.5,
-                    "labelLimit": 320,
-                },
-            },
-        },
-    }
-
-
 def reasoning_spec(
     title: str,
     a: Assessment,
@@ -316,137 +213,17 @@ def reasoning_spec(
     y: dict[str, Any] = {"field": "value", "type": "quantitative", "title": y_title}
     y["scale"] = y_scale
     if fan is not None:
-        layers.append(_fan_layer(fan[0], fan[1], higher, lo * div, hi * div, w, div, x, y_scale))
+        layers.append(fan_layer(fan[0], fan[1], higher, lo * div, hi * div, w, div, x, y_scale))
     if bands:
-        band_y = {"field": "lo", "type": "quantitative", "scale": y_scale, "title": y_title}
-        # the bands' labels (with their limits) are the legend: narrow bands stay readable
-        layers.append(
-            {
-                "name": "bands",
-                "data": {"values": bands},
-                "mark": {"type": "rect", "opacity": 0.2},
-                "encoding": {
-                    "y": band_y,
-                    "y2": {"field": "hi"},
-                    "color": {
-                        "field": "label",
-                        "type": "nominal",
-                        "sort": None,
-                        "scale": {
-                            "domain": [b["label"] for b in bands],
-                            "range": [b["colour"] for b in bands],
-                        },
-                        "legend": {
-                            "title": None,
-                            "orient": "right",
-                            "symbolOpacity": 0.5,
-                            "labelLimit": 200,
-                        },
-                    },
-                },
-            }
-        )
+        layers.append(bands_layer(bands, y_scale, y_title))
     if window is not None:
-        layers.append(
-            {
-                "name": "window",
-                "data": {"values": [window]},
-                "mark": {"type": "rect", "color": GUIDE, "opacity": 0.1},
-                "encoding": {
-                    "x": {**x, "field": "start"},
-                    "x2": {"field": "end"},
-                },
-            }
-        )
-    for r in rules:
-        layers.append(
-            {
-                "name": "base",
-                "data": {"values": [r]},
-                "layer": [
-                    {
-                        "mark": {"type": "rule", "color": GUIDE, "strokeDash": [4, 3]},
-                        "encoding": {"y": {**y, "field": "value"}},
-                    },
-                    {
-                        "mark": {"type": "text", "align": "left", "dx": 4, "dy": -6},
-                        "encoding": {
-                            "x": {"value": 0},
-                            "y": {**y, "field": "value"},
-                            "text": {"field": "label"},
-                        },
-                    },
-                ],
-            }
-        )
-    layers.append(
-        {
-            "name": "values",
-            "mark": {"type": "line", "strokeWidth": 2, "color": LINE, "point": freq == "A"},
-            "encoding": {"x": x, "y": y},
-        }
-    )
+        layers.append(window_layer(window, x))
+    layers += [base_layer(r, y) for r in rules]
+    layers.append(values_layer(freq, x, y))
     if st.latest_period is not None and st.latest_value is not None:
-        layers.append(
-            {
-                "name": "latest",
-                "data": {
-                    "values": [
-                        {
-                            "period": _iso(st.latest_period),
-                            "value": st.latest_value / div,
-                            "colour": BAND_INK.get(st.status, GUIDE),
-                        }
-                    ]
-                },
-                "mark": {"type": "point", "filled": True, "size": 70, "opacity": 1},
-                "encoding": {
-                    "x": x,
-                    "y": y,
-                    "color": {"field": "colour", "type": "nominal", "scale": None},
-                },
-            }
-        )
-    dashes = {"guide": [2, 3], "cagr": [6, 3], "bench": [1, 0], "avg": [4, 2]}
-    kinds = (("boundaries", "guide"), ("cagr", "cagr"), ("benchmark", "bench"), ("averages", "avg"))
-    for kind, name in kinds:
-        drawn = [r for r in lines if r["dash"] == name]
-        if not drawn:
-            continue
-        end = [r for r in drawn if r["period"] == max(q["period"] for q in drawn)]
-        if name == "guide":
-            end = []  # the grade regions' legend names the limits
-        layers.append(
-            {
-                "name": kind,
-                "data": {"values": drawn},
-                "layer": [
-                    {
-                        "mark": {
-                            "type": "line",
-                            "strokeWidth": 1.2 if name == "guide" else 1.8,
-                            "strokeDash": dashes[name],
-                        },
-                        "encoding": {
-                            "x": x,
-                            "y": y,
-                            "detail": {"field": "series"},
-                            "color": {"field": "colour", "type": "nominal", "scale": None},
-                        },
-                    },
-                    {
-                        "data": {"values": end},
-                        "mark": {"type": "text", "align": "left", "dx": 4, "fontSize": 10},
-                        "encoding": {
-                            "x": x,
-                            "y": y,
-                            "text": {"field": "series"},
-                            "color": {"field": "colour", "type": "nominal", "scale": None},
-                        },
-                    },
-                ],
-            }
-        )
+        latest = {"period": _iso(st.latest_period), "value": st.latest_value / div}
+        layers.append(latest_layer(latest, BAND_INK.get(st.status, GUIDE), x, y))
+    layers += line_layers(lines, x, y)
     out += [{k: r[k] for k in ("period", "series", "value")} for r in lines]
     out += [
         {"period": b["band"], "series": b["label"], "value": f"{b['lo']:.6g}..{b['hi']:.6g}"}
