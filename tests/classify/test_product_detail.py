@@ -99,7 +99,22 @@ def test_goal_page_section_shows_values_or_the_command(hs2_db: Path) -> None:
             views = {v["id"]: v for v in product_views(ctx, 3)}
             mex = views["us-imports-vehicles-hs2-annual.mex"]
             assert mex["none"] is None and mex["level"] == "HS2 (chapter)"
-            assert mex["values"] == [("87 MEX", tr.usd(136_556_709_549.0))]
+            assert mex["shown"] == [("87 MEX", tr.usd(136_556_709_549.0))]
             atp = views["us-atp-balance-annual"]
-            assert atp["none"] == none and atp["values"] == []
+            assert atp["none"] == none and atp["shown"] == []
             assert atp["command"].startswith("norte fetch census --product hitech")
+
+
+def test_goal_page_renders_the_loaded_product_values(hs2_db: Path, tmp_path: Path) -> None:
+    """The whole site over a store with product detail loaded: goal 3 shows the chapter-87
+    imports from Mexico as a table (the template once iterated a dict's ``values`` method,
+    so ``norte build`` failed on the full shared data)."""
+    from norte.publish.site import write_site
+
+    out = tmp_path / "site"
+    with Store(hs2_db, read_only=True) as s:
+        write_site(s, out, "official", png=False)
+    g3 = (out / "goal-3.html").read_text(encoding="utf-8")
+    card = g3[g3.index('id="us-imports-vehicles-hs2-annual.mex"') :]
+    card = card[: card.index("</article>")]
+    assert '<th scope="row">87 MEX</th>' in card and "$136.6 bn" in card, card

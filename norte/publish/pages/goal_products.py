@@ -76,7 +76,7 @@ def product_views(ctx: PageContext, goal_number: int) -> list[dict[str, Any]]:
                 "latest": gt(lang, "products_latest", period=_period(ctx, rows[0][2], rows[0][3]))
                 if rows
                 else None,
-                "values": values,
+                "shown": values,  # not "values": Jinja would find the dict's method
                 "none": None if got.loaded else gt(lang, "products_none"),
                 "command": got.command,
                 "classification": note(f["bridge"], lang),
