@@ -154,3 +154,38 @@ def test_stakeholder_targets_in_the_store_are_read(shared: Path, tmp_path: Path)
         assert "US$300.0 billion" in f.headline["en"]
     finally:
         store.close()
+
+
+def test_stored_findings_read_back_as_written(built: Built, tmp_path: Path) -> None:
+    """``write`` then ``read`` gives back every finding as detected (its JSON, its columns),
+    a finding without sources (no vintage) included, and a rewrite replaces the table."""
+    import dataclasses
+
+    from norte.findings.run import read, write
+
+    bare = dataclasses.replace(
+        built.latest[0], subject={**built.latest[0].subject, "case": "no sources"}, sources=[]
+    )
+    found = [*built.latest, bare]
+    with Store(tmp_path / "w.duckdb") as store:
+        write(store, found[:3])
+        assert write(store, found) == len(found)
+        got = {f.id: f.to_json() for f in read(store.con)}
+        assert got == {f.id: f.to_json() for f in found}
+        cols = store.con.execute(
+            "SELECT vintage, indicators, headline_en, subject, score, period_start FROM findings"
+            " WHERE id = ?",
+            [found[1].id],
+        ).fetchall()[0]
+        f = found[1]
+        assert cols[0] == dt.date.fromisoformat(f.vintage)
+        assert cols[1:5] == (
+            list(f.indicators),
+            f.headline["en"],
+            json.dumps(f.subject, sort_keys=True),
+            f.score,
+        )
+        assert cols[5] == f.period_start
+        assert store.con.execute(
+            "SELECT vintage FROM findings WHERE id = ?", [bare.id]
+        ).fetchall() == [(None,)]
