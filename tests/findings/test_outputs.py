@@ -189,3 +189,26 @@ def test_stored_findings_read_back_as_written(built: Built, tmp_path: Path) -> N
         assert store.con.execute(
             "SELECT vintage FROM findings WHERE id = ?", [bare.id]
         ).fetchall() == [(None,)]
+
+
+def test_vintages_hold_what_the_store_holds(built: Built) -> None:
+    """``Vintages`` (one scan of ``observations``): per (source, dataset) the periods held, each
+    with its newest vintage, and every vintage held, as the store says them."""
+    from norte.findings.data import Vintages
+
+    con = built.store.con
+    v = Vintages(built.store)
+    newest = con.execute(
+        "SELECT source, dataset, period, max(vintage) FROM observations GROUP BY ALL ORDER BY 1, 2, 3"
+    ).fetchall()
+    assert [
+        (s, d, p, x)
+        for (s, d), ps in v._periods.items()
+        for p, x in zip(ps, v._vint[(s, d)], strict=True)
+    ] == newest
+    held = con.execute(
+        "SELECT DISTINCT source, dataset, vintage FROM observations ORDER BY 1, 2, 3"
+    ).fetchall()
+    assert [(s, d, x) for (s, d), xs in v.held.items() for x in xs] == held
+    assert len(v.held) == len({(s, d) for s, d, _ in held}) >= 1
+    assert any(len(xs) > 1 for xs in v.held.values())  # both Census vintages are loaded
