@@ -150,22 +150,27 @@ class Vintages:
     the vintages the store holds per (source, dataset)."""
 
     def __init__(self, store: Store) -> None:
-        # the newest vintage of a period over all rows = over the latest row of every key
+        # one scan: every (source, dataset, period, vintage) held, sorted; a period's newest
+        # vintage over all rows = over the latest row of every key = its last row here
         rows = store.con.execute(
-            "SELECT source, dataset, period, max(vintage) FROM observations "
-            "GROUP BY ALL ORDER BY 1, 2, 3"
+            "SELECT source, dataset, period, vintage FROM observations "
+            "GROUP BY ALL ORDER BY 1, 2, 3, 4"
         ).fetchall()
         self._periods: dict[tuple[str, str], list[dt.date]] = defaultdict(list)
         self._vint: dict[tuple[str, str], list[dt.date]] = defaultdict(list)
+        held: dict[tuple[str, str], set[dt.date]] = defaultdict(set)
         for src, ds, period, vintage in rows:
-            self._periods[(src, ds)].append(period)
-            self._vint[(src, ds)].append(vintage)
-        held = store.con.execute(
-            "SELECT DISTINCT source, dataset, vintage FROM observations ORDER BY 1, 2, 3"
-        ).fetchall()
-        self.held: dict[tuple[str, str], list[dt.date]] = defaultdict(list)
-        for src, ds, v in held:
-            self.held[(src, ds)].append(v)
+            key = (src, ds)
+            periods = self._periods[key]
+            if periods and periods[-1] == period:
+                self._vint[key][-1] = vintage
+            else:
+                periods.append(period)
+                self._vint[key].append(vintage)
+            held[key].add(vintage)
+        self.held: dict[tuple[str, str], list[dt.date]] = defaultdict(
+            list, {k: sorted(v) for k, v in held.items()}
+        )
         # vintages whose date norte estimated (``loads.vintage_from`` says so): text says so too
         est = store.con.execute(
             "SELECT DISTINCT source, vintage FROM loads WHERE vintage IS NOT NULL "

@@ -7,35 +7,60 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
+import pyarrow as pa
+
 from norte.findings.model import Finding
 from norte.store.db import Store
+
+_COLUMNS = pa.schema(
+    [
+        ("id", pa.string()),
+        ("type", pa.string()),
+        ("period", pa.string()),
+        ("period_start", pa.date32()),
+        ("freq", pa.string()),
+        ("score", pa.float64()),
+        ("vintage", pa.date32()),
+        ("subject", pa.string()),
+        ("indicators", pa.list_(pa.string())),
+        ("headline_en", pa.string()),
+        ("body", pa.string()),
+    ]
+)
+_NEW = "_findings_new"
 
 
 def write(store: Store, findings: list[Finding]) -> int:
     """Replace the ``findings`` table with ``findings`` in one transaction (the table always
-    describes the current store)."""
+    describes the current store). The rows go in as one Arrow table (one statement, not one
+    per finding: 0.4 s for ~600 findings with ``executemany``)."""
     rows = [
-        [
-            f.id,
-            f.type,
-            f.period,
-            f.period_start,
-            f.freq,
-            f.score,
-            dt.date.fromisoformat(f.vintage) if f.vintage else None,
-            json.dumps(f.subject, sort_keys=True),
-            f.indicators,
-            f.headline["en"],
-            json.dumps(f.to_json(), ensure_ascii=False, sort_keys=True),
-        ]
+        {
+            "id": f.id,
+            "type": f.type,
+            "period": f.period,
+            "period_start": f.period_start,
+            "freq": f.freq,
+            "score": float(f.score),
+            "vintage": dt.date.fromisoformat(f.vintage) if f.vintage else None,
+            "subject": json.dumps(f.subject, sort_keys=True),
+            "indicators": list(f.indicators),
+            "headline_en": f.headline["en"],
+            "body": json.dumps(f.to_json(), ensure_ascii=False, sort_keys=True),
+        }
         for f in findings
     ]
+    cols = ", ".join(_COLUMNS.names)
     with store.transaction("findings"):
         store.con.execute("DELETE FROM findings")
         if rows:
-            store.con.executemany(
-                "INSERT INTO findings VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows
-            )
+            store.con.register(_NEW, pa.Table.from_pylist(rows, schema=_COLUMNS))
+            try:
+                store.con.execute(
+                    f"INSERT INTO findings ({cols}) SELECT {cols} FROM {_NEW}"  # noqa: S608
+                )
+            finally:
+                store.con.unregister(_NEW)
     return len(rows)
 
 

@@ -167,3 +167,33 @@ def test_amounts_other_than_usd_read_as_people_read_them(
         f = Finding.__new__(Finding)
         object.__setattr__(f, "values", {"value": value})
         assert supported(x, token, lang, f), (lang, token)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_kept_number_texts_are_babels(lang: str) -> None:
+    """Number and date texts are kept between calls (text._babel_num, text._babel_date): each
+    text is still exactly Babel's, including values equal as numbers but not as text (-0.0 and
+    0.0, 1 and 1.0), asked in both orders, and repeats are served from what was kept."""
+    from babel.dates import format_date
+    from babel.numbers import format_decimal
+
+    from norte.findings import text
+
+    values: list[float] = [0.0, -0.0, 1, 1.0, 0.1 + 0.2, 1234567.25, 1e16, 2.5, -2.5, 0.05]
+    for order in (values, values[::-1]):
+        for x in order:
+            for digits in (0, 1, 2):
+                pattern = "#,##0" + ("." + "0" * digits if digits else "")
+                want = format_decimal(x, format=pattern, locale=LOCALES[lang])
+                assert text._num(x, digits, lang) == want, (x, digits)
+    before = text._babel_num.cache_info().hits
+    text._num(1234567.25, 1, lang)
+    assert text._babel_num.cache_info().hits == before + 1
+    d = dt.date(2023, 10, 1)
+    assert fmt({"p": "2023-10-01"}, "p", "day", lang) == format_date(
+        d, format="long", locale=LOCALES[lang]
+    )
+    want_month = format_date(
+        d, format="LLLL 'de' y" if lang == "es" else "LLLL y", locale=LOCALES[lang]
+    )
+    assert fmt({"p": "2023-10-01"}, "p", "month", lang) == want_month

@@ -154,3 +154,61 @@ def test_stakeholder_targets_in_the_store_are_read(shared: Path, tmp_path: Path)
         assert "US$300.0 billion" in f.headline["en"]
     finally:
         store.close()
+
+
+def test_stored_findings_read_back_as_written(built: Built, tmp_path: Path) -> None:
+    """``write`` then ``read`` gives back every finding as detected (its JSON, its columns),
+    a finding without sources (no vintage) included, and a rewrite replaces the table."""
+    import dataclasses
+
+    from norte.findings.run import read, write
+
+    bare = dataclasses.replace(
+        built.latest[0], subject={**built.latest[0].subject, "case": "no sources"}, sources=[]
+    )
+    found = [*built.latest, bare]
+    with Store(tmp_path / "w.duckdb") as store:
+        write(store, found[:3])
+        assert write(store, found) == len(found)
+        got = {f.id: f.to_json() for f in read(store.con)}
+        assert got == {f.id: f.to_json() for f in found}
+        cols = store.con.execute(
+            "SELECT vintage, indicators, headline_en, subject, score, period_start FROM findings"
+            " WHERE id = ?",
+            [found[1].id],
+        ).fetchall()[0]
+        f = found[1]
+        assert cols[0] == dt.date.fromisoformat(f.vintage)
+        assert cols[1:5] == (
+            list(f.indicators),
+            f.headline["en"],
+            json.dumps(f.subject, sort_keys=True),
+            f.score,
+        )
+        assert cols[5] == f.period_start
+        assert store.con.execute(
+            "SELECT vintage FROM findings WHERE id = ?", [bare.id]
+        ).fetchall() == [(None,)]
+
+
+def test_vintages_hold_what_the_store_holds(built: Built) -> None:
+    """``Vintages`` (one scan of ``observations``): per (source, dataset) the periods held, each
+    with its newest vintage, and every vintage held, as the store says them."""
+    from norte.findings.data import Vintages
+
+    con = built.store.con
+    v = Vintages(built.store)
+    newest = con.execute(
+        "SELECT source, dataset, period, max(vintage) FROM observations GROUP BY ALL ORDER BY 1, 2, 3"
+    ).fetchall()
+    assert [
+        (s, d, p, x)
+        for (s, d), ps in v._periods.items()
+        for p, x in zip(ps, v._vint[(s, d)], strict=True)
+    ] == newest
+    held = con.execute(
+        "SELECT DISTINCT source, dataset, vintage FROM observations ORDER BY 1, 2, 3"
+    ).fetchall()
+    assert [(s, d, x) for (s, d), xs in v.held.items() for x in xs] == held
+    assert len(v.held) == len({(s, d) for s, d, _ in held}) >= 1
+    assert any(len(xs) > 1 for xs in v.held.values())  # both Census vintages are loaded

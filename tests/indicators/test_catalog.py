@@ -125,3 +125,36 @@ def test_invalid_toml_names_the_file(tmp_path: Path) -> None:
     f.write_text("[[indicator]\nid = ", encoding="utf-8")
     with pytest.raises(CatalogError, match="broken.toml.*not valid TOML"):
         load_catalog([f])
+
+
+def test_a_file_is_parsed_again_only_when_its_text_changed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The catalog is loaded many times per refresh: an unchanged file is not parsed again
+    (the same frozen definitions come back), a file rewritten at once with new text of the
+    same length is (its new definitions), and a file broken since is still rejected."""
+    from norte.indicators import catalog
+
+    parsed: list[str] = []
+    real = catalog._parse_text
+
+    def counting(path: Path, text: str) -> list[catalog.Definition]:
+        parsed.append(str(path))
+        return real(path, text)
+
+    monkeypatch.setattr(catalog, "_parse_text", counting)
+    f = tmp_path / "x.toml"
+    f.write_text(GOOD, encoding="utf-8")
+    first = parse_file(f)
+    again = load_catalog([f])
+    assert parsed == [str(f)] and again[0] is first[0]
+    again.clear()  # callers get their own list
+    assert parse_file(f) == first
+    changed = GOOD.replace("goal = 3", "goal = 4")
+    assert len(changed) == len(GOOD)
+    f.write_text(changed, encoding="utf-8")
+    (d,) = parse_file(f)
+    assert len(parsed) == 2 and d.goal == 4 and first[0].goal == 3
+    f.write_text(GOOD.replace("goal = 3", "goal = 9"), encoding="utf-8")
+    with pytest.raises(CatalogError, match="goal"):
+        parse_file(f)

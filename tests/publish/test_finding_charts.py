@@ -46,3 +46,32 @@ def test_top_findings_have_their_charts(official_site: BuiltSite, tmp_path: Path
                 assert "US$ billions" in c.svg
                 # values scaled: no stored dollar amount above a trillion bn
                 assert max(float(r["value"]) for r in rows) < 1e4
+
+
+def test_finding_chart_rows_are_queried_once_per_build(
+    official_site: BuiltSite, tmp_path: Path
+) -> None:
+    """A finding's chart reads its series once per build (kept in the site's cache), not once
+    per language: every language draws the same periods, values and marks."""
+    db = tmp_path / "norte.duckdb"
+    shutil.copy(official_site.db, db)
+    with Store(db) as store:
+        refresh(store, out=io.StringIO())
+        found = [f for f in read(store.con, limit=page.CHART_LIMIT) if f.chart]
+        assert found
+        q.prepare(store.con)
+        trade.prepare(store.con)
+        site = SiteContext(
+            store=store, out=tmp_path / "site", mode="official", languages=("en", "es", "fr")
+        )
+        drawn: dict[str, dict[str, list[tuple[str, float, str]]]] = {}
+        for lang in site.languages:
+            ctx = PageContext(site, lang)
+            drawn[lang] = {
+                f.id: [(r["period"], r["value"], r["mark"]) for r in page._chart_rows(ctx, f.chart)]
+                for f in found
+            }
+        kept = [k for k in site.cache if k.startswith('["finding-chart-rows"')]
+        assert 0 < len(kept) <= len(found)
+        assert any(drawn["en"].values())
+        assert drawn["es"] == drawn["en"] and drawn["fr"] == drawn["en"]

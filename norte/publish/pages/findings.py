@@ -5,6 +5,7 @@ fills, so the site, the feed and ``norte findings`` show the same stories."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from norte.findings.feed import to_atom
@@ -77,7 +78,9 @@ def _chart_rows(ctx: PageContext, desc: dict[str, Any]) -> list[dict[str, Any]]:
     # the WHERE holds placeholders and column names of _DIMS only
     cond = " AND ".join(where)
     sql = f"SELECT indicator_id, partner, flow, unit, period, value FROM indicator_values_latest WHERE {cond} AND value IS NOT NULL ORDER BY period, indicator_id, partner, flow"  # noqa: S608, E501
-    got = ctx.con.execute(sql, params).fetchall()
+    # the same rows in every language: queried once per build
+    key = json.dumps(["finding-chart-rows", sql, params], default=str)
+    got = ctx.site.once(key, lambda: ctx.con.execute(sql, params).fetchall())
     marks = [str(x) for x in desc.get("highlight") or []] + [
         str(x) for x in desc.get("compare") or []
     ]
