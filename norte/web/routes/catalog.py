@@ -12,6 +12,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 
 from norte import settings
 from norte.goals.board import STATUS_COLS
+from norte.indicators.spec import DIMS
 from norte.web.access import Role, allow
 from norte.web.errors import RESPONSES, ApiError
 from norte.web.params import CSV_200, DEFAULT_LIMIT, decode_cursor, page, snapshot_of, strict_query
@@ -137,15 +138,11 @@ def indicator_one(
     return {"data": _describe(found[0], lang) | notes}
 
 
+#: an indicator value row: its id, the dimensions kept through the transforms (the engine's
+#: ``DIMS``), then the period and value
 IND_COLUMNS = [
     "indicator_id",
-    "flow",
-    "partner",
-    "product_code",
-    "mode",
-    "geo_code",
-    "detail",
-    "measure",
+    *DIMS,
     "period",
     "freq",
     "value",
