@@ -80,7 +80,16 @@ _SCALES: dict[str, dict[str, tuple[tuple[float, float, str], ...]]] = {
         "fr": ((1e6, 1e6, "{n} millions d'emplois"),),
     },
 }
-_USD_SCALES = _SCALES["USD"]
+
+
+def _scaled(x: float, unit: str, lang: str) -> str | None:
+    """``x`` (absolute) in the largest scale of ``unit`` it reaches (US$263.9 billion, C$618.2
+    billion, 21.1 million persons); None below the smallest or for a unit with no scales."""
+    for threshold, div, tpl in _SCALES.get(unit, {}).get(lang, ()):
+        if x >= threshold:
+            return tpl.format(n=_num(x / div, 1, lang))
+    return None
+
 
 UNIT_WORDS: dict[str, dict[str, str]] = {
     "vehicles": {"en": "vehicles", "es": "vehículos", "fr": "véhicules"},
@@ -154,19 +163,18 @@ def fmt(values: Mapping[str, Value], key: str, kind: str, lang: str) -> str:
         unit = str(values.get("unit", "USD"))
         if unit == "USD":
             return fmt(values, key, "usd", lang)
-        x = abs(float(v))  # type: ignore[arg-type]
-        for threshold, div, tpl in _SCALES.get(unit, {}).get(lang, ()):
-            if x >= threshold:
-                return tpl.format(n=_num(x / div, 1, lang))
+        scaled = _scaled(abs(float(v)), unit, lang)  # type: ignore[arg-type]
+        if scaled is not None:
+            return scaled
         word = UNIT_WORDS.get(unit, {}).get(lang, unit)
         return f"{_num(abs(float(v)), 0, lang)} {word}".rstrip()  # type: ignore[arg-type]
     if kind == "when":
         return fmt(values, key, "ytd" if values.get("period_kind") == "ytd" else "period", lang)
     if kind == "usd":
         x = abs(float(v))  # type: ignore[arg-type]
-        for threshold, div, tpl in _USD_SCALES[lang]:
-            if x >= threshold:
-                return tpl.format(n=_num(x / div, 1, lang))
+        scaled = _scaled(x, "USD", lang)
+        if scaled is not None:
+            return scaled
         return str(format_currency(x, "USD", format="¤#,##0", locale=loc, currency_digits=False))
     if kind == "pct":
         return _num(abs(float(v)), 1, lang) + ("%" if lang == "en" else "\u00a0%")  # type: ignore[arg-type]

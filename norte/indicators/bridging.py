@@ -271,56 +271,19 @@ def apply(t: ir.Table, b: Bridge) -> ir.Table:
     return t
 
 
-#: the note's sentences per language (the stop's full reason, in English, stays in the JSON)
-_NOTE = {
-    "en": {
-        "lead": "Classification {eds}: ",
-        "segment": "{ed} periods {first} to {last}: {n} code(s) added whole into {target} "
-        "(1:1 and n:1 links only, nothing divided) with {files}",
-        "stop": "stopped: {reason}",
-    },
-    "es": {
-        "lead": "Clasificación {eds}: ",
-        "segment": "periodos en {ed} de {first} a {last}: {n} código(s) sumado(s) enteros a "
-        "{target} (solo vínculos 1:1 y n:1, nada dividido) con {files}",
-        "stop": "detenida: {codes} de {target} empieza(n) en el quiebre ({at}), porque la "
-        "concordancia no da ponderaciones para dividir sus códigos anteriores (el motivo "
-        "completo está en el JSON del indicador)",
-    },
-    "fr": {
-        "lead": "Classification {eds} : ",
-        "segment": "périodes en {ed} de {first} à {last} : {n} code(s) ajouté(s) en entier "
-        "à {target} (liens 1:1 et n:1 seulement, rien de divisé) avec {files}",
-        "stop": "arrêtée : {codes} de {target} commence(nt) à la rupture ({at}), car la "
-        "concordance ne donne pas de pondérations pour diviser leurs anciens codes (le motif "
-        "complet est dans le JSON de l'indicateur)",
-    },
-}
-
-
-def note(b: Bridge | None, lang: str = "en") -> str | None:
-    """One sentence for the indicator's page, in ``lang`` (en/es/fr): which editions, which
-    files, how many codes converted, and where the series stops (in English with the full
-    reason; es/fr name the codes and the break, the JSON keeps the reason)."""
+def note(b: Bridge | None) -> str | None:
+    """One sentence for the indicator's JSON (English): which editions, which files, how many
+    codes converted and refused, and where the series stops. The goal page words it in its
+    language from the same plan (``norte.publish.pages.goal_products``)."""
     if b is None:
         return None
-    t = _NOTE.get(lang, _NOTE["en"])
+    eds = " → ".join(b.editions)
     parts = [
-        t["segment"].format(
-            ed=s.edition,
-            first=f"{s.first:%Y-%m}",
-            last=f"{s.last:%Y-%m}",
-            n=s.converted,
-            target=b.target,
-            files=", ".join(s.files),
-        )
+        f"{s.edition} periods {s.first:%Y-%m} to {s.last:%Y-%m}: {s.converted} code(s) added "
+        f"whole into {b.target} (1:1 and n:1 links only, nothing divided) with "
+        f"{', '.join(s.files)}"
         for s in b.segments
         if s.codes
     ]
-    parts += [
-        t["stop"].format(
-            reason=s.reason, codes=", ".join(s.codes), target=b.target, at=f"{s.at:%Y-%m}"
-        )
-        for s in b.stops
-    ]
-    return t["lead"].format(eds=" → ".join(b.editions)) + "; ".join(parts) + "."
+    parts += [f"stopped: {s.reason}" for s in b.stops]
+    return f"Classification {eds}: " + "; ".join(parts) + "."

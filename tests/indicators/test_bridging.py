@@ -223,7 +223,10 @@ def test_the_note_reads_in_the_page_language(db: Path, defs: list[Any]) -> None:
     catalog = [d for d in load_catalog() if d.id == "us-imports-autos-parts-hs4-annual"]
     with Store(db) as s:
         (b,) = [d.bridge for d in bridging.attach(s.con, catalog)]
-    en, es, fr = (bridging.note(b, lang) for lang in ("en", "es", "fr"))
+    from norte.publish.pages.goal_products import bridge_note
+
+    en, es, fr = (bridge_note(b, lang) for lang in ("en", "es", "fr"))
+    assert en == bridging.note(b)  # the page's English note is the JSON's
     assert en is not None and es is not None and fr is not None
     assert en.startswith("Classification hs2017 → hs2022: ") and "stopped: " in en
     for text, lead, stop in (

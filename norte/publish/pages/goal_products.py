@@ -9,7 +9,7 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
-from norte.indicators.bridging import attach, note
+from norte.indicators.bridging import Bridge, attach
 from norte.indicators.catalog import Indicator, indicators, load_catalog
 from norte.indicators.detail import detail
 from norte.publish.context import PageContext
@@ -79,8 +79,43 @@ def product_views(ctx: PageContext, goal_number: int) -> list[dict[str, Any]]:
                 "shown": values,  # not "values": Jinja would find the dict's method
                 "none": None if got.loaded else gt(lang, "products_none"),
                 "command": got.command,
-                "classification": note(f["bridge"], lang),
+                "classification": bridge_note(f["bridge"], lang),
                 "caveats": ind.definition.caveats.get(lang),
             }
         )
     return views
+
+
+def bridge_note(b: Bridge | None, lang: str) -> str | None:
+    """The classification note of ``b`` in the page's language: which editions, the converted
+    codes' files, where each stopped code starts (in English with the full reason, the same
+    sentence as the indicator's JSON; es/fr name the codes and the break, the JSON keeps the
+    reason)."""
+    if b is None:
+        return None
+    parts = [
+        gt(
+            lang,
+            "bridge_segment",
+            ed=s.edition,
+            first=f"{s.first:%Y-%m}",
+            last=f"{s.last:%Y-%m}",
+            n=s.converted,
+            target=b.target,
+            files=", ".join(s.files),
+        )
+        for s in b.segments
+        if s.codes
+    ]
+    parts += [
+        gt(
+            lang,
+            "bridge_stop",
+            reason=s.reason,
+            codes=", ".join(s.codes),
+            target=b.target,
+            at=f"{s.at:%Y-%m}",
+        )
+        for s in b.stops
+    ]
+    return gt(lang, "bridge_lead", eds=" → ".join(b.editions)) + "; ".join(parts) + "."
