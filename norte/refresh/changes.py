@@ -12,16 +12,15 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import duckdb
+import pyarrow as pa
 
 from norte.indicators.catalog import DIMS
-
-Key = tuple[Any, ...]
 
 
 @dataclass
 class State:
     periods: dict[tuple[str, str], dt.date]  # (source, dataset) -> newest period
-    values: dict[Key, float]  # (indicator_id, *dims, period) -> latest value
+    values: pa.Table | None  # indicator_id, *dims, period, value: the latest values
     lights: dict[tuple[str, str], str]  # (goal_id, target_id) -> colour at the newest vintage
     findings: dict[str, dict[str, Any]]  # id -> {headline, partners, indicators, score}
     max_load: int
@@ -42,13 +41,14 @@ def state(con: duckdb.DuckDBPyConnection) -> State:
         ).fetchall()
     }
     dims = ", ".join(DIMS)
-    values: dict[Key, float] = {}
+    values = None
     if _table_exists(con, "indicator_values"):
-        for r in con.execute(
-            f"SELECT indicator_id, {dims}, period, value FROM indicator_values_latest "  # noqa: S608
-            "WHERE value IS NOT NULL"
-        ).fetchall():
-            values[tuple(r[:-1])] = float(r[-1])
+        # an Arrow table, not Python tuples: ~400,000 values on the full shared store, compared
+        # by :func:`revisions` in DuckDB (reading them as tuples and sorting took ~3 s a run)
+        values = con.sql(
+            f"SELECT indicator_id, {dims}, period, value::DOUBLE AS value "  # noqa: S608
+            "FROM indicator_values_latest WHERE value IS NOT NULL"
+        ).to_arrow_table()
     lights: dict[tuple[str, str], str] = {}
     if _table_exists(con, "goal_status"):
         for g, t, s in con.execute(
@@ -103,23 +103,7 @@ def diff(before: State, after: State, threshold_pct: float) -> Changes:
                     "previous": old.isoformat() if old else None,
                 }
             )
-    n = len(DIMS)
-    for key, new in sorted(after.values.items(), key=lambda kv: repr(kv[0])):
-        old_v = before.values.get(key)
-        if old_v is None or old_v == new:
-            continue
-        pct = (new - old_v) / abs(old_v) * 100 if old_v else float("inf")
-        if abs(pct) > threshold_pct:
-            ch.revisions.append(
-                {
-                    "indicator": key[0],
-                    "dims": {d: v for d, v in zip(DIMS, key[1 : 1 + n], strict=True) if v},
-                    "period": key[1 + n].isoformat(),
-                    "old": old_v,
-                    "new": new,
-                    "pct": round(pct, 3),
-                }
-            )
+    ch.revisions = revisions(before.values, after.values, threshold_pct)
     for (g, t), colour in sorted(after.lights.items()):
         old_c = before.lights.get((g, t))
         if old_c is not None and old_c != colour:
@@ -129,3 +113,40 @@ def diff(before: State, after: State, threshold_pct: float) -> Changes:
             ch.findings.append({"id": fid, **f})
     ch.findings.sort(key=lambda f: (-float(f["score"]), f["id"]))
     return ch
+
+
+def revisions(
+    before: pa.Table | None, after: pa.Table | None, threshold_pct: float
+) -> list[dict[str, Any]]:
+    """The values present in both tables that moved by more than ``threshold_pct`` percent
+    (from zero: by an infinite percentage), ordered by indicator, dimensions and period."""
+    if before is None or after is None or not before.num_rows or not after.num_rows:
+        return []
+    keys = ["indicator_id", *DIMS, "period"]
+    on = " AND ".join(f"a.{k} IS NOT DISTINCT FROM b.{k}" for k in keys)
+    con = duckdb.connect()
+    try:
+        con.register("b", before)
+        con.register("a", after)
+        rows = con.execute(
+            f"SELECT {', '.join('a.' + k for k in keys)}, b.value, a.value, "  # noqa: S608
+            "CASE WHEN b.value = 0 THEN 'inf'::DOUBLE "
+            "ELSE (a.value - b.value) / abs(b.value) * 100 END AS pct "
+            f"FROM a JOIN b ON {on} WHERE a.value <> b.value "
+            "AND abs(pct) > ? ORDER BY ALL",
+            [threshold_pct],
+        ).fetchall()
+    finally:
+        con.close()
+    n = len(DIMS)
+    return [
+        {
+            "indicator": r[0],
+            "dims": {d: v for d, v in zip(DIMS, r[1 : 1 + n], strict=True) if v},
+            "period": r[1 + n].isoformat(),
+            "old": r[2 + n],
+            "new": r[3 + n],
+            "pct": round(r[4 + n], 3),
+        }
+        for r in rows
+    ]

@@ -182,6 +182,39 @@ def test_same_body_twice_changes_nothing(
     assert file_hash(stale) == h
 
 
+def test_a_revised_month_is_reported_above_the_threshold(
+    shared: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A preliminary November 2024 10 % above the real one, then the real rows in a later
+    release: the values of that month are revisions of -9.09 %, and no other value is."""
+    rows = _through(_rows(shared), "2024-11")
+    h = rows[0]
+    v, y, m = h.index("ALL_VAL_MO"), h.index("YEAR"), h.index("MONTH")
+    prelim = [h] + [
+        [*r[:v], str(int(r[v]) * 11 // 10), *r[v + 1 :]] if (r[y], r[m]) == ("2024", "11") else r
+        for r in rows[1:]
+    ]
+    f = tmp_path / "prelim.json"
+    f.write_text(json.dumps(prelim))
+    db = tmp_path / "norte.duckdb"
+    with Store(db) as s:
+        s.load_file(f, census_api, vintage=dt.date(2025, 1, 7))
+    kw: dict[str, Any] = {"downloads": tmp_path / "dl", "now": NOW, "publish": False}
+    assert refresh(db, tmp_path / "site", {}, **kw).recomputed  # the preliminary values
+    body = tmp_path / "revised.json"
+    body.write_text(json.dumps(rows))
+    monkeypatch.setitem(CONNECTORS, "fake", FakeConnector(body))
+    rep = refresh(db, tmp_path / "site", {"fake": {}}, threshold_pct=1.0, **kw)
+    revs = rep.changes.revisions
+    assert revs and {r["period"] for r in revs} == {"2024-11-01"}
+    levels = {r["indicator"]: r["pct"] for r in revs if r["indicator"].startswith("us-exports.")}
+    assert set(levels) == {"us-exports.can", "us-exports.chn", "us-exports.mex", "us-exports.world"}
+    assert all(abs(p - (1 / 1.1 - 1) * 100) < 0.01 for p in levels.values()), levels
+    assert any(r["indicator"] == "us-exports-yoy.mex" for r in revs)  # growth moves too
+    keys = [(r["indicator"], sorted(r["dims"].items())) for r in revs]
+    assert keys == sorted(keys)
+
+
 def test_unknown_connector_is_a_config_error(stale: Path, tmp_path: Path) -> None:
     from norte.errors import ConfigError
 
