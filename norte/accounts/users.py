@@ -4,6 +4,7 @@ admin), passwords hashed with Argon2 (pwdlib; the hash starts ``$argon2id$``).""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 import sqlite3
 from dataclasses import dataclass
@@ -13,8 +14,8 @@ from pwdlib import PasswordHash
 from pwdlib.hashers.argon2 import Argon2Hasher
 
 from norte.accounts.db import transaction
+from norte.accounts.roles import Role
 from norte.errors import UsageError
-from norte.web.access import Role
 
 ROLES = {"viewer": Role.VIEWER, "editor": Role.EDITOR, "admin": Role.ADMIN}
 MIN_PASSWORD = 12
@@ -25,9 +26,14 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 #: argon2-cffi's 64 MiB x 4 lanes: forty concurrent sign-ins then need ~0.8 GB, not 2.6 GB.
 #: The parameters are stored in each hash, so changing them later keeps old hashes valid.
 _hasher = PasswordHash((Argon2Hasher(time_cost=2, memory_cost=19 * 1024, parallelism=1),))
-#: Verified against when the e-mail is unknown, so an unknown account takes as long to refuse
-#: as a wrong password (no account enumeration by timing).
-_DUMMY = _hasher.hash("norte-no-such-account")
+
+
+@functools.cache
+def _dummy() -> str:
+    """Verified against when the e-mail is unknown, so an unknown account takes as long to
+    refuse as a wrong password (no account enumeration by timing); hashed on first use, not
+    at import (every ``norte`` command imports this module to build its parsers)."""
+    return _hasher.hash("norte-no-such-account")
 
 
 class WrongPassword(UsageError):
@@ -211,7 +217,7 @@ def disable_user(con: sqlite3.Connection, email: str) -> User:
 def authenticate(con: sqlite3.Connection, email: str, password: str) -> User | None:
     """The user whose e-mail and password these are, or None (same work either way)."""
     row = con.execute("SELECT password_hash FROM users WHERE email = ?", [email]).fetchone()
-    ok = verify_password(password, str(row[0]) if row else _DUMMY)
+    ok = verify_password(password, str(row[0]) if row else _dummy())
     if not row or not ok:
         return None
     user = find_user(con, email)

@@ -11,14 +11,13 @@ import argparse
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from norte.argtypes import iso_date, month, seconds
 from norte.errors import UsageError
-from norte.fetch.census import fetch_trade
-from norte.fetch.http import Client
-from norte.fetch.live import CONNECTORS, Saved
-from norte.sources import census_api, census_api_product
-from norte.store import Store
+
+if TYPE_CHECKING:  # imported when a fetch runs, not when every command builds its parsers
+    from norte.fetch.live import Saved
 
 #: Products whose bodies census-api-product reads (HS bodies: census-api).
 PRODUCT_READER = ("naics", "hitech", "enduse")
@@ -191,6 +190,8 @@ def run(args: argparse.Namespace, db: Path) -> int:
         print(m, file=err)
 
     import norte.fetch.connectors  # noqa: F401 - registers every connector
+    from norte.fetch.http import Client
+    from norte.fetch.live import CONNECTORS
 
     connector = CONNECTORS[args.api]
     client = Client(args.dir / ".cache", ttl=args.cache_ttl, log=log)
@@ -208,6 +209,8 @@ def run(args: argparse.Namespace, db: Path) -> int:
 
 
 def _ingest(saved: list[Saved], db: Path, log: Callable[[str], None], name: str) -> None:
+    from norte.store import Store
+
     with Store(db) as store:
         results = store.load_many([(s.path, s.source) for s in saved])
         known = {str(s.path): s.vintage for s in saved}
@@ -221,6 +224,11 @@ def _ingest(saved: list[Saved], db: Path, log: Callable[[str], None], name: str)
 
 
 def _run_census(args: argparse.Namespace, db: Path) -> int:
+    from norte.fetch.census import fetch_trade
+    from norte.fetch.http import Client
+    from norte.sources import census_api, census_api_product
+    from norte.store import Store
+
     err = sys.stderr
     if args.start > args.end:
         raise UsageError(

@@ -17,7 +17,6 @@ from norte.findings.ctx import Ctx
 from norte.findings.data import (
     Series,
     Vintages,
-    evaluate_ranks,
     first_months,
     indicator_ids,
     partner_labels,
@@ -206,7 +205,7 @@ def _rank_inputs(ctx: Ctx, report: DetectReport) -> list[det.RankInputs]:
         for s, d in zip(specs, defs, strict=True)
     }
     keep = {k: v[1] for k, v in stored.items()}
-    latest = evaluate_ranks(ctx.store, defs, None, keep, with_ranks=False)
+    latest, _hit = evaluate_ranks_as_of(ctx.store, defs, None, keep, with_ranks=False)
     out: list[det.RankInputs] = []
     for spec, d in zip(specs, defs, strict=True):
         ri = det.RankInputs(d, spec, stored[d.id][0], latest[d.id][1])

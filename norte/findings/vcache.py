@@ -50,12 +50,20 @@ def input_checksum(store: Store, defs: list[Definition], as_of: dt.date) -> str:
     return f"{n}:{h}:{k}"
 
 
-def _key(store: Store, defs: list[Definition], as_of: dt.date, keep: Mapping[str, set[str]]) -> str:
+def _key(
+    store: Store,
+    defs: list[Definition],
+    as_of: dt.date | None,
+    keep: Mapping[str, set[str]],
+    with_ranks: bool,
+) -> str:
     body = {
         "defs": [sql_key(d, "duckdb") for d in defs],
         "keep": {k: sorted(v) for k, v in sorted(keep.items())},
-        "as_of": as_of.isoformat(),
-        "input": input_checksum(store, defs, as_of),
+        "as_of": as_of.isoformat() if as_of else "latest",
+        "ranks": with_ranks,
+        # the latest figures read every row held: the checksum of every vintage
+        "input": input_checksum(store, defs, as_of or dt.date.max),
     }
     return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
 
@@ -71,17 +79,23 @@ def _load(rows: list[Any]) -> RankTables:
 
 
 def evaluate_ranks_as_of(
-    store: Store, defs: list[Definition], as_of: dt.date, keep: Mapping[str, set[str]]
+    store: Store,
+    defs: list[Definition],
+    as_of: dt.date | None,
+    keep: Mapping[str, set[str]],
+    with_ranks: bool = True,
 ) -> tuple[Result, bool]:
-    """:func:`evaluate_ranks` as of an earlier vintage, from the cache when it holds that
-    evaluation; (result, came from the cache)."""
-    path = _folder() / f"{_key(store, defs, as_of, keep)}.json"
+    """:func:`evaluate_ranks` as of an earlier vintage (``None``: the latest figures), from
+    the cache when it holds that evaluation; (result, came from the cache). The latest
+    figures are cached too: a release of another source (a TransBorder month) leaves the
+    rank indicators' inputs, hence their checksum, as they were."""
+    path = _folder() / f"{_key(store, defs, as_of, keep, with_ranks)}.json"
     try:
         data = json.loads(path.read_text("utf-8"))
         return {k: (_load(r), _load(v)) for k, (r, v) in data.items()}, True
     except (OSError, ValueError, TypeError):
         pass
-    res = evaluate_ranks(store, defs, as_of, dict(keep))
+    res = evaluate_ranks(store, defs, as_of, dict(keep), with_ranks=with_ranks)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")

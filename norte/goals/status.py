@@ -21,7 +21,9 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -236,13 +238,41 @@ def evaluate(
 
 
 # -- reading the store --------------------------------------------------------------------------
+#: (connection id, what was asked) -> the answer, while :func:`reads_once` is active
+_MEMO: ContextVar[dict[tuple[Any, ...], Any] | None] = ContextVar("norte_status_memo", default=None)
+
+
+@contextmanager
+def reads_once() -> Iterator[None]:
+    """Within the block, :func:`vintages` and :func:`series` answer a question asked before
+    from memory (per connection): for readers that do not write ``indicator_values``
+    meanwhile, such as the site (the goal pages, the board and the home page ask the same
+    series in three languages, a light's history once per stored vintage)."""
+    token = _MEMO.set({})
+    try:
+        yield
+    finally:
+        _MEMO.reset(token)
+
+
+def _memo(key: tuple[Any, ...]) -> tuple[dict[tuple[Any, ...], Any] | None, Any]:
+    memo = _MEMO.get()
+    return memo, (None if memo is None else memo.get(key))
+
+
 def vintages(con: duckdb.DuckDBPyConnection, indicator_id: str) -> list[dt.date]:
     """The input vintages stored for an indicator, oldest first."""
+    memo, hit = _memo(("vintages", id(con), indicator_id))
+    if hit is not None:
+        return list(hit)
     rows = con.execute(
         "SELECT DISTINCT input_vintage FROM indicator_values WHERE indicator_id = ? ORDER BY 1",
         [indicator_id],
     ).fetchall()
-    return [r[0] for r in rows]
+    out = [r[0] for r in rows]
+    if memo is not None:
+        memo[("vintages", id(con), indicator_id)] = tuple(out)
+    return out
 
 
 def series(
@@ -253,6 +283,10 @@ def series(
 ) -> tuple[list[tuple[dt.date, float]], str | None, list[str]]:
     """(rows, freq, varying dims) of one indicator at one input vintage; ``varying`` lists the
     dimensions that still take several values after ``select`` (an ambiguous series)."""
+    key = ("series", id(con), indicator_id, tuple(sorted((select or {}).items())), vintage)
+    memo, hit = _memo(key)
+    if hit is not None:
+        return list(hit[0]), hit[1], list(hit[2])
     where = ["indicator_id = ?", "input_vintage = ?", "value IS NOT NULL"]
     params: list[Any] = [indicator_id, vintage]
     for k, v in (select or {}).items():
@@ -264,11 +298,14 @@ def series(
     # only fixed column names are interpolated (select keys are checked against SELECT_DIMS)
     sql = f"SELECT {cols} FROM indicator_values WHERE {' AND '.join(where)} ORDER BY period"  # noqa: S608
     got = con.execute(sql, params).fetchall()
-    if not got:
-        return [], None, []
-    dims = ("flow", "partner", "product_code", "mode", "geo_code", "detail", "measure")
-    varying = [d for i, d in enumerate(dims) if len({r[3 + i] for r in got}) > 1]
-    return [(r[0], float(r[1])) for r in got], str(got[0][2]), varying
+    out: tuple[list[tuple[dt.date, float]], str | None, list[str]] = ([], None, [])
+    if got:
+        dims = ("flow", "partner", "product_code", "mode", "geo_code", "detail", "measure")
+        varying = [d for i, d in enumerate(dims) if len({r[3 + i] for r in got}) > 1]
+        out = ([(r[0], float(r[1])) for r in got], str(got[0][2]), varying)
+    if memo is not None:
+        memo[key] = (tuple(out[0]), out[1], tuple(out[2]))
+    return out
 
 
 def status_at(

@@ -28,15 +28,16 @@ import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
-import ibis
-import ibis.expr.types as ir
 
 from norte.classify.editions import HS, NAICS
 from norte.classify.mapping import _links
 from norte.indicators.catalog import Definition
+
+if TYPE_CHECKING:  # Ibis is imported by apply() only: the site reads plans, never compiles
+    import ibis.expr.types as ir
 
 
 @dataclass(frozen=True)
@@ -252,6 +253,8 @@ def apply(t: ir.Table, b: Bridge) -> ir.Table:
     """The plan as one Ibis expression (the same SQL logic on DuckDB and Spark): old codes
     relabelled to the asked code in their edition's periods; stopped codes' periods before
     their break dropped."""
+    import ibis
+
     code = t.product_code
     relabel = False
     for s in b.segments:

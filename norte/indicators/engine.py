@@ -31,22 +31,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import ibis
-import ibis.expr.types as ir
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from norte.errors import NorteError
 from norte.indicators import bridging
 from norte.indicators.catalog import DIMS, ENGINES, Definition, load_catalog
-from norte.indicators.expr import (  # re-exported: the engine's public names
-    DIALECTS,
-    INPUT_SCHEMA,
-    RESULT_COLUMNS,
-    expression,
-    input_table,
-)
 from norte.indicators.inputs import INPUT_TABLE, Fingerprint, fingerprints, prepare_input
+from norte.indicators.spec import DIALECTS, RESULT_COLUMNS
 from norte.indicators.sqlcache import (  # re-exported
     batch_sql,
     cache_dir,
@@ -56,9 +48,21 @@ from norte.indicators.sqlcache import (  # re-exported
 )
 from norte.store.db import Store
 
+#: names re-exported from :mod:`norte.indicators.expr`, which imports Ibis: loaded on first use,
+#: so a computation whose SQL is all cached never imports Ibis (~0.5 s with its DuckDB backend)
+_EXPR_NAMES = ("INPUT_SCHEMA", "expression", "input_table")
+
+
+def __getattr__(name: str) -> Any:
+    if name in _EXPR_NAMES:
+        from norte.indicators import expr
+
+        return getattr(expr, name)
+    raise AttributeError(f"module 'norte.indicators.engine' has no attribute {name!r}")
+
+
 __all__ = [
     "DIALECTS",
-    "INPUT_SCHEMA",
     "RESULT_COLUMNS",
     "Backend",
     "ComputeReport",
@@ -69,8 +73,6 @@ __all__ = [
     "compiled_sql",
     "compute",
     "evaluate",
-    "expression",
-    "input_table",
     "open_backend",
     "run_batch",
     "sql_key",
@@ -109,7 +111,8 @@ class ComputeReport:
 
 # -- backends ---------------------------------------------------------------------------------
 class Backend:
-    """A backend holding the input slice as ``_norte_ind_input``; runs SQL of its dialect."""
+    """A backend holding the input slice as ``_norte_ind_input``; runs SQL of its dialect
+    (``con``: the store's DuckDB connection, or an Ibis PySpark backend)."""
 
     def __init__(
         self,
@@ -124,19 +127,11 @@ class Backend:
         self._tmp = tmp
         self._spark = spark
 
-    def table(self) -> ir.Table:
-        t: ir.Table = self.con.table(INPUT_TABLE)
-        return t
-
-    def run(self, expr: ir.Table) -> pa.Table:
-        result: pa.Table = self.con.to_pyarrow(expr)
-        return result
-
     def run_sql(self, sql: str) -> pa.Table:
         if self._spark is not None:
             result: pa.Table = self._spark.sql(sql).toArrow()
             return result
-        out: pa.Table = self.con.con.sql(sql).to_arrow_table()
+        out: pa.Table = self.con.sql(sql).to_arrow_table()
         return out
 
     def close(self) -> None:
@@ -147,7 +142,7 @@ class Backend:
 def open_backend(store: Store, engine: str, spark: Any = None) -> Backend:
     """The backend for ``engine`` over the prepared input slice (see :func:`prepare_input`)."""
     if engine == "duckdb":
-        return Backend("duckdb", ibis.duckdb.from_connection(store.con))
+        return Backend("duckdb", store.con)  # runs SQL on the store's connection: no Ibis
     if engine == "spark":
         from norte.indicators.spark import session
 
@@ -158,6 +153,8 @@ def open_backend(store: Store, engine: str, spark: Any = None) -> Backend:
         df = sess.read.parquet(str(path)).cache()
         df.count()
         df.createOrReplaceTempView(INPUT_TABLE)
+        import ibis
+
         return Backend("spark", ibis.pyspark.connect(sess), tmp, spark=sess)
     raise NorteError(f"unknown engine {engine!r} — use one of {', '.join(ENGINES)}")
 

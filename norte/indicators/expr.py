@@ -12,10 +12,9 @@ from norte.indicators import bridging
 from norte.indicators.bridging import Bridge
 from norte.indicators.catalog import DIMS, Definition
 from norte.indicators.inputs import INPUT_COLUMNS, INPUT_TABLE
+from norte.indicators.spec import DIALECTS as DIALECTS  # re-exported
+from norte.indicators.spec import RESULT_COLUMNS as RESULT_COLUMNS  # re-exported
 from norte.indicators.transforms import OPS, Frame, op_mirror_gap
-
-#: SQL dialect of each engine (``ibis.to_sql``).
-DIALECTS = {"duckdb": "duckdb", "spark": "pyspark"}
 
 #: The input slice's schema (strings but ``period`` and ``value``).
 INPUT_SCHEMA = ibis.schema(
@@ -24,8 +23,6 @@ INPUT_SCHEMA = ibis.schema(
         for c in INPUT_COLUMNS
     }
 )
-#: Columns of a result: the definition id, the dimensions, period, freq and value.
-RESULT_COLUMNS = ("base_id", *DIMS, "period", "freq", "value")
 
 
 def input_table() -> ir.Table:

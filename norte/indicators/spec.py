@@ -35,6 +35,11 @@ DIMS: tuple[str, ...] = (
     "measure",
 )
 
+#: SQL dialect of each engine (``ibis.to_sql``).
+DIALECTS = {"duckdb": "duckdb", "spark": "pyspark"}
+#: Columns of a result: the definition id, the dimensions, period, freq and value.
+RESULT_COLUMNS = ("base_id", *DIMS, "period", "freq", "value")
+
 #: Filters a series may set: the ``observations`` columns plus ``partner_kind`` (``codes.kind``
 #: of the partner: ``country`` keeps countries only, never groupings such as WORLD or EU).
 SERIES_FIELDS: tuple[str, ...] = (

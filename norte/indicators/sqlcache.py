@@ -10,22 +10,25 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
-import ibis
-
-from norte.indicators import bridging, expr
-from norte.indicators import transforms as _transforms_module
 from norte.indicators.catalog import Definition
-from norte.indicators.expr import RESULT_COLUMNS, expression, input_table
+from norte.indicators.spec import RESULT_COLUMNS
+
+#: the modules whose code turns a definition into SQL (their text is in the cache key); Ibis
+#: itself is imported only when a definition has to be compiled, not on a cache hit
+_CODE_MODULES = ("expr", "transforms", "bridging")
 
 
 def _code_digest() -> str:
     """Checksum of the code that turns a definition into SQL (the expression, the transforms,
     the bridging, the Ibis and SQLGlot versions): a change recompiles every definition."""
     from importlib.metadata import version
+    from importlib.util import find_spec
 
-    h = hashlib.sha256(f"{ibis.__version__}|{version('sqlglot')}".encode())
-    for mod_file in (expr.__file__, _transforms_module.__file__, bridging.__file__):
-        h.update(Path(str(mod_file)).read_bytes())
+    h = hashlib.sha256(f"{version('ibis-framework')}|{version('sqlglot')}".encode())
+    for name in _CODE_MODULES:
+        spec = find_spec(f"norte.indicators.{name}")
+        assert spec is not None and spec.origin is not None
+        h.update(Path(spec.origin).read_bytes())
     return h.hexdigest()
 
 
@@ -64,6 +67,10 @@ def compiled_sql(defn: Definition, dialect: str = "duckdb") -> tuple[str, bool]:
         return sql, True
     except OSError:
         pass
+    import ibis
+
+    from norte.indicators.expr import expression, input_table
+
     if dialect == "pyspark":
         getattr(ibis, "pyspark")  # noqa: B009  (loads the backend: registers ibis.options.pyspark)
     sql = str(ibis.to_sql(expression(defn, input_table()), dialect=dialect))

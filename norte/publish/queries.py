@@ -153,23 +153,39 @@ def sources_present(con: duckdb.DuckDBPyConnection) -> list[str]:
     return [r["source"] for r in rows(con, "SELECT DISTINCT source FROM observations ORDER BY 1")]
 
 
-def select_latest(con: duckdb.DuckDBPyConnection, name: str, where: str) -> str:
+#: the columns :func:`provenance` reads from a materialized selection
+PROVENANCE_COLUMNS = ("source", "dataset", "vintage", "period", "freq")
+
+
+def select_latest(
+    con: duckdb.DuckDBPyConnection,
+    name: str,
+    where: str,
+    columns: tuple[str, ...] | None = None,
+) -> str:
     """Materialize the latest vintage of the observations matching ``where`` as temp table
     ``name`` (used for a chart's numbers *and* its provenance); returns the table name.
+    ``columns`` (default all) keeps only those columns: on 1.2 million TransBorder rows,
+    materializing the seven a chart reads takes half the time of all of them.
 
     What ``observations_latest WHERE where`` holds, for a ``where`` on key columns only (every
     caller's): as keys are unique within a load (the store checks), only the (source,
     dataset, period) cells holding rows of more than one load need the newest-vintage window;
     the others are taken as they are (the indicators' input slice does the same)."""
     keys = ", ".join(KEY_COLUMNS)
+    if columns is None:
+        inner = out = "*"
+    else:
+        inner = ", ".join(dict.fromkeys([*KEY_COLUMNS, "vintage", "load_id", *columns]))
+        out = ", ".join(dict.fromkeys(columns))
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE {name} AS
-        WITH f AS (SELECT * FROM observations WHERE {where}),
+        WITH f AS (SELECT {inner} FROM observations WHERE {where}),
         multi AS (SELECT source, dataset, period FROM f GROUP BY ALL
                   HAVING count(DISTINCT load_id) > 1)
-        SELECT * FROM f ANTI JOIN multi USING (source, dataset, period)
+        SELECT {out} FROM f ANTI JOIN multi USING (source, dataset, period)
         UNION ALL
-        SELECT * FROM (SELECT * FROM f SEMI JOIN multi USING (source, dataset, period)
+        SELECT {out} FROM (SELECT * FROM f SEMI JOIN multi USING (source, dataset, period)
                        QUALIFY row_number() OVER (PARTITION BY {keys}
                                                   ORDER BY vintage DESC, load_id DESC) = 1)"""  # noqa: S608
     )

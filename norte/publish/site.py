@@ -11,19 +11,20 @@ norte did not write is never replaced without ``force``.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 from urllib.parse import urlsplit
 
 from norte import settings
 from norte.errors import ConfigError
+from norte.goals.status import reads_once
 from norte.publish import queries as q
 from norte.publish import trade
 from norte.publish.context import PageContext, SiteContext
 from norte.publish.i18n import LANGUAGES
 from norte.publish.incremental import Previous, Publication
-from norte.publish.pages import families
+from norte.publish.pages import PageFamily, families
 from norte.publish.safe import inspect, publishing_dir
 from norte.store import Store
 
@@ -57,21 +58,32 @@ def write_site(
     time it was last changed at). ``incremental=False`` renders and writes everything anew.
     ``built`` (``YYYY-MM-DD HH:MM``, UTC; default now) is the build time changed pages show.
     """
-    with publishing_dir(out, force=force, store=store.path, progress=progress) as tmp:
+
+    def render(tmp: Path, pub: Publication) -> int:
+        return render_site(
+            store, tmp, mode, progress, languages, geo_dir, png, base_url, built, publication=pub
+        )
+
+    return publish(out, render, store=store.path, force=force, progress=progress,
+                   incremental=incremental)  # fmt: skip
+
+
+def publish(
+    out: Path,
+    render: Callable[[Path, Publication], int],
+    *,
+    store: Path,
+    force: bool,
+    progress: TextIO | None,
+    incremental: bool,
+) -> int:
+    """Run ``render(folder, publication)`` into a temporary folder and swap it in at ``out``
+    (:mod:`norte.publish.safe`), keeping every unchanged file of the previous site
+    (:mod:`norte.publish.incremental`); returns what ``render`` returned (the pages)."""
+    with publishing_dir(out, force=force, store=store, progress=progress) as tmp:
         pub = Publication(_previous(out) if incremental else None)
         with pub.active():
-            n = render_site(
-                store,
-                tmp,
-                mode,
-                progress,
-                languages,
-                geo_dir,
-                png,
-                base_url,
-                built,
-                publication=pub,
-            )
+            n = render(tmp, pub)
         st = pub.finish(tmp)
         if progress is not None:
             print(
@@ -124,6 +136,29 @@ def render_site(
     ``page_values``, when given, receives every page's template values (``norte serve``);
     ``publication`` records page fingerprints and chart render keys for an incremental
     publish (:func:`write_site`)."""
+    site = site_context(
+        store, out, mode, progress, languages, geo_dir, png, base_url, built, page_values,
+        publication,
+    )  # fmt: skip
+    render_families(site, families())
+    return len(site.pages_written)
+
+
+def site_context(
+    store: Store,
+    out: Path,
+    mode: str,
+    progress: TextIO | None,
+    languages: Sequence[str],
+    geo_dir: Path | None,
+    png: bool,
+    base_url: str | None,
+    built: str | None,
+    page_values: dict[str, dict[str, Any]] | None,
+    publication: Publication | None,
+) -> SiteContext:
+    """The shared context of one site (the site's read models materialized, the header
+    links of every family collected), ready for :func:`render_families`."""
     out.mkdir(parents=True, exist_ok=True)
     q.prepare(store.con)
     trade.prepare(store.con)
@@ -141,13 +176,22 @@ def render_site(
     )
     if built is not None:
         site.built = built
-    fams = families()
-    for fam in fams:
+    for fam in families():
         if fam.nav is not None:
             site.nav.extend(fam.nav(site))
-    for fam in fams:
-        before = len(site.pages_written)
-        for lang in site.languages:
-            fam.render(PageContext(site, lang))
-        site.log(f"{fam.name}: {len(site.pages_written) - before} pages")
-    return len(site.pages_written)
+    return site
+
+
+def render_families(
+    site: SiteContext, fams: Sequence[PageFamily], after: Callable[[PageFamily], None] | None = None
+) -> None:
+    """Render ``fams`` in every language, in order; ``after(family)`` is called once each is
+    done (:mod:`norte.publish.parallel` collects what a family hands to later ones)."""
+    with reads_once():  # the site writes no indicator value: each goal series is read once
+        for fam in fams:
+            before = len(site.pages_written)
+            for lang in site.languages:
+                fam.render(PageContext(site, lang))
+            site.log(f"{fam.name}: {len(site.pages_written) - before} pages")
+            if after is not None:
+                after(fam)

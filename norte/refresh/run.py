@@ -7,7 +7,8 @@
 4. when the store changed since the last completed refresh or build (this run's loads, or a
    run killed before it finished, or a ``norte ingest`` meanwhile): recompute indicators (only
    the definitions whose inputs changed: the engine's fingerprints), findings and goal lights,
-   republish the site (the store publishes the read snapshot as it closes), evaluate the watches;
+   close the store (which publishes the read snapshot), republish the site from it in two
+   processes (:mod:`norte.publish.parallel`), evaluate the watches;
 5. write ``<store>.refresh.json`` (the store's newest load id) last: a run killed before that
    point is completed by the next one, and a run with nothing new changes no file at all.
    ``norte build`` writes it too, as its last step (:func:`mark_done`): a refresh right after
@@ -200,12 +201,18 @@ def refresh(
         max_load = state_max_load(store)
         if max_load == done and not rep.changes.loaded:
             return rep
-        _recompute(store, out, publish, base_url, err)
+        mode = _recompute(store, err)
         rep.recomputed = True
         after = state(store.con)
         loaded = rep.changes.loaded
         rep.changes = diff(_since_marker(db, before), after, threshold_pct)
         rep.changes.loaded = loaded
+    # the writer is closed (the web app's read snapshot published: norte.store.snapshot), so
+    # the site is rendered by two processes reading the store (norte.publish.parallel)
+    if publish:
+        from norte.publish.parallel import write_site_from
+
+        write_site_from(db, out, mode, progress=err, force=False, base_url=base_url)
     if on_changes is not None:
         rep.alerts = on_changes(rep.changes)
     faults.point("refresh_marker")
@@ -236,16 +243,12 @@ def state_max_load(store: Store) -> int:
     return int(store.con.execute("SELECT coalesce(max(load_id), 0) FROM loads").fetchall()[0][0])
 
 
-def _recompute(store: Store, out: Path, publish: bool, base_url: str | None, err: TextIO) -> None:
+def _recompute(store: Store, err: TextIO) -> str:
+    """Indicators (changed inputs only), findings and goal lights; returns the site's mode."""
     from norte.build import official_rows
     from norte.findings.cli import refresh as refresh_findings
     from norte.goals import record_all
 
     refresh_findings(store, out=err)  # indicators (changed inputs only), then findings
     record_all(store)
-    if publish:
-        from norte.publish.site import write_site
-
-        mode = "official" if official_rows(store) else "seed"
-        write_site(store, out, mode=mode, progress=err, force=False, base_url=base_url)
-        # the web app's read snapshot is published by Store.close() (norte.store.snapshot)
+    return "official" if official_rows(store) else "seed"

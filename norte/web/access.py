@@ -15,17 +15,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from enum import IntEnum
 
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.routing import APIRoute
 
-
-class Role(IntEnum):
-    ANONYMOUS = 0
-    VIEWER = 1
-    EDITOR = 2
-    ADMIN = 3
+from norte.accounts.roles import Role as Role  # re-exported: the routes import it from here
 
 
 @dataclass(frozen=True)

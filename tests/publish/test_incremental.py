@@ -168,3 +168,32 @@ def test_with_force_a_site_holding_foreign_files_is_published_in_full(
     (backup,) = tmp_path.glob("site.norte-backup-*")
     assert (backup / "important.txt").read_text() == "mine"
     assert all(os.stat(p).st_nlink == 1 for p in site.rglob("*") if p.is_file())
+
+
+def test_png_from_the_svg_is_the_bytes_vegalite_to_png_gives(shared: Path) -> None:
+    """The PNG is rasterized from the chart's SVG (one layout instead of two): its bytes are
+    those ``vegalite_to_png`` gives for the spec, in each language's locale, on real rows."""
+    import gzip
+
+    import vl_convert as vlc
+
+    from norte.publish.charts import time_lines
+
+    with gzip.open(shared / "census/api/exports-country-2013-2024.json.gz", "rt") as f:
+        got = json.load(f)
+    h = got[0]
+    rows = [
+        {"period": f"{r[h.index('YEAR')]}-{r[h.index('MONTH')]}-01", "value": int(r[2]), "to": r[1]}
+        for r in got[1:]
+        if r[0] in ("1220", "2010") and r[h.index("YEAR")] >= "2022"
+    ]
+    for locale in ("en-US", "es-MX", "fr-FR"):
+        c = time_lines("t", "Exportaciones, é", "n", rows, "period", "value", "to", "US$", locale)
+        want = vlc.vegalite_to_png(
+            c.spec,
+            scale=1.5,
+            format_locale=locale,  # type: ignore[arg-type]
+            time_format_locale=locale,  # type: ignore[arg-type]
+            allowed_base_urls=[],
+        )
+        assert c.render_png() == bytes(want), locale

@@ -14,7 +14,7 @@ from norte.findings import vcache
 from norte.findings.feed import to_json
 from norte.findings.run import detect
 from norte.indicators import compute
-from norte.sources import census_api, census_xlsx
+from norte.sources import census_api, census_xlsx, spi_mexico
 from norte.store import Store
 
 
@@ -25,9 +25,9 @@ def calls(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> list[dt.date | Non
     seen: list[dt.date | None] = []
     real = vcache.evaluate_ranks
 
-    def counting(store: Store, defs: Any, as_of: Any, keep: Any, *a: Any) -> Any:
+    def counting(store: Store, defs: Any, as_of: Any, keep: Any, *a: Any, **kw: Any) -> Any:
         seen.append(as_of)
-        return real(store, defs, as_of, keep, *a)
+        return real(store, defs, as_of, keep, *a, **kw)
 
     monkeypatch.setattr(vcache, "evaluate_ranks", counting)
     return seen
@@ -47,14 +47,20 @@ def test_warm_cache_same_findings_fewer_engine_runs(
         s.load_file(imports, census_api)
         compute(s)
         cold = json.dumps(to_json(detect(s).findings), sort_keys=True)
-        assert calls == [dt.date(2024, 8, 6), dt.date(2024, 10, 1)]  # every earlier vintage
+        # the latest figures (None), then every earlier vintage
+        assert calls == [None, dt.date(2024, 8, 6), dt.date(2024, 10, 1)]
         warm = json.dumps(to_json(detect(s).findings), sort_keys=True)
-        assert len(calls) == 2  # nothing evaluated again
+        assert len(calls) == 3  # nothing evaluated again
         assert warm == cold and '"earliest_vintage"' in cold
+        # a release of another source (Mexico's SPI) leaves the rank inputs as they were
+        s.load_file(shared / "spi/mexico-states/00_IPS_COMPLETE_LONG.xlsx", spi_mexico)
+        compute(s)
+        assert json.dumps(to_json(detect(s).findings), sort_keys=True) != ""
+        assert len(calls) == 3  # the rankings' latest figures too came from the cache
         # a load into an earlier vintage changes what was known then: evaluated again
         s.con.execute(
             "UPDATE observations_long SET value = value * 2 WHERE vintage = DATE '2024-10-01' "
             "AND partner = 'MEX' AND period = DATE '2024-06-01'"
         )
         detect(s)
-        assert calls[2:] == [dt.date(2024, 10, 1)]
+        assert calls[3:] == [None, dt.date(2024, 10, 1)]  # every row is in the latest checksum

@@ -261,6 +261,7 @@ def transborder_state_data(site: SiteContext) -> dict[str, Any]:
             "_site_tb_states",
             "source = 'transborder' AND dataset = 'transborder_dot1' AND measure = 'value' "
             "AND partner = 'MEX' AND freq = 'M'",
+            (*q.PROVENANCE_COLUMNS, "geo_code", "detail", "value"),
         )
         full = q.rows(
             con,

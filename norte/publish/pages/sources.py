@@ -75,7 +75,8 @@ def _data(site: SiteContext, source: str) -> dict[str, Any]:
         }
         spec = CHARTS.get(source)
         if spec is not None:
-            t = q.select_latest(con, f"_site_src_{source}", spec.where)
+            keep_cols = (*q.PROVENANCE_COLUMNS, "value", *([spec.series] if spec.series else []))
+            t = q.select_latest(con, f"_site_src_{source}", spec.where, keep_cols)
             series = spec.series or "NULL"
             having = "HAVING count(DISTINCT period) = 12" if spec.complete_years else ""
             years = q.rows(

@@ -1,0 +1,265 @@
+"""The site rendered by two processes: what ``norte refresh`` and ``norte build`` publish with.
+
+The page families are Python-bound (templates, chart specs, JSON, Babel) and DuckDB lets any
+number of processes read a file nobody writes, so :func:`write_site_from` forks once, before
+either process opens the store, and each opens it read-only:
+
+1. the child renders its share of the *early* families (every family but the ones that read
+   what others hand over, see below) into the same temporary folder, then sends back through a
+   pipe what it recorded: its pages, CSV files and chart render keys (for the incremental
+   publish), its log lines, and what its families handed over;
+2. the parent renders the other share meanwhile, then merges the child's records in family
+   order, so the log, the report's chart order and the manifest are what one process gives;
+3. the parent renders the *late* families (the home page and the report, whose ``order`` is
+   :data:`LATE` or more) with everything handed over, and the publish finishes as usual
+   (:func:`norte.publish.site.publish`).
+
+What a family hands over to later ones lives in ``site.cache`` under the keys of
+:data:`HANDOFF` (the report's chart groups per language, the home page's findings and source
+links); a family rendered in the child hands them over by value (pickled). The result equals
+a one-process render byte for byte (tested). Where ``os.fork`` is missing, or ``workers`` is
+1, the site is rendered in one process.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import os
+import pickle
+import signal
+import sys
+import traceback
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TextIO
+
+from norte.errors import SystemFailure
+from norte.publish import charts
+from norte.publish.context import SiteContext
+from norte.publish.i18n import LANGUAGES
+from norte.publish.incremental import Publication
+from norte.publish.pages import PageFamily, families
+from norte.publish.site import publish, render_families, site_context
+from norte.store import Store
+
+#: families with this ``order`` or more read what earlier ones handed over: rendered last
+LATE = 90
+#: ``site.cache`` keys (or key prefixes, ending in ``:``) through which families hand results
+#: to later ones: ``report_charts:<lang>`` (lists, appended to), the rest replaced
+HANDOFF = ("report_charts:", "top_findings", "source_pages")
+#: what a family costs to render, in seconds of one of two busy processes (measured on the
+#: full shared store, release day); a family not listed counts 0.2
+COST = {"sources": 1.7, "findings": 1.55, "partner": 1.0, "maps": 0.9, "goals": 0.85}
+
+
+def _handed(key: str) -> bool:
+    return any(key.startswith(h) if h.endswith(":") else key == h for h in HANDOFF)
+
+
+@dataclass
+class Share:
+    """What one process recorded while rendering its families."""
+
+    logs: dict[str, str] = field(default_factory=dict)  # family -> its log line
+    handed: dict[str, dict[str, Any]] = field(default_factory=dict)  # family -> key -> value
+    pages: list[str] = field(default_factory=list)
+    csv: set[str] = field(default_factory=set)
+    page_fps: dict[str, str] = field(default_factory=dict)
+    render_keys: dict[str, str] = field(default_factory=dict)
+    renders: tuple[int, int] = (0, 0)  # reused, made
+
+
+def split(fams: Sequence[PageFamily]) -> tuple[list[PageFamily], list[PageFamily]]:
+    """(parent's, child's) early families, each in render order: of every way to share them,
+    the one whose busier side costs least (:data:`COST`), the parent taking the lighter side
+    (it merges the child's records after)."""
+    best: tuple[float, int] = (float("inf"), 0)
+    n = len(fams)
+    if n > 16:  # (never so many) every other family to the child
+        return list(fams[::2]), list(fams[1::2])
+    for mask in range(1 << n):
+        child = sum(COST.get(f.name, 0.2) for i, f in enumerate(fams) if mask >> i & 1)
+        parent = sum(COST.get(f.name, 0.2) for i, f in enumerate(fams) if not mask >> i & 1)
+        if parent <= child and child < best[0]:
+            best = (child, mask)
+    mask = best[1]
+    return (
+        [f for i, f in enumerate(fams) if not mask >> i & 1],
+        [f for i, f in enumerate(fams) if mask >> i & 1],
+    )
+
+
+def _appended(key: str) -> bool:
+    """Handed-over values that later families append to (lists), not replace."""
+    return any(h.endswith(":") and key.startswith(h) for h in HANDOFF)
+
+
+def _render_share(site: SiteContext, fams: Sequence[PageFamily]) -> Share:
+    share = Share()
+    buf = io.StringIO()
+    site.progress = buf
+    seen: dict[str, int] = {}
+
+    def after(fam: PageFamily) -> None:
+        share.logs[fam.name] = buf.getvalue()
+        buf.seek(0)
+        buf.truncate()
+        got: dict[str, Any] = {}
+        for key, value in site.cache.items():
+            if not _handed(key):
+                continue
+            if _appended(key):
+                if len(value) > seen.get(key, 0):
+                    got[key] = value[seen.get(key, 0) :]
+                seen[key] = len(value)
+            elif key not in seen or seen[key] != id(value):
+                got[key] = value
+                seen[key] = id(value)
+        share.handed[fam.name] = got
+
+    render_families(site, fams, after)
+    share.pages = list(site.pages_written)
+    share.csv = set(site._csv_written)
+    pub = site.publication
+    if pub is not None:
+        share.page_fps, share.render_keys = dict(pub.page_fps), dict(pub.render_keys)
+        share.renders = (pub.stats.renders_reused, pub.stats.renders_made)
+    return share
+
+
+def write_site_from(
+    db: Path,
+    out: Path,
+    mode: str,
+    progress: TextIO | None = None,
+    languages: Sequence[str] = LANGUAGES,
+    geo_dir: Path | None = None,
+    png: bool = True,
+    force: bool = False,
+    base_url: str | None = None,
+    incremental: bool = True,
+    built: str | None = None,
+    workers: int = 2,
+) -> int:
+    """:func:`norte.publish.site.write_site` from the store file ``db``, which nobody may be
+    writing (the caller closed its writer): opened read-only by each of ``workers`` (1 or 2)
+    processes. Returns the number of HTML pages written.
+
+    One process renders everything when ``workers`` is 1, where ``os.fork`` is missing, and
+    in a process that has already rendered a chart: vl-convert's converter runs on a thread
+    of its own, which a forked child would not have (its first render would never return)."""
+    stamp = built or dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M")  # one for both sides
+
+    def render(tmp: Path, pub: Publication) -> int:
+        args = (mode, None, languages, geo_dir, png, base_url, stamp, None, pub)
+        if workers < 2 or not hasattr(os, "fork") or charts.converter_started():
+            with Store(db, read_only=True) as store:
+                site = site_context(store, tmp, *args)
+                site.progress = progress
+                render_families(site, families())
+                return len(site.pages_written)
+        fams = families()
+        early = [f for f in fams if f.order < LATE]
+        mine, theirs = split(early)
+        child: _Child | None = _fork(db, tmp, args, theirs)
+        try:
+            with Store(db, read_only=True) as store:
+                site = site_context(store, tmp, *args)
+                own = _render_share(site, mine)
+                assert child is not None
+                other = _collect(child)
+                child = None
+                _merge(site, pub, early, own, other, progress)
+                site.progress = progress
+                render_families(site, [f for f in fams if f.order >= LATE])
+                return len(site.pages_written)
+        finally:
+            if child is not None:  # an error in this process: stop the other one
+                _stop(child)
+
+    return publish(out, render, store=db, force=force, progress=progress, incremental=incremental)
+
+
+@dataclass
+class _Child:
+    pid: int
+    fd: int
+
+
+def _fork(db: Path, tmp: Path, args: tuple[Any, ...], fams: list[PageFamily]) -> _Child:
+    r, w = os.pipe()
+    sys.stderr.flush()
+    sys.stdout.flush()
+    pid = os.fork()
+    if pid:
+        os.close(w)
+        return _Child(pid, r)
+    # the child: render, send the share (or the error) back, leave without cleanup handlers
+    os.close(r)
+    code = 0
+    try:
+        with Store(db, read_only=True) as store:
+            payload: Any = _render_share(site_context(store, tmp, *args), fams)
+    except BaseException:  # noqa: BLE001 - reported to the parent, which raises it
+        payload, code = traceback.format_exc(), 1
+    try:
+        with os.fdopen(w, "wb") as f:
+            pickle.dump(payload, f, protocol=pickle.HIGHEST_PROTOCOL)
+    finally:
+        os._exit(code)
+
+
+def _collect(child: _Child) -> Share:
+    with os.fdopen(child.fd, "rb") as f:
+        data = f.read()
+    _, status = os.waitpid(child.pid, 0)
+    got = pickle.loads(data) if data else None  # noqa: S301 - our own child's bytes
+    if isinstance(got, Share) and os.waitstatus_to_exitcode(status) == 0:
+        return got
+    detail = got if isinstance(got, str) else f"exit status {os.waitstatus_to_exitcode(status)}"
+    raise SystemFailure(f"the site's second rendering process failed:\n{detail}")
+
+
+def _stop(child: _Child) -> None:
+    try:
+        os.kill(child.pid, signal.SIGKILL)
+        os.waitpid(child.pid, 0)
+    except (ProcessLookupError, ChildProcessError):
+        pass
+    try:
+        os.close(child.fd)
+    except OSError:
+        pass
+
+
+def _merge(
+    site: SiteContext,
+    pub: Publication,
+    early: Sequence[PageFamily],
+    own: Share,
+    other: Share,
+    progress: TextIO | None,
+) -> None:
+    """Both shares into ``site`` and ``pub``, as if one process had rendered every early
+    family in order: log lines, handed-over values, pages, CSV files, render records."""
+    for key in [k for k in site.cache if _handed(k)]:
+        del site.cache[key]  # rebuilt below in family order
+    for fam in early:
+        share = own if fam.name in own.logs else other
+        if progress is not None:
+            progress.write(share.logs.get(fam.name, ""))
+        for key, value in share.handed.get(fam.name, {}).items():
+            if _appended(key):
+                site.cache.setdefault(key, []).extend(value)
+            else:
+                site.cache[key] = value
+    if progress is not None:
+        progress.flush()
+    site.pages_written[:] = own.pages + other.pages
+    site._csv_written |= other.csv
+    pub.page_fps.update(other.page_fps)
+    pub.render_keys.update(other.render_keys)
+    pub.stats.renders_reused += other.renders[0]
+    pub.stats.renders_made += other.renders[1]
