@@ -34,8 +34,9 @@ def build(
     """Ingest ``paths``, refresh indicators, findings and goal lights, publish the site at
     ``out``. A folder norte did not write is refused before anything runs (unless ``force``,
     which moves its contents aside); see :mod:`norte.publish.safe`."""
+    from norte.publish.parallel import write_site_from
     from norte.publish.safe import check_site
-    from norte.publish.site import write_site
+    from norte.refresh.run import done_state, write_done
 
     check_site(out, force, db)  # refuse before a long ingest, not after
     t0 = time.perf_counter()
@@ -65,11 +66,11 @@ def build(
         from norte.goals import record_all
 
         record_all(store)  # goal_status: every light at every input vintage (issue #6)
-        pages = write_site(store, out, mode=mode, progress=err, force=force, base_url=base_url)
         rows = store.count()
-        from norte.refresh.run import mark_done
-
-        mark_done(store)  # last: a norte refresh right after this build has nothing to do
+        done = done_state(store)  # what this build recomputed (not a later writer's loads)
+    # the writer closed: the site is rendered by two processes reading the store
+    pages = write_site_from(db, out, mode, progress=err, force=force, base_url=base_url)
+    write_done(db, done)  # last: a norte refresh right after this build has nothing to do
     print(
         f"norte build: {pages} pages written to {out}/ from {rows:,} stored rows ({mode} data) "
         f"in {time.perf_counter() - t0:.1f}s — store {db}",

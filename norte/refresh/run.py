@@ -11,7 +11,7 @@
    processes (:mod:`norte.publish.parallel`), evaluate the watches;
 5. write ``<store>.refresh.json`` (the store's newest load id) last: a run killed before that
    point is completed by the next one, and a run with nothing new changes no file at all.
-   ``norte build`` writes it too, as its last step (:func:`mark_done`): a refresh right after
+   ``norte build`` writes it too, as its last step (:func:`write_done`): a refresh right after
    a build has nothing to do.
 """
 
@@ -96,10 +96,16 @@ def _since_marker(db: Path, st: State) -> State:
     return State(periods, st.values, lights, found, st.max_load)
 
 
-def mark_done(store: Store, now: dt.datetime | None = None) -> None:
-    """Record that everything the store holds has been recomputed and published (what
-    ``norte build`` does last): a ``norte refresh`` right after has nothing to do."""
-    _write_marker(store.path, state(store.con), now or dt.datetime.now(dt.UTC))
+def done_state(store: Store) -> State:
+    """What a marker written later will say was recomputed: taken while the writer that
+    recomputed still holds the store (a load by another writer after it is not included)."""
+    return state(store.con)
+
+
+def write_done(db: Path, st: State, now: dt.datetime | None = None) -> None:
+    """Write the marker of ``st`` (:func:`done_state`) for the store ``db``: what
+    ``norte build`` does last, once the site is published."""
+    _write_marker(db, st, now or dt.datetime.now(dt.UTC))
 
 
 def _write_marker(db: Path, st: State, now: dt.datetime) -> None:
