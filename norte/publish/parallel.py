@@ -17,8 +17,11 @@ either process opens the store, and each opens it read-only:
 What a family hands over to later ones lives in ``site.cache`` under the keys of
 :data:`HANDOFF` (the report's chart groups per language, the home page's findings and source
 links); a family rendered in the child hands them over by value (pickled). The result equals
-a one-process render byte for byte (tested). Where ``os.fork`` is missing, or ``workers`` is
-1, the site is rendered in one process.
+a one-process render byte for byte (tested). When the child fails, or sends nothing long
+after the parent finished its own share (:data:`WAIT_MIN`, :data:`WAIT_FACTOR`), it is
+stopped and the parent renders its families itself, saying so in the log: an error of a
+family itself then fails the publish in the parent, which leaves the previous site. Where
+``os.fork`` is missing, or ``workers`` is 1, the site is rendered in one process.
 """
 
 from __future__ import annotations
@@ -27,15 +30,16 @@ import datetime as dt
 import io
 import os
 import pickle
+import select
 import signal
 import sys
+import time
 import traceback
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
-from norte.errors import SystemFailure
 from norte.publish import charts
 from norte.publish.context import SiteContext
 from norte.publish.i18n import LANGUAGES
@@ -49,6 +53,9 @@ LATE = 90
 #: ``site.cache`` keys (or key prefixes, ending in ``:``) through which families hand results
 #: to later ones: ``report_charts:<lang>`` (lists, appended to), the rest replaced
 HANDOFF = ("report_charts:", "top_findings", "source_pages")
+#: how long the parent waits for the child once its own share is done: the longer of
+#: WAIT_MIN seconds and WAIT_FACTOR times its own share's time
+WAIT_MIN, WAIT_FACTOR = 60.0, 10.0
 #: what a family costs to render, in seconds of one of two busy processes (measured on the
 #: full shared store, release day); a family not listed counts 0.2
 COST = {"sources": 1.7, "findings": 1.55, "partner": 1.0, "maps": 0.9, "goals": 0.85}
@@ -97,10 +104,18 @@ def _appended(key: str) -> bool:
 
 
 def _render_share(site: SiteContext, fams: Sequence[PageFamily]) -> Share:
+    """Render ``fams`` into ``site``; what they added (pages, CSV files, render records,
+    handed-over values, log lines), not what ``site`` held before."""
     share = Share()
     buf = io.StringIO()
-    site.progress = buf
-    seen: dict[str, int] = {}
+    progress, site.progress = site.progress, buf
+    seen: dict[str, int] = {
+        k: len(v) if _appended(k) else id(v) for k, v in site.cache.items() if _handed(k)
+    }
+    pages, csv = len(site.pages_written), set(site._csv_written)
+    pub = site.publication
+    fps, keys = (set(pub.page_fps), set(pub.render_keys)) if pub else (set(), set())
+    renders = (pub.stats.renders_reused, pub.stats.renders_made) if pub else (0, 0)
 
     def after(fam: PageFamily) -> None:
         share.logs[fam.name] = buf.getvalue()
@@ -119,13 +134,19 @@ def _render_share(site: SiteContext, fams: Sequence[PageFamily]) -> Share:
                 seen[key] = id(value)
         share.handed[fam.name] = got
 
-    render_families(site, fams, after)
-    share.pages = list(site.pages_written)
-    share.csv = set(site._csv_written)
-    pub = site.publication
+    try:
+        render_families(site, fams, after)
+    finally:
+        site.progress = progress
+    share.pages = site.pages_written[pages:]
+    share.csv = site._csv_written - csv
     if pub is not None:
-        share.page_fps, share.render_keys = dict(pub.page_fps), dict(pub.render_keys)
-        share.renders = (pub.stats.renders_reused, pub.stats.renders_made)
+        share.page_fps = {k: v for k, v in pub.page_fps.items() if k not in fps}
+        share.render_keys = {k: v for k, v in pub.render_keys.items() if k not in keys}
+        share.renders = (
+            pub.stats.renders_reused - renders[0],
+            pub.stats.renders_made - renders[1],
+        )
     return share
 
 
@@ -167,12 +188,21 @@ def write_site_from(
         try:
             with Store(db, read_only=True) as store:
                 site = site_context(store, tmp, *args)
+                site.progress = progress
+                before = {k: v for k, v in site.cache.items() if _handed(k)}  # set by nav()
+                t0 = time.monotonic()
                 own = _render_share(site, mine)
                 assert child is not None
-                other = _collect(child)
+                # the child's share costs about as much as this one: past many times that, it
+                # is taken as hung (a crash is seen at once)
+                wait = max(WAIT_MIN, WAIT_FACTOR * (time.monotonic() - t0))
+                other, in_process = _collect(child, wait), False
                 child = None
-                _merge(site, pub, early, own, other, progress)
-                site.progress = progress
+                if isinstance(other, str):  # its pages are rendered here instead, saying so
+                    if progress is not None:
+                        print(f"  {other}; rendering its pages in this one", file=progress)
+                    other, in_process = _render_share(site, theirs), True
+                _merge(site, pub, early, (own, other), before, progress, in_process)
                 render_families(site, [f for f in fams if f.order >= LATE])
                 return len(site.pages_written)
         finally:
@@ -211,15 +241,30 @@ def _fork(db: Path, tmp: Path, args: tuple[Any, ...], fams: list[PageFamily]) ->
         os._exit(code)
 
 
-def _collect(child: _Child) -> Share:
-    with os.fdopen(child.fd, "rb") as f:
-        data = f.read()
+def _collect(child: _Child, wait: float) -> Share | str:
+    """The child's share, or why there is none: it failed (its traceback) or sent nothing
+    within ``wait`` seconds after this process finished its own share (then it is stopped)."""
+    chunks: list[bytes] = []
+    deadline = time.monotonic() + wait
+    while True:
+        left = deadline - time.monotonic()
+        ready = select.select([child.fd], [], [], max(left, 0))[0] if left > 0 else []
+        if not ready:
+            _stop(child)
+            return f"the site's second rendering process sent nothing in {wait:.0f} s"
+        chunk = os.read(child.fd, 1 << 20)
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(child.fd)
     _, status = os.waitpid(child.pid, 0)
+    code = os.waitstatus_to_exitcode(status)
+    data = b"".join(chunks)
     got = pickle.loads(data) if data else None  # noqa: S301 - our own child's bytes
-    if isinstance(got, Share) and os.waitstatus_to_exitcode(status) == 0:
+    if isinstance(got, Share) and code == 0:
         return got
-    detail = got if isinstance(got, str) else f"exit status {os.waitstatus_to_exitcode(status)}"
-    raise SystemFailure(f"the site's second rendering process failed:\n{detail}")
+    why = got.strip().splitlines()[-1] if isinstance(got, str) and got.strip() else ""
+    return f"the site's second rendering process failed ({why or f'exit status {code}'})"
 
 
 def _stop(child: _Child) -> None:
@@ -238,14 +283,22 @@ def _merge(
     site: SiteContext,
     pub: Publication,
     early: Sequence[PageFamily],
-    own: Share,
-    other: Share,
+    shares: tuple[Share, Share],
+    before: dict[str, Any],
     progress: TextIO | None,
+    in_process: bool,
 ) -> None:
-    """Both shares into ``site`` and ``pub``, as if one process had rendered every early
-    family in order: log lines, handed-over values, pages, CSV files, render records."""
-    for key in [k for k in site.cache if _handed(k)]:
-        del site.cache[key]  # rebuilt below in family order
+    """Both shares (this process's, the other's) into ``site`` and ``pub``, as if one
+    process had rendered every early family in order: log lines, handed-over values (from
+    what the header links had set, ``before``), pages, CSV files, render records (those of a
+    share rendered in this process are in ``site`` and ``pub`` already)."""
+    own, other = shares
+    handed = {k for sh in shares for got in sh.handed.values() for k in got}
+    for key in handed:  # rebuilt below in family order
+        if key in before:
+            site.cache[key] = list(before[key]) if _appended(key) else before[key]
+        else:
+            site.cache.pop(key, None)
     for fam in early:
         share = own if fam.name in own.logs else other
         if progress is not None:
@@ -257,7 +310,9 @@ def _merge(
                 site.cache[key] = value
     if progress is not None:
         progress.flush()
-    site.pages_written[:] = own.pages + other.pages
+    if in_process:
+        return
+    site.pages_written.extend(other.pages)
     site._csv_written |= other.csv
     pub.page_fps.update(other.page_fps)
     pub.render_keys.update(other.render_keys)

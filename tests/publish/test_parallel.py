@@ -1,5 +1,6 @@
 """The site rendered by two processes (norte.publish.parallel) is the one-process site, byte
-for byte; a failure in the second process fails the publish and leaves the previous site."""
+for byte; a failed second process is replaced by the parent; a family that fails everywhere
+fails the publish and leaves the previous site."""
 
 from __future__ import annotations
 
@@ -74,16 +75,15 @@ def test_two_processes_give_the_one_process_site(
     }  # the child's chart renders are in the manifest: the next publish reuses them
 
 
-def test_a_failure_in_the_second_process_fails_the_publish(
-    store_copy: Path, official_site: BuiltSite, tmp_path: Path
-) -> None:
-    out = tmp_path / "site"
-    _publish(store_copy, out, official_site.geo, workers=1)
-    before = _tree(out)
-    # the family rendered by the child raises there (only there: the parent's pid differs)
-    _, theirs = parallel.split([f for f in families() if f.order < parallel.LATE])
-    victim = theirs[0].name
-    patch = (
+def _breaking(victim: str, where: str) -> str:
+    """Code making family ``victim`` raise in the child only, or everywhere."""
+    cond = "os.getpid() != parent" if where in ("child", "hang") else "True"
+    act = (
+        "import time; time.sleep(600)"
+        if where == "hang"
+        else "raise RuntimeError('boom in ' + str(os.getpid() == parent))"
+    )
+    return (
         "import os\nimport norte.publish.pages as P\nparent = os.getpid()\n"
         "real = P.families\n"
         "def broken():\n"
@@ -91,22 +91,58 @@ def test_a_failure_in_the_second_process_fails_the_publish(
         "    for f in real():\n"
         f"        if f.name == {victim!r}:\n"
         "            def render(ctx, _f=f):\n"
-        "                if os.getpid() != parent:\n"
-        "                    raise RuntimeError('boom in the child')\n"
+        f"                if {cond}:\n"
+        f"                    {act}\n"
         "                _f.render(ctx)\n"
         "            f = P.PageFamily(f.name, render, f.nav, f.order)\n"
         "        out.append(f)\n"
         "    return out\n"
         "import norte.publish.parallel as PP\nPP.families = broken\n"
     )
+
+
+def test_a_failed_child_is_replaced_by_the_parent(
+    store_copy: Path, official_site: BuiltSite, tmp_path: Path
+) -> None:
+    """The child's family raises there only: the parent renders it, says so, same site."""
+    _, theirs = parallel.split([f for f in families() if f.order < parallel.LATE])
+    one = _publish(store_copy, tmp_path / "one", official_site.geo, workers=1)
+    two = _publish(
+        store_copy, tmp_path / "two", official_site.geo, 2, _breaking(theirs[0].name, "child")
+    )
+    note = "the site's second rendering process failed (RuntimeError: boom in False)"
+    assert f"  {note}; rendering its pages in this one\n" in two
+    assert two.replace(f"  {note}; rendering its pages in this one\n", "") == one
+    a, b = _tree(tmp_path / "one"), _tree(tmp_path / "two")
+    a.pop(MARKER), b.pop(MARKER)
+    assert a == b
+
+
+def test_a_hung_child_is_stopped_and_replaced(
+    store_copy: Path, official_site: BuiltSite, tmp_path: Path
+) -> None:
+    _, theirs = parallel.split([f for f in families() if f.order < parallel.LATE])
+    one = _publish(store_copy, tmp_path / "one", official_site.geo, workers=1)
+    patch = _breaking(theirs[0].name, "hang") + "PP.WAIT_MIN, PP.WAIT_FACTOR = 2.0, 0.0\n"
+    two = _publish(store_copy, tmp_path / "two", official_site.geo, 2, patch)
+    note = "  the site's second rendering process sent nothing in 2 s; rendering its pages in this one\n"
+    assert note in two and two.replace(note, "") == one
+
+
+def test_a_family_failing_everywhere_fails_the_publish(
+    store_copy: Path, official_site: BuiltSite, tmp_path: Path
+) -> None:
+    out = tmp_path / "site"
+    _publish(store_copy, out, official_site.geo, workers=1)
+    before = _tree(out)
+    _, theirs = parallel.split([f for f in families() if f.order < parallel.LATE])
     got = _run(
         "import io\nfrom pathlib import Path\nfrom norte.publish.parallel import write_site_from\n"
-        + patch
+        + _breaking(theirs[0].name, "everywhere")
         + f"write_site_from(Path({str(store_copy)!r}), Path({str(out)!r}), 'official', "
         f"io.StringIO(), geo_dir=Path({str(official_site.geo)!r}), workers=2)\n"
     )
-    assert got.returncode != 0
-    assert "second rendering process failed" in got.stderr and "boom in the child" in got.stderr
+    assert got.returncode != 0 and "RuntimeError: boom in True" in got.stderr  # the parent's
     assert _tree(out) == before  # the previous site, as it was
     assert not [p for p in out.parent.iterdir() if p.name.startswith(".site.norte-")]
 
