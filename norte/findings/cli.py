@@ -44,10 +44,12 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
 def refresh(store: Store, out: TextIO | None = None) -> int:
     """Compute the indicator catalog, detect the findings, store them; the number stored."""
     from norte.findings.run import detect, write
+    from norte.goals.status import reads_once
     from norte.indicators import compute
 
     compute(store, engine="duckdb")
-    report = detect(store)
+    with reads_once():  # detection writes no indicator value: each goal series read once
+        report = detect(store)
     n = write(store, report.findings)
     stream = out if out is not None else sys.stderr
     for note in report.notes:

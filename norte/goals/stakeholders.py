@@ -179,5 +179,7 @@ def record_all(store: Store) -> int:
     """Record the lights of the shared goals and every stored stakeholder goal (``norte
     build`` calls this before writing the site)."""
     from norte.goals.catalog import load_shared
+    from norte.goals.status import reads_once
 
-    return record(store, [*load_shared(), *stakeholder_goals(store.con)])
+    with reads_once():  # the lights write goal_status, not indicator values
+        return record(store, [*load_shared(), *stakeholder_goals(store.con)])

@@ -24,15 +24,16 @@ import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from norte import faults
 from norte.errors import ConfigError
-from norte.fetch.http import Client
-from norte.fetch.live import Saved
 from norte.refresh.calendar import Release, calendar
 from norte.refresh.changes import Changes, State, diff, state
 from norte.store import Store
+
+if TYPE_CHECKING:  # the fetch side (httpx) is imported only when a connector is configured
+    from norte.fetch.live import Saved
 
 #: Store sources each connector's files load as (the calendar's keys); default: its name.
 CONNECTOR_SOURCES: dict[str, tuple[str, ...]] = {
@@ -126,6 +127,9 @@ def _wanted(
     fetch_cfg: Mapping[str, Any], cal: list[Release], held: set[str], every: bool
 ) -> list[str]:
     """Connectors to ask: configured, and due (or unscheduled, or no data held yet)."""
+    if not fetch_cfg:
+        return []  # nothing configured: the connectors (httpx and all) are not even imported
+    import norte.fetch.connectors  # noqa: F401 - registers every live connector
     from norte.fetch.live import CONNECTORS
 
     due = {r.source for r in cal if r.due}
@@ -159,9 +163,6 @@ def refresh(
     progress: TextIO | None = None,
 ) -> Report:
     """One refresh run (see the module docstring); the caller holds the refresh lock."""
-    import norte.fetch.connectors  # noqa: F401 - registers every live connector
-    from norte.fetch.live import CONNECTORS
-
     err = progress if progress is not None else sys.stderr
     now = now or dt.datetime.now(dt.UTC)
     rep = Report()
@@ -177,6 +178,9 @@ def refresh(
     names = _wanted(fetch_cfg, cal, held, every)
     saved = []
     if names:
+        from norte.fetch.http import Client
+        from norte.fetch.live import CONNECTORS
+
         # ttl: a response cached by a run of the last 15 minutes is reused (a rerun resumes),
         # an older one never (it could hide the release this run is waiting for)
         client = Client(downloads / ".cache", ttl=cache_ttl, log=lambda m: print(m, file=err))
