@@ -23,14 +23,14 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from email.message import EmailMessage
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from xml.sax.saxutils import escape
-
-import httpx
 
 from norte.alerts.model import Alert
 from norte.errors import ConfigError, NetworkError
-from norte.fetch.http import secret
+
+if TYPE_CHECKING:  # httpx is imported when a webhook is posted, not by every refresh
+    import httpx
 
 FEED_KEEP = 200
 
@@ -91,6 +91,8 @@ def send_email(alerts: Sequence[Alert], smtp: Mapping[str, Any]) -> int:
         raise ConfigError("norte.toml [alerts.smtp]: set host and sender to send e-mail alerts")
     port = int(smtp.get("port", 587))
     user = smtp.get("user")
+    from norte.fetch.http import secret
+
     password = secret("NORTE_SMTP_PASSWORD") if user else None
     if user and not password:
         raise ConfigError(
@@ -128,6 +130,10 @@ def post_webhooks(
     todo = [a for a in alerts if "webhook" in a.channels and a.webhook]
     if not todo:
         return 0
+    import httpx
+
+    from norte.fetch.http import secret
+
     key = secret("NORTE_WEBHOOK_SECRET")
     if not key:
         raise ConfigError(
