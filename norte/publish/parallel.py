@@ -35,17 +35,19 @@ import signal
 import sys
 import time
 import traceback
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
+
+import pyarrow as pa
 
 from norte.publish import charts
 from norte.publish.context import SiteContext
 from norte.publish.i18n import LANGUAGES
 from norte.publish.incremental import Publication
 from norte.publish.pages import PageFamily, families
-from norte.publish.site import publish, render_families, site_context
+from norte.publish.site import prepared_tables, publish, render_families, site_context
 from norte.store import Store
 
 #: families with this ``order`` or more read what earlier ones handed over: rendered last
@@ -174,21 +176,30 @@ def write_site_from(
     stamp = built or dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M")  # one for both sides
 
     def render(tmp: Path, pub: Publication) -> int:
-        args = (mode, None, languages, geo_dir, png, base_url, stamp, None, pub)
+        def context(store: Store, prepared: Mapping[str, pa.Table] | None = None) -> SiteContext:
+            return site_context(
+                store, tmp, mode, None, languages, geo_dir, png, base_url, stamp, None, pub,
+                prepared,
+            )  # fmt: skip
+
         if workers < 2 or not hasattr(os, "fork") or charts.converter_started():
             with Store(db, read_only=True) as store:
-                site = site_context(store, tmp, *args)
+                site = context(store)
                 site.progress = progress
                 render_families(site, families())
                 return len(site.pages_written)
         fams = families()
         early = [f for f in fams if f.order < LATE]
         mine, theirs = split(early)
-        child: _Child | None = _fork(db, tmp, args, theirs)
+        # the read models both processes need, materialized once (all cores, nothing else
+        # running) and inherited by the child; the store is closed again before the fork
+        with Store(db, read_only=True) as store:
+            prepared = prepared_tables(store)
+        child: _Child | None = _fork(db, lambda st: context(st, prepared), theirs)
         try:
             with Store(db, read_only=True) as store:
                 store.con.execute("SET threads = 1")  # see _fork
-                site = site_context(store, tmp, *args)
+                site = context(store, prepared)
                 site.progress = progress
                 before = {k: v for k, v in site.cache.items() if _handed(k)}  # set by nav()
                 t0 = time.monotonic()
@@ -219,7 +230,8 @@ class _Child:
     fd: int
 
 
-def _fork(db: Path, tmp: Path, args: tuple[Any, ...], fams: list[PageFamily]) -> _Child:
+def _fork(db: Path, context: Callable[[Store], SiteContext], fams: list[PageFamily]) -> _Child:
+    """Start the child rendering ``fams`` (its site from ``context``); it reads ``db``."""
     r, w = os.pipe()
     sys.stderr.flush()
     sys.stdout.flush()
@@ -236,7 +248,7 @@ def _fork(db: Path, tmp: Path, args: tuple[Any, ...], fams: list[PageFamily]) ->
             # DuckDB's default (a thread per core) in each made the refresh slower (measured
             # on release day, 4 A/B pairs: -0.6 s on average)
             store.con.execute("SET threads = 1")
-            payload: Any = _render_share(site_context(store, tmp, *args), fams)
+            payload: Any = _render_share(context(store), fams)
     except BaseException:  # noqa: BLE001 - reported to the parent, which raises it
         payload, code = traceback.format_exc(), 1
     try:

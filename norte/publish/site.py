@@ -11,10 +11,12 @@ norte did not write is never replaced without ``force``.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 from urllib.parse import urlsplit
+
+import pyarrow as pa
 
 from norte import settings
 from norte.errors import ConfigError
@@ -156,12 +158,25 @@ def site_context(
     built: str | None,
     page_values: dict[str, dict[str, Any]] | None,
     publication: Publication | None,
+    prepared: Mapping[str, pa.Table] | None = None,
 ) -> SiteContext:
     """The shared context of one site (the site's read models materialized, the header
-    links of every family collected), ready for :func:`render_families`."""
+    links of every family collected), ready for :func:`render_families`. ``prepared``
+    (:func:`prepared_tables`, from another connection to the same store) are installed
+    instead of materialized again."""
     out.mkdir(parents=True, exist_ok=True)
-    q.prepare(store.con)
-    trade.prepare(store.con)
+    if prepared is None:
+        q.prepare(store.con)
+        trade.prepare(store.con)
+    else:
+        for name, table in prepared.items():
+            store.con.register("_norte_prepared", table)
+            try:
+                store.con.execute(
+                    f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM _norte_prepared"  # noqa: S608
+                )
+            finally:
+                store.con.unregister("_norte_prepared")
     site = SiteContext(
         store=store,
         out=out,
@@ -180,6 +195,19 @@ def site_context(
         if fam.nav is not None:
             site.nav.extend(fam.nav(site))
     return site
+
+
+#: the temporary tables :func:`site_context` materializes (:func:`norte.publish.queries.prepare`,
+#: :func:`norte.publish.trade.prepare`)
+PREPARED = (q.VINTAGES, q.TRADE, trade.TRADE_V)
+
+
+def prepared_tables(store: Store) -> dict[str, pa.Table]:
+    """The site's materialized read models as Arrow tables, for :func:`site_context` on other
+    connections (the two-process site computes them once, before it forks)."""
+    q.prepare(store.con)
+    trade.prepare(store.con)
+    return {name: store.con.sql(f"SELECT * FROM {name}").to_arrow_table() for name in PREPARED}  # noqa: S608
 
 
 def render_families(
