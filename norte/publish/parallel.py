@@ -35,7 +35,7 @@ import signal
 import sys
 import time
 import traceback
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
@@ -105,7 +105,7 @@ def _appended(key: str) -> bool:
     return any(h.endswith(":") and key.startswith(h) for h in HANDOFF)
 
 
-def _render_share(site: SiteContext, fams: Sequence[PageFamily]) -> Share:
+def _render_share(site: SiteContext, fams: Iterable[PageFamily]) -> Share:
     """Render ``fams`` into ``site``; what they added (pages, CSV files, render records,
     handed-over values, log lines), not what ``site`` held before."""
     share = Share()
@@ -189,39 +189,76 @@ def write_site_from(
                 render_families(site, families())
                 return len(site.pages_written)
         fams = families()
-        early = [f for f in fams if f.order < LATE]
-        mine, theirs = split(early)
+        first = [f for f in fams if f.order < LATE]
+        mine, theirs = split(first)
         # the read models both processes need, materialized once (all cores, nothing else
         # running) and inherited by the child; the store is closed again before the fork
         with Store(db, read_only=True) as store:
             prepared = prepared_tables(store)
-        child: _Child | None = _fork(db, lambda st: context(st, prepared), theirs)
+        forked = _fork(lambda: _share_from(db, lambda st: context(st, prepared), theirs))
+        child: _Child | None = forked
         try:
             with Store(db, read_only=True) as store:
-                store.con.execute("SET threads = 1")  # see _fork
+                store.con.execute("SET threads = 1")  # see _share_from
                 site = context(store, prepared)
                 site.progress = progress
-                before = {k: v for k, v in site.cache.items() if _handed(k)}  # set by nav()
-                t0 = time.monotonic()
-                own = _render_share(site, mine)
-                assert child is not None
-                # the child's share costs about as much as this one: past many times that, it
-                # is taken as hung (a crash is seen at once)
-                wait = max(WAIT_MIN, WAIT_FACTOR * (time.monotonic() - t0))
-                other, in_process = _collect(child, wait), False
-                child = None
-                if isinstance(other, str):  # its pages are rendered here instead, saying so
-                    if progress is not None:
-                        print(f"  {other}; rendering its pages in this one", file=progress)
-                    other, in_process = _render_share(site, theirs), True
-                _merge(site, pub, early, (own, other), before, progress, in_process)
-                render_families(site, [f for f in fams if f.order >= LATE])
-                return len(site.pages_written)
+                child = None  # complete() reaps it, or stops it on an error
+                return complete(site, pub, fams, mine, forked, theirs)
         finally:
-            if child is not None:  # an error in this process: stop the other one
+            if child is not None:  # an error before the child was taken: stop it
                 _stop(child)
 
     return publish(out, render, store=db, force=force, progress=progress, incremental=incremental)
+
+
+def complete(
+    site: SiteContext,
+    pub: Publication,
+    fams: Sequence[PageFamily],
+    mine: Sequence[PageFamily],
+    child: _Child,
+    theirs: Sequence[PageFamily],
+    adopt: Callable[[Share], Share | str] | None = None,
+    steal: Callable[[PageFamily], bool] | None = None,
+) -> int:
+    """The parent's side, once ``child`` renders ``theirs``: render ``mine``; then, with
+    ``steal`` (a claim the child also makes before each family, front to back), the child's
+    families it has not started, from the back; take the child's share (``adopt`` may refuse
+    it, saying why), or render its families here when it failed or hung; merge both in family
+    order, render the late families. Returns the pages written."""
+    progress = site.progress
+    first = [f for f in fams if f.order < LATE]
+    before = {k: v for k, v in site.cache.items() if _handed(k)}  # set by nav()
+    try:
+        t0 = time.monotonic()
+        own = _render_share(site, mine)
+        stolen: list[PageFamily] = []
+        for f in reversed(theirs if steal is not None else ()):
+            if steal is None or not steal(f):
+                break  # the child has this one, and every one before it
+            stolen.insert(0, f)
+        if stolen:
+            more = _render_share(site, stolen)
+            own.logs.update(more.logs)
+            own.handed.update(more.handed)
+        # the child's share costs about as much as this one: past many times that, it is
+        # taken as hung (a crash is seen at once)
+        wait = max(WAIT_MIN, WAIT_FACTOR * (time.monotonic() - t0))
+        other: Share | str = _collect(child, wait)
+    except BaseException:
+        _stop(child)
+        raise
+    if isinstance(other, Share) and adopt is not None:
+        other = adopt(other)
+    in_process = False
+    if isinstance(other, str):  # its pages are rendered here instead, saying so
+        if progress is not None:
+            print(f"  {other}; rendering its pages in this one", file=progress)
+        left = [f for f in theirs if f.name not in own.logs]
+        other, in_process = _render_share(site, left), True
+    _merge(site, pub, first, (own, other), before, progress, in_process)
+    render_families(site, [f for f in fams if f.order >= LATE])
+    return len(site.pages_written)
 
 
 @dataclass
@@ -230,8 +267,9 @@ class _Child:
     fd: int
 
 
-def _fork(db: Path, context: Callable[[Store], SiteContext], fams: list[PageFamily]) -> _Child:
-    """Start the child rendering ``fams`` (its site from ``context``); it reads ``db``."""
+def _fork(work: Callable[[], Share]) -> _Child:
+    """Start a child process running ``work`` and sending its share (or its traceback) back
+    through a pipe; it dies with this process (Linux), so a killed run leaves no renderer."""
     r, w = os.pipe()
     sys.stderr.flush()
     sys.stdout.flush()
@@ -243,12 +281,8 @@ def _fork(db: Path, context: Callable[[Store], SiteContext], fams: list[PageFami
     os.close(r)
     code = 0
     try:
-        with Store(db, read_only=True) as store:
-            # one DuckDB thread per process: two processes already keep two cores busy, and
-            # DuckDB's default (a thread per core) in each made the refresh slower (measured
-            # on release day, 4 A/B pairs: -0.6 s on average)
-            store.con.execute("SET threads = 1")
-            payload: Any = _render_share(context(store), fams)
+        _die_with_parent()
+        payload: Any = work()
     except BaseException:  # noqa: BLE001 - reported to the parent, which raises it
         payload, code = traceback.format_exc(), 1
     try:
@@ -256,6 +290,29 @@ def _fork(db: Path, context: Callable[[Store], SiteContext], fams: list[PageFami
             pickle.dump(payload, f, protocol=pickle.HIGHEST_PROTOCOL)
     finally:
         os._exit(code)
+
+
+def _die_with_parent() -> None:
+    """Ask Linux to kill this (child) process when its parent dies (``PR_SET_PDEATHSIG``);
+    elsewhere the child finishes its share and exits on the closed pipe."""
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # 1: PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
+def _share_from(db: Path, context: Callable[[Store], SiteContext], fams: list[PageFamily]) -> Share:
+    """The child's share of the two-process site: ``fams`` rendered from ``db``, read-only."""
+    with Store(db, read_only=True) as store:
+        # one DuckDB thread per process: two processes already keep two cores busy, and
+        # DuckDB's default (a thread per core) in each made the refresh slower (measured on
+        # release day, 4 A/B pairs: -0.6 s on average)
+        store.con.execute("SET threads = 1")
+        return _render_share(context(store), fams)
 
 
 def _collect(child: _Child, wait: float) -> Share | str:

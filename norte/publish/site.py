@@ -11,7 +11,7 @@ norte did not write is never replaced without ``force``.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 from urllib.parse import urlsplit
@@ -211,9 +211,10 @@ def prepared_tables(store: Store) -> dict[str, pa.Table]:
 
 
 def render_families(
-    site: SiteContext, fams: Sequence[PageFamily], after: Callable[[PageFamily], None] | None = None
+    site: SiteContext, fams: Iterable[PageFamily], after: Callable[[PageFamily], None] | None = None
 ) -> None:
-    """Render ``fams`` in every language, in order; ``after(family)`` is called once each is
+    """Render ``fams`` in every language, in order (taken one by one: an iterator may claim
+    each as it goes, :mod:`norte.publish.early`); ``after(family)`` is called once each is
     done (:mod:`norte.publish.parallel` collects what a family hands to later ones)."""
     with reads_once():  # the site writes no indicator value: each goal series is read once
         for fam in fams:

@@ -5,10 +5,12 @@
    ``[fetch.NAME]`` whose source has a release due (or no schedule, or no data yet);
 3. load what was saved (each load atomic; a file already loaded is skipped by checksum);
 4. when the store changed since the last completed refresh or build (this run's loads, or a
-   run killed before it finished, or a ``norte ingest`` meanwhile): recompute indicators (only
-   the definitions whose inputs changed: the engine's fingerprints), findings and goal lights,
-   close the store (which publishes the read snapshot), republish the site from it in two
-   processes (:mod:`norte.publish.parallel`), evaluate the watches;
+   run killed before it finished, or a ``norte ingest`` meanwhile): start rendering the pages
+   that read only loads from a copy of the store (:mod:`norte.publish.early`), recompute
+   indicators (only the definitions whose inputs changed: the engine's fingerprints), findings
+   and goal lights meanwhile, close the store (which publishes the read snapshot), render the
+   rest of the site and publish it (:func:`norte.publish.early.write_site_after`; without the
+   early pages, in two processes: :mod:`norte.publish.parallel`), evaluate the watches;
 5. write ``<store>.refresh.json`` (the store's newest load id) last: a run killed before that
    point is completed by the next one, and a run with nothing new changes no file at all.
    ``norte build`` writes it too, as its last step (:func:`write_done`): a refresh right after
@@ -34,6 +36,7 @@ from norte.store import Store
 
 if TYPE_CHECKING:  # the fetch side (httpx) is imported only when a connector is configured
     from norte.fetch.live import Saved
+    from norte.publish.early import Early
 
 #: Store sources each connector's files load as (the calendar's keys); default: its name.
 CONNECTOR_SOURCES: dict[str, tuple[str, ...]] = {
@@ -200,29 +203,43 @@ def refresh(
     done = _done_load(db)
     if not saved and before is not None and done == before.max_load:
         return rep  # nothing fetched, nothing left over: no write, no file touched
-    with Store(db) as store:
-        if before is None:
-            before = state(store.con)
-        for s in saved:
-            r = store.load_file(s.path, s.source, vintage=s.vintage)
-            if r.outcome == "loaded":
-                rep.changes.loaded.append(s.path.name)
-            print(f"norte refresh: {s.path.name}: {r.rows:,} rows ({r.outcome})", file=err)
-        max_load = state_max_load(store)
-        if max_load == done and not rep.changes.loaded:
-            return rep
-        mode = _recompute(store, err)
-        rep.recomputed = True
-        after = state(store.con)
-        loaded = rep.changes.loaded
-        rep.changes = diff(_since_marker(db, before), after, threshold_pct)
-        rep.changes.loaded = loaded
-    # the writer is closed (the web app's read snapshot published: norte.store.snapshot), so
-    # the site is rendered by two processes reading the store (norte.publish.parallel)
-    if publish:
-        from norte.publish.parallel import write_site_from
+    early: Early | None = None
+    try:
+        with Store(db) as store:
+            if before is None:
+                before = state(store.con)
+            for s in saved:
+                r = store.load_file(s.path, s.source, vintage=s.vintage)
+                if r.outcome == "loaded":
+                    rep.changes.loaded.append(s.path.name)
+                print(f"norte refresh: {s.path.name}: {r.rows:,} rows ({r.outcome})", file=err)
+            max_load = state_max_load(store)
+            if max_load == done and not rep.changes.loaded:
+                return rep
+            mode = site_mode(store)
+            if publish:  # the pages that read only loads, rendered while the rest recomputes
+                from norte.publish.early import start
 
-        write_site_from(db, out, mode, progress=err, force=False, base_url=base_url)
+                early = start(store, out, mode, base_url=base_url)
+            _recompute(store, err)
+            rep.recomputed = True
+            after = state(store.con)
+            loaded = rep.changes.loaded
+            rep.changes = diff(_since_marker(db, before), after, threshold_pct)
+            rep.changes.loaded = loaded
+        # the writer is closed (the web app's read snapshot published: norte.store.snapshot),
+        # so the site is rendered by two processes reading the store (norte.publish.parallel)
+        if publish and early is not None:
+            from norte.publish.early import write_site_after
+
+            write_site_after(early, db, out, progress=err, base_url=base_url)
+        elif publish:
+            from norte.publish.parallel import write_site_from
+
+            write_site_from(db, out, mode, progress=err, force=False, base_url=base_url)
+    finally:
+        if early is not None:  # an error before the site took it: stop the early pages
+            early.close()
     if on_changes is not None:
         rep.alerts = on_changes(rep.changes)
     faults.point("refresh_marker")
@@ -253,12 +270,17 @@ def state_max_load(store: Store) -> int:
     return int(store.con.execute("SELECT coalesce(max(load_id), 0) FROM loads").fetchall()[0][0])
 
 
-def _recompute(store: Store, err: TextIO) -> str:
-    """Indicators (changed inputs only), findings and goal lights; returns the site's mode."""
+def site_mode(store: Store) -> str:
+    """The site's mode: ``official`` when the store holds official rows, else ``seed``."""
     from norte.build import official_rows
+
+    return "official" if official_rows(store) else "seed"
+
+
+def _recompute(store: Store, err: TextIO) -> None:
+    """Indicators (changed inputs only), findings and goal lights."""
     from norte.findings.cli import refresh as refresh_findings
     from norte.goals import record_all
 
     refresh_findings(store, out=err)  # indicators (changed inputs only), then findings
     record_all(store)
-    return "official" if official_rows(store) else "seed"

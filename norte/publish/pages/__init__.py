@@ -10,7 +10,12 @@ A *page family* is a module (or any object) exposing ``FAMILY``: a :class:`PageF
 - ``nav(site)`` (optional): header links (:class:`~norte.publish.context.NavItem`) shown on
   every page; called once before any page is rendered;
 - ``order``: families render in this order (the report page, which gathers other pages'
-  charts, renders last).
+  charts, renders last);
+- ``loads_only`` (default ``False``): the family reads only what loads write (observations,
+  loads, codes, places, classifications), never what the recompute writes (indicator values,
+  findings, goal lights). ``norte refresh`` renders such families while it recomputes, from a
+  copy of the store taken before (:mod:`norte.publish.early`); a family marked so that reads
+  anything else fails there and is rendered after the recompute instead (slower, still right).
 
 Adding a page family (e.g. findings, issue 5; goals, issue 6) is one module and **one line** in
 :data:`PAGE_MODULES` below. A module may also live outside ``norte.publish`` (for example
@@ -38,6 +43,7 @@ class PageFamily:
     render: Callable[[PageContext], None]
     nav: Callable[[SiteContext], list[NavItem]] | None = None
     order: int = 50
+    loads_only: bool = False
 
 
 #: Every page family of the site, by module; a module exposes ``FAMILY: PageFamily``.

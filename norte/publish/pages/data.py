@@ -22,4 +22,4 @@ def nav(site: SiteContext) -> list[NavItem]:
     return [NavItem("data.html", "nav_data", order=80)]
 
 
-FAMILY = PageFamily("data", render, nav, order=30)
+FAMILY = PageFamily("data", render, nav, order=30, loads_only=True)

@@ -133,4 +133,4 @@ def nav(site: SiteContext) -> list[NavItem]:
     return [NavItem(PAGE, "nav_map", order=30)]
 
 
-FAMILY = PageFamily("maps", render, nav, order=40)
+FAMILY = PageFamily("maps", render, nav, order=40, loads_only=True)

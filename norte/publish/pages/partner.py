@@ -215,4 +215,4 @@ def nav(site: SiteContext) -> list[NavItem]:
     return [NavItem(f"partner-{c.lower()}.html", f"partner:{c}", order=10) for c in PARTNERS]
 
 
-FAMILY = PageFamily("partner", render, nav, order=20)
+FAMILY = PageFamily("partner", render, nav, order=20, loads_only=True)

@@ -205,4 +205,4 @@ def nav(site: SiteContext) -> list[NavItem]:
     return []
 
 
-FAMILY = PageFamily("sources", render, nav, order=35)
+FAMILY = PageFamily("sources", render, nav, order=35, loads_only=True)
