@@ -29,7 +29,7 @@ import os
 import re
 import shutil
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import takewhile
 from pathlib import Path
@@ -43,7 +43,7 @@ from norte.publish import charts
 from norte.publish.i18n import LANGUAGES
 from norte.publish.incremental import Publication
 from norte.publish.pages import families
-from norte.publish.parallel import LATE, Share, _Child, _fork, _render_share, _stop, complete
+from norte.publish.parallel import COST, LATE, Share, _Child, _fork, _render_share, _stop, complete
 from norte.publish.safe import _tmp_prefix, check_site
 from norte.publish.site import PREPARED, _previous, prepared_tables, publish, site_context
 from norte.store import Store
@@ -109,7 +109,12 @@ def start(
     recompute writes). ``None`` when they cannot be: no such family, no ``os.fork``, a
     chart already rendered in this process (see :mod:`norte.publish.parallel`), ``out`` not
     replaceable (the publish will say why), or no room for the copy."""
-    fams = [f for f in families() if f.loads_only and f.order < LATE]
+    # costliest first (parallel.COST): the parent, done with its own, takes the cheap ones
+    # left at the back
+    fams = sorted(
+        (f for f in families() if f.loads_only and f.order < LATE),
+        key=lambda f: -COST.get(f.name, 0.2),
+    )
     if not fams or not hasattr(os, "fork") or charts.converter_started():
         return None
     db = store.path
@@ -138,9 +143,6 @@ def start(
     stamp = built or dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M")
 
     def work() -> Share:
-        # the recompute comes first: this process takes the cycles it leaves (about 0.7 of a
-        # core of two, measured), not the writer's
-        os.nice(NICE)
         # the child's own copy, opened for writing to drop what it may not read; never closed
         # (no checkpoint: the copy is deleted, this process leaves without cleanup)
         st = Store(copy)
@@ -158,8 +160,11 @@ def start(
                 dropped.append(name)
         # a statement that so much as names one of them (an existence check included) fails
         st.con = cast(duckdb.DuckDBPyConnection, Guarded(st.con, dropped))
-        prepared = prepared_tables(st)  # every thread: niced, it takes idle cycles only
-        _export(prepared, spare / PREPARED_DIR)  # the parent's site needs them too
+        prepared = prepared_tables(st)  # at the writer's priority: the parent needs them too
+        _export(prepared, spare / PREPARED_DIR)
+        # the rest yields to the recompute: this process takes the cycles it leaves (about 0.7
+        # of a core of two, measured), not the writer's
+        os.nice(NICE)
         st.con.execute("SET threads = 1")  # see norte.publish.parallel._share_from
         pub = Publication(_previous(out))  # chart images are reused from the site at out
         with pub.active():
@@ -187,10 +192,12 @@ def write_site_after(
     geo_dir: Path | None = None,
     png: bool = True,
     base_url: str | None = None,
+    idle: Callable[[], None] | None = None,
 ) -> int:
     """Publish the site at ``out`` from ``db`` (closed by its writer since :func:`start`),
     with the families ``early`` rendered; returns the HTML pages written. ``early`` is closed
-    whatever happens. The other arguments must be the ones :func:`start` was given."""
+    whatever happens. The other arguments must be the ones :func:`start` was given, but
+    ``idle``: called once, while this process would wait for the child's pages."""
 
     def render(tmp: Path, pub: Publication) -> int:
         with Store(db, read_only=True) as store:
@@ -202,7 +209,9 @@ def write_site_after(
             site.progress = progress
             fams = families()
             first = [f for f in fams if f.order < LATE]
-            theirs = [f for f in first if f.name in early.names]
+            theirs = sorted(  # in the child's order (start)
+                (f for f in first if f.name in early.names), key=lambda f: early.names.index(f.name)
+            )
             mine = [f for f in first if f.name not in early.names]
             child, early.child = early.child, None  # complete() reaps it, or stops it
             if child is None:
@@ -213,7 +222,7 @@ def write_site_after(
 
             return complete(
                 site, pub, fams, mine, child, theirs, adopt,
-                lambda f: claim(early.spare, f.name),
+                lambda f: claim(early.spare, f.name), idle,
             )  # fmt: skip
 
     try:

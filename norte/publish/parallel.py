@@ -220,12 +220,14 @@ def complete(
     theirs: Sequence[PageFamily],
     adopt: Callable[[Share], Share | str] | None = None,
     steal: Callable[[PageFamily], bool] | None = None,
+    idle: Callable[[], None] | None = None,
 ) -> int:
     """The parent's side, once ``child`` renders ``theirs``: render ``mine``; then, with
     ``steal`` (a claim the child also makes before each family, front to back), the child's
     families it has not started, from the back; take the child's share (``adopt`` may refuse
     it, saying why), or render its families here when it failed or hung; merge both in family
-    order, render the late families. Returns the pages written."""
+    order, render the late families. ``idle()`` is called before waiting for the child (work
+    of the caller's that needs no page). Returns the pages written."""
     progress = site.progress
     first = [f for f in fams if f.order < LATE]
     before = {k: v for k, v in site.cache.items() if _handed(k)}  # set by nav()
@@ -244,6 +246,8 @@ def complete(
         # the child's share costs about as much as this one: past many times that, it is
         # taken as hung (a crash is seen at once)
         wait = max(WAIT_MIN, WAIT_FACTOR * (time.monotonic() - t0))
+        if idle is not None:
+            idle()
         other: Share | str = _collect(child, wait)
     except BaseException:
         _stop(child)

@@ -8,7 +8,7 @@ from typing import Any
 
 import duckdb
 
-from norte.store.schema import KEY_COLUMNS
+from norte.store.schema import KEY_COLUMNS, vintages_query
 
 TRADE = "_site_trade"
 #: the store's ``vintages`` view, materialized once per site (one scan of ``observations``
@@ -28,7 +28,8 @@ def prepare(con: duckdb.DuckDBPyConnection) -> None:
     """Materialize the latest Census monthly trade by country and the ``vintages`` view (used
     by several pages; :func:`coverage`, :func:`vintages` and :func:`newest_vintages` read the
     latter)."""
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {VINTAGES} AS SELECT * FROM vintages")  # noqa: S608
+    # the ``vintages`` view's rows, in one scan of each table (norte.store.schema.vintages_query)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {VINTAGES} AS {vintages_query()}")
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE {TRADE} AS
         SELECT source, dataset, partner, period, freq, flow, value, vintage FROM observations_latest

@@ -224,19 +224,26 @@ def refresh(
             _recompute(store, err)
             rep.recomputed = True
             after = state(store.con)
-            loaded = rep.changes.loaded
-            rep.changes = diff(_since_marker(db, before), after, threshold_pct)
-            rep.changes.loaded = loaded
+        was, loaded = before, rep.changes.loaded
+        compared: list[bool] = []
+
+        def compare() -> None:  # what changed (no page needs it: done while pages render)
+            if not compared:
+                compared.append(True)
+                rep.changes = diff(_since_marker(db, was), after, threshold_pct)
+                rep.changes.loaded = loaded
+
         # the writer is closed (the web app's read snapshot published: norte.store.snapshot),
         # so the site is rendered by two processes reading the store (norte.publish.parallel)
         if publish and early is not None:
             from norte.publish.early import write_site_after
 
-            write_site_after(early, db, out, progress=err, base_url=base_url)
+            write_site_after(early, db, out, progress=err, base_url=base_url, idle=compare)
         elif publish:
             from norte.publish.parallel import write_site_from
 
             write_site_from(db, out, mode, progress=err, force=False, base_url=base_url)
+        compare()
     finally:
         if early is not None:  # an error before the site took it: stop the early pages
             early.close()

@@ -167,6 +167,25 @@ FROM observations WHERE product_scheme IS NOT NULL""",
 )
 
 
+def vintages_query() -> str:
+    """What ``SELECT * FROM vintages`` gives (same columns, rows and order), in one scan of each
+    physical table: the view scans ``transborder_wide`` once per measure (three times), this
+    counts the three measures' rows of each group at once (half the time on the full store).
+    Built from :data:`TRANSBORDER_MEASURES`, as the ``observations`` view is."""
+    any_row = " OR ".join(f"({cond})" for *_, cond in TRANSBORDER_MEASURES)
+    counted = " + ".join(f"count(*) FILTER (WHERE {cond})" for *_, cond in TRANSBORDER_MEASURES)
+    return f"""SELECT source, dataset, vintage, sum(n)::BIGINT AS rows, min(lo) AS first_period,
+       max(hi) AS last_period, list(DISTINCT load_id ORDER BY load_id) AS load_ids
+FROM (SELECT source, dataset, vintage, load_id, count(*) AS n, min(period) AS lo,
+             max(period) AS hi
+      FROM {LONG_TABLE} GROUP BY ALL
+      UNION ALL
+      SELECT 'transborder' AS source, dataset, vintage, load_id, {counted} AS n,
+             min(period) FILTER (WHERE {any_row}) AS lo, max(period) FILTER (WHERE {any_row}) AS hi
+      FROM {TRANSBORDER_TABLE} GROUP BY ALL)
+WHERE n > 0 GROUP BY ALL ORDER BY source, dataset, vintage"""  # noqa: S608
+
+
 def _cols(cols: tuple[tuple[str, str], ...]) -> str:
     return ",\n    ".join(f"{name} {typ}" for name, typ in cols)
 

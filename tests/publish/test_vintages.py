@@ -22,6 +22,9 @@ import pytest
 from norte.ingest import ingest
 from norte.publish.site import write_site
 from norte.store import Store
+from norte.store.schema import vintages_query
+
+from .conftest import BuiltSite
 
 NEW_VINTAGE = "2026-02-06"  # estimated from the newest month 2025-12 (FT-900 lag)
 
@@ -125,3 +128,17 @@ def test_each_share_divides_by_the_world_total_of_the_same_release(
     assert checked  # 2023 comes from the 2025 release, which has a world total
     html = (site / "index.html").read_text(encoding="utf-8")
     assert html.count("That release has no world total") == 2  # 2025 and 2024 say so
+
+
+def test_the_sites_vintages_equal_the_view(official_site: BuiltSite) -> None:
+    """The site's read model of releases (one scan of each table) is the ``vintages`` view,
+    row for row and in order, on real Census, SPI, BTS and TransBorder rows (whose three
+    measures the view counts separately)."""
+    with Store(official_site.db, read_only=True) as store:
+        view = store.con.execute("SELECT * FROM vintages").fetchall()
+        fast = store.con.execute(vintages_query()).fetchall()
+        kinds = [store.con.execute(q).description for q in ("SELECT * FROM vintages",
+                                                             vintages_query())]  # fmt: skip
+    assert len(view) > 5 and any(r[0] == "transborder" for r in view)
+    assert fast == view
+    assert [(c[0], c[1]) for c in kinds[0]] == [(c[0], c[1]) for c in kinds[1]]
