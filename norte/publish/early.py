@@ -130,6 +130,7 @@ def start(
         spare = Path(tempfile.mkdtemp(prefix=_tmp_prefix(target, "tmp"), dir=target.parent))
     except (PublishError, OSError):
         return None
+    folder = spare / "pages"  # (a folder of its own below, once there is a copy)
     try:
         folder = Path(tempfile.mkdtemp(prefix=_tmp_prefix(target, "tmp"), dir=target.parent))
         store.con.execute("CHECKPOINT")
@@ -145,6 +146,7 @@ def start(
         store.con.execute("SET threads = 1")
     except (OSError, duckdb.Error):
         shutil.rmtree(spare, ignore_errors=True)
+        shutil.rmtree(folder, ignore_errors=True)
         return None
     stamp = built or dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M")
 
@@ -184,6 +186,10 @@ def start(
 
     try:
         child = _fork(work)
+    except OSError:  # no process to be had: the site is rendered after the recompute
+        shutil.rmtree(spare, ignore_errors=True)
+        shutil.rmtree(folder, ignore_errors=True)
+        return None
     finally:
         store.con.execute(f"SET threads = {int(threads[0]) if threads else 1}")
     return Early(child, folder, spare, tuple(f.name for f in fams), max_load, stamp, mode)

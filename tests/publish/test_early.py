@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -167,3 +168,25 @@ def test_the_copy_keeps_only_what_loads_write(computed: Path) -> None:
         }
     assert names == LOADED | recomputed
     assert not LOADED & recomputed
+
+
+def test_no_process_to_fork_leaves_nothing_behind(
+    store_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """When no process can be forked, the early pages are not started (the site is rendered
+    after the recompute): no copy or folder is left beside the site, the writer keeps its
+    threads."""
+    from norte.publish import charts
+    from norte.publish.early import start
+
+    def no_fork() -> int:
+        raise OSError(11, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(charts, "converter_started", lambda: False)
+    monkeypatch.setattr(os, "fork", no_fork)
+    with Store(store_copy) as store:
+        store.con.execute("SET threads = 2")
+        assert start(store, tmp_path / "site", "official") is None
+        threads = store.con.execute("SELECT current_setting('threads')").fetchall()[0][0]
+    assert int(threads) == 2
+    assert not [p for p in tmp_path.iterdir() if ".norte-" in p.name]
