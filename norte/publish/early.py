@@ -63,8 +63,8 @@ LOADED = frozenset(
 
 #: how much lower the early pages' process runs than the recompute (``nice``)
 NICE = 10
-#: the largest store copied (bytes): 140 MB copy in 0.07 s here, so 1 GiB costs about 0.5 s,
-#: about what the early pages save on release day
+#: the largest store copied (bytes): 140 MB copied in 0.07 s here (measured); 1 GiB would take
+#: about 0.5 s at that rate (not measured), about what the early pages save on release day
 MAX_COPY = 1 << 30
 #: the folder, beside the copy, where the child leaves the site's read models
 PREPARED_DIR = "prepared"

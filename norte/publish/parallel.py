@@ -234,13 +234,12 @@ def complete(
     try:
         t0 = time.monotonic()
         own = _render_share(site, mine)
-        stolen: list[PageFamily] = []
+        # one at a time from the back, each claimed then rendered: the child, meanwhile, may
+        # still take the next one
         for f in reversed(theirs if steal is not None else ()):
             if steal is None or not steal(f):
                 break  # the child has this one, and every one before it
-            stolen.insert(0, f)
-        if stolen:
-            more = _render_share(site, stolen)
+            more = _render_share(site, [f])
             own.logs.update(more.logs)
             own.handed.update(more.handed)
         # the child's share costs about as much as this one: past many times that, it is

@@ -94,19 +94,54 @@ def _same_site(a: Path, b: Path) -> None:
     assert len(ta) > 100 and ta == tb  # every other file (manifest included), byte for byte
 
 
+LOADS_ONLY = {"partner", "data", "sources", "maps"}
+
+
+def _by(err: str) -> tuple[set[str], set[str]]:
+    """The families the child and the parent claimed."""
+    parent, claims = _claims(err)
+    return (
+        {fam for pid, fam, ok in claims if ok and pid != parent},
+        {fam for pid, fam, ok in claims if ok and pid == parent},
+    )
+
+
 def test_early_pages_give_the_one_process_site(
     store_copy: Path, official_site: BuiltSite, tmp_path: Path
 ) -> None:
-    early, err = _early(store_copy, tmp_path / "early", official_site.geo)
+    """The parent takes none of them: the child renders every loads_only family."""
+    early, err = _early(store_copy, tmp_path / "early", official_site.geo, steal=False)
     one = _publish(store_copy, tmp_path / "one", official_site.geo, workers=1)  # the store after
     assert early == one  # the page count and every family's log line, nothing rendered again
     _same_site(tmp_path / "early", tmp_path / "one")
-    parent, claims = _claims(err)
-    by_child = {fam for pid, fam, ok in claims if ok and pid != parent}
-    by_parent = {fam for pid, fam, ok in claims if ok and pid == parent}
-    assert by_child and not by_child & by_parent  # the child rendered some, each family once
-    assert by_child | by_parent == {"partner", "data", "sources", "maps"}  # the loads_only ones
+    assert _by(err) == (LOADS_ONLY, set())
     assert not [p for p in tmp_path.iterdir() if ".norte-" in p.name]  # copy and folder gone
+
+
+def test_the_parent_takes_what_the_child_has_not_started(
+    store_copy: Path, official_site: BuiltSite, tmp_path: Path
+) -> None:
+    """The child waits, before its first claim, until the parent has claimed its first
+    family from the back; the parent then takes them one at a time (the last first), the child
+    what is left from the front: each family once, the one-process site."""
+    patch = (
+        "import time\nfrom pathlib import Path as _P\nimport norte.publish.early as _E\n"
+        "_claim = _E.claim\n"
+        "def waiting(spare, fam):\n"
+        "    if os.getpid() != parent:\n"
+        "        t = time.monotonic()\n"
+        "        while not any(_P(spare).glob('claim-*')) and time.monotonic() - t < 120:\n"
+        "            time.sleep(0.05)\n"
+        "    return _claim(spare, fam)\n"
+        "_E.claim = waiting\n"
+    )
+    early, err = _early(store_copy, tmp_path / "early", official_site.geo, patch)
+    one = _publish(store_copy, tmp_path / "one", official_site.geo, workers=1)
+    assert early == one
+    _same_site(tmp_path / "early", tmp_path / "one")
+    by_child, by_parent = _by(err)
+    assert "data" in by_parent  # the cheapest, last in the child's order: the parent's first
+    assert by_child | by_parent == LOADS_ONLY and not by_child & by_parent
 
 
 def test_a_loads_only_family_reading_the_recompute_is_rendered_after(
