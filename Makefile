@@ -84,6 +84,11 @@ bench-sources: $(STAMP)
 bench-release-day: $(STAMP)
 	$(BIN)/python benchmarks/bench_release_day.py
 
+## Chart text with vl-convert's built-in fonts vs the system's (docs/benchmarks.md)
+.PHONY: bench-fonts
+bench-fonts: $(STAMP)
+	$(BIN)/python benchmarks/bench_fonts.py
+
 ## The report site over all shared data: wall time and peak RSS (docs/benchmarks.md)
 bench-site: $(STAMP)
 	$(BIN)/python benchmarks/bench_site.py

@@ -12,6 +12,7 @@ from norte import envelope, settings, sources
 from norte.argtypes import iso_date
 from norte.errors import StoreError, UsageError
 from norte.ingest import ingest
+from norte.lean import skip_pandas_detection
 from norte.store import Store, set_lock_timeout
 from norte.store.connect import set_threads
 from norte.store.schema import SCHEMA_VERSION
@@ -264,5 +265,19 @@ def _may_exist(path: Path) -> bool:
         return True
 
 
-if __name__ == "__main__":
+#: the commands that compute (and so convert Python values to Arrow): they skip pyarrow's
+#: import of pandas (:mod:`norte.lean`); the others do not import pyarrow that early
+LEAN_COMMANDS = frozenset({"build", "refresh", "indicators", "findings", "goals"})
+
+
+def run() -> NoReturn:
+    """The ``norte`` command (``python -m norte.cli`` too): :func:`main`, without pyarrow's
+    import of pandas for the commands that compute (:data:`LEAN_COMMANDS`; a program calling
+    :func:`main` is left as it is)."""
+    if LEAN_COMMANDS & set(sys.argv[1:]):
+        skip_pandas_detection()
     sys.exit(main())
+
+
+if __name__ == "__main__":
+    run()

@@ -140,3 +140,14 @@ def resolve(name: str, flag: Any, config: dict[str, Any], config_path: Path | No
             return [str(config_path.parent / str(v)) for v in value]
         return value
     return s.default
+
+
+def cache_root() -> Path:
+    """Where norte keeps what it can compute again, between processes (compiled indicator
+    SQL, rank evaluations, compiled page templates): ``$NORTE_CACHE_DIR``, default
+    ``$XDG_CACHE_HOME/norte`` or ``~/.cache/norte``."""
+    base = os.environ.get("NORTE_CACHE_DIR") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"),
+        "norte",
+    )
+    return Path(base)

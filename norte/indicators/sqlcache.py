@@ -10,6 +10,7 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
+from norte import settings
 from norte.indicators.catalog import Definition
 from norte.indicators.spec import RESULT_COLUMNS
 
@@ -39,11 +40,7 @@ _SQL_MEMO: dict[str, str] = {}
 def cache_dir() -> Path:
     """Where compiled SQL is kept between processes: ``$NORTE_CACHE_DIR/indicator-sql``
     (default ``$XDG_CACHE_HOME/norte`` or ``~/.cache/norte``)."""
-    base = os.environ.get("NORTE_CACHE_DIR") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"),
-        "norte",
-    )
-    return Path(base) / "indicator-sql"
+    return settings.cache_root() / "indicator-sql"
 
 
 def sql_key(defn: Definition, dialect: str) -> str:

@@ -14,9 +14,11 @@ from typing import Any, cast
 
 import vl_convert as vlc
 
-from norte.publish import incremental
+from norte.publish import fonts, incremental
 
-FONT = "DejaVu Sans, Helvetica, Arial, sans-serif"
+#: the charts' typeface: Liberation Sans, built into vl-convert (see :mod:`norte.publish.fonts`),
+#: then the fonts it is metric-compatible with, for browsers without it
+FONT = "Liberation Sans, Helvetica, Arial, sans-serif"
 #: Okabe & Ito's colour-blind-safe qualitative palette (distinct under protanopia, deuteranopia
 #: and tritanopia), darkest first: eight series get eight colours; past eight, lines also get a
 #: dash pattern (:data:`DASHES`) so no two series look alike.
@@ -167,9 +169,13 @@ def base(
 
 
 _CONVERTER = {"started": False}
+_FONTS = "fonts built-in" if fonts.hides_system_fonts() else "fonts system"
 
 
 def _started() -> None:
+    """Before this process's first conversion: vl-convert gets its built-in fonts only."""
+    if not _CONVERTER["started"]:
+        fonts.only_builtin()
     _CONVERTER["started"] = True
 
 
@@ -181,9 +187,10 @@ def converter_started() -> bool:
 
 def render_key(kind: str, spec: dict[str, Any] | str, locale: str) -> str:
     """What a chart image is rendered from: the whole spec (its data included), the locale,
-    the format and the vl-convert version, hashed. Equal keys give equal images."""
+    the format, the vl-convert version and whose fonts it draws with (its own, or the
+    system's: :mod:`norte.publish.fonts`), hashed. Equal keys give equal images."""
     body = spec if isinstance(spec, str) else json.dumps(spec, sort_keys=True, default=str)
-    head = f"{kind}|{locale}|vl-convert {getattr(vlc, '__version__', '?')}|"
+    head = f"{kind}|{locale}|vl-convert {getattr(vlc, '__version__', '?')}|{_FONTS}|"
     return hashlib.sha256((head + body).encode("utf-8")).hexdigest()
 
 

@@ -23,6 +23,7 @@ from typing import Any
 
 from norte.goals.assessment import Assessment
 from norte.goals.status import Status
+from norte.publish.charts import FONT
 from norte.publish.pages.reasoning_layers import (
     BAND_COLOURS,
     BAND_INK,
@@ -238,7 +239,7 @@ def reasoning_spec(
         "background": "white",
         "data": {"values": [r for r in out if r["series"] == actual]},
         "config": {
-            "font": "DejaVu Sans, Helvetica, Arial, sans-serif",
+            "font": FONT,
             "view": {"stroke": None},
             "axis": {"labelFontSize": 11, "titleFontSize": 11, "grid": True, "gridColor": "#eee"},
         },
