@@ -20,6 +20,7 @@ from typing import Any
 
 from norte.indicators.catalog import SERIES_FIELDS, CatalogError, Definition
 from norte.store.db import Store
+from norte.store.latest import multi_load_cells
 from norte.store.schema import KEY_COLUMNS
 
 INPUT_TABLE = "_norte_ind_input"
@@ -92,7 +93,8 @@ def prepare_input(store: Store, defs: Sequence[Definition], as_of: dt.date | Non
     The slice is what ``observations_latest`` (or ``observations_as_of``) holds for the rows the
     definitions' filters select, with ``partner_kind``. Keys are unique within a load (the store
     checks), so only the (source, dataset, period) cells holding rows of more than one load need
-    the newest-vintage window; the others are taken as they are. Dimensions every reader sums
+    the newest-vintage window; the others are taken as they are, and with no such cell the
+    window is left out (:mod:`norte.store.latest`). Dimensions every reader sums
     away first (:func:`prunable`) are summed away here."""
     cond, params = series_where(defs, "o.")
     if as_of is not None:
@@ -103,15 +105,21 @@ def prepare_input(store: Store, defs: Sequence[Definition], as_of: dt.date | Non
     cols = ", ".join(f"o.{c}" for c in base)
     # f: the selected rows of every vintage (materialised once: DuckDB keeps a CTE read several
     # times); multi: the (source, dataset, period) cells holding rows of more than one load
-    ctes = (
-        f"WITH f AS (SELECT {cols}, o.value, o.vintage, o.load_id FROM observations o "  # noqa: S608
-        f"WHERE {cond}), "
-        "multi AS (SELECT source, dataset, period FROM f GROUP BY ALL "
-        "HAVING count(DISTINCT load_id) > 1) "
+    selected = f"FROM observations o WHERE {cond}"  # noqa: S608 (the catalog's filters)
+    windowed = multi_load_cells(
+        store.con, f"SELECT o.source, o.dataset, o.period, o.load_id {selected}", params
     )
+    ctes = f"WITH f AS (SELECT {cols}, o.value, o.vintage, o.load_id {selected}) "
+    if windowed:
+        ctes += (
+            ", multi AS (SELECT source, dataset, period FROM f GROUP BY ALL "
+            "HAVING count(DISTINCT load_id) > 1) "
+        )
 
     def latest(where: str) -> str:
         """The newest version of each key among the rows of f matching ``where``."""
+        if not windowed:  # no cell holds two loads: every row is the newest of its key
+            return f"SELECT * FROM f WHERE {where}"  # noqa: S608
         return (
             f"SELECT * FROM f ANTI JOIN multi USING (source, dataset, period) WHERE {where} "  # noqa: S608
             "UNION ALL SELECT * FROM (SELECT * FROM f SEMI JOIN multi "

@@ -127,11 +127,7 @@ def partner_years(con: duckdb.DuckDBPyConnection, partner: str) -> list[dict[str
     )
 
 
-def rank_in(
-    con: duckdb.DuckDBPyConnection, partner: str, year: int, vintage: dt.date
-) -> int | None:
-    """``partner``'s rank among countries in ``year`` within one release (``None``: absent)."""
+def ranks(con: duckdb.DuckDBPyConnection, year: int, vintage: dt.date) -> dict[str, int]:
+    """Every country's rank in ``year`` within one release."""
     rel = Release(dt.date(year, 1, 1), dt.date(year, 12, 1), vintage, year)
-    return next(
-        (int(r["rank"]) for r in top_partners(con, rel, None) if r["partner"] == partner), None
-    )
+    return {str(r["partner"]): int(r["rank"]) for r in top_partners(con, rel, None)}

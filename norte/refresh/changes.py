@@ -33,13 +33,21 @@ def _table_exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:
     return bool(rows[0][0])
 
 
-def state(con: duckdb.DuckDBPyConnection) -> State:
-    periods = {
-        (str(s), str(d)): p
-        for s, d, p in con.execute(
-            "SELECT source, dataset, max(period) FROM observations GROUP BY 1, 2"
-        ).fetchall()
-    }
+def state(con: duckdb.DuckDBPyConnection, same_loads_as: State | None = None) -> State:
+    """What the store holds that a refresh reports on. ``same_loads_as``: a state taken of
+    this store when it held the same loads (the same newest load id, checked: loads are only
+    ever added, each whole), whose newest periods are taken instead of scanning every
+    observation again (0.16 s on the full store)."""
+    ml = con.execute("SELECT coalesce(max(load_id), 0) FROM loads").fetchall()[0][0]
+    if same_loads_as is not None and same_loads_as.max_load == int(ml):
+        periods = dict(same_loads_as.periods)
+    else:
+        periods = {
+            (str(s), str(d)): p
+            for s, d, p in con.execute(
+                "SELECT source, dataset, max(period) FROM observations GROUP BY 1, 2"
+            ).fetchall()
+        }
     dims = ", ".join(DIMS)
     values = None
     if _table_exists(con, "indicator_values"):
@@ -69,7 +77,6 @@ def state(con: duckdb.DuckDBPyConnection) -> State:
                 "score": f.score,
                 "period": f.period_start.isoformat(),
             }
-    ml = con.execute("SELECT coalesce(max(load_id), 0) FROM loads").fetchall()[0][0]
     return State(periods, values, lights, found, int(ml))
 
 

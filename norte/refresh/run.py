@@ -223,7 +223,7 @@ def refresh(
                 early = start(store, out, mode, base_url=base_url)
             _recompute(store, err)
             rep.recomputed = True
-            after = state(store.con)
+            after = state(store.con, same_loads_as=before)  # the recompute loads nothing
         was, loaded = before, rep.changes.loaded
         compared: list[bool] = []
 

@@ -142,7 +142,7 @@ def partner_charts(ctx: PageContext, code: str) -> list[ch.Chart]:
 def mirror_chart(ctx: PageContext, code: str) -> ch.Chart | None:
     """Both reporters' figures of each flow (``norte mirror``), annual, for the years both
     sides cover; None when the partner's own statistics are not loaded (or not in US$)."""
-    from norte.mirror import mirror
+    from norte.mirror import Mirror, mirror
 
     name = ctx.label("partner", code)
     rows: list[dict[str, Any]] = []
@@ -150,9 +150,16 @@ def mirror_chart(ctx: PageContext, code: str) -> ch.Chart | None:
         ("import", "mirror_us_imports", "mirror_partner_exports"),
         ("export", "mirror_us_exports", "mirror_partner_imports"),
     ):
-        try:
-            m = mirror(ctx.con, "USA", code, flow, "A")
-        except NorteError:  # no figures of either side
+
+        def both_sides(flow: str = flow) -> Mirror | None:
+            try:
+                return mirror(ctx.con, "USA", code, flow, "A")
+            except NorteError:  # no figures of either side
+                return None
+
+        # the same figures in every language: read once per site
+        m: Mirror | None = ctx.site.once(f"mirror:{code}:{flow}", both_sides)
+        if m is None:
             continue
         for r in m.rows:
             if r.value_a is None or r.value_b is None:
@@ -183,10 +190,11 @@ def mirror_chart(ctx: PageContext, code: str) -> ch.Chart | None:
 
 
 def _rank(site: SiteContext, code: str, year: int, vintage: dt.date) -> int | None:
-    got: int | None = site.once(
-        f"rank:{code}:{year}:{vintage}", lambda: trade.rank_in(site.con, code, year, vintage)
+    # every partner page asks the same years of the same releases: one ranking each
+    got: dict[str, int] = site.once(
+        f"ranks:{year}:{vintage}", lambda: trade.ranks(site.con, year, vintage)
     )
-    return got
+    return got.get(code)
 
 
 def render(ctx: PageContext) -> None:
