@@ -178,7 +178,7 @@ def start(
         with pub.active():
             site = site_context(
                 st, folder, mode, None, languages, geo_dir, png, base_url, stamp, None, pub,
-                prepared,
+                prepared_here=True,  # prepared_tables(st) above made them on this connection
             )  # fmt: skip
             # front to back, each family claimed first: the parent takes them from the back
             # once its own are done (write_site_after)

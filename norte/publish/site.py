@@ -159,13 +159,18 @@ def site_context(
     page_values: dict[str, dict[str, Any]] | None,
     publication: Publication | None,
     prepared: Mapping[str, pa.Table] | None = None,
+    *,
+    prepared_here: bool = False,
 ) -> SiteContext:
     """The shared context of one site (the site's read models materialized, the header
     links of every family collected), ready for :func:`render_families`. ``prepared``
     (:func:`prepared_tables`, from another connection to the same store) are installed
-    instead of materialized again."""
+    instead of materialized again; ``prepared_here``: :func:`prepared_tables` ran on this
+    connection, so they are in place already."""
     out.mkdir(parents=True, exist_ok=True)
-    if prepared is None:
+    if prepared_here:
+        pass
+    elif prepared is None:
         q.prepare(store.con)
         trade.prepare(store.con)
     else:

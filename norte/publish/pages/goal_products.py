@@ -36,12 +36,7 @@ def _facts(ctx: PageContext, goal_number: int) -> list[dict[str, Any]]:
             got = detail(con, d, ind.partner)
             assert got is not None
             (bridged,) = attach(con, [d])
-            rows = con.execute(
-                "SELECT product_code, partner, period, freq, value FROM indicator_values_latest "
-                "WHERE indicator_id = ? AND period = (SELECT max(period) FROM "
-                "indicator_values_latest WHERE indicator_id = ?) ORDER BY value DESC LIMIT 6",
-                [ind.id, ind.id],
-            ).fetchall()
+            rows = _latest_top(ctx).get(ind.id, [])
             out.append(
                 {
                     "indicator": ind,
@@ -53,6 +48,33 @@ def _facts(ctx: PageContext, goal_number: int) -> list[dict[str, Any]]:
         return out
 
     result: list[dict[str, Any]] = ctx.site.once(f"goal-products-{goal_number}", compute)
+    return result
+
+
+def _latest_top(ctx: PageContext) -> dict[str, list[tuple[Any, ...]]]:
+    """Every product indicator's six largest values of its newest period (code, partner,
+    period, freq, value), read in one query for all the goals (once per build)."""
+
+    def compute() -> dict[str, list[tuple[Any, ...]]]:
+        ids = [i.id for i in _product_indicators()]
+        if not ids:
+            return {}
+        marks = ", ".join("?" for _ in ids)  # placeholders only
+        sql = (
+            "SELECT indicator_id, product_code, partner, period, freq, value FROM ("  # noqa: S608
+            "SELECT *, max(period) OVER (PARTITION BY indicator_id) AS newest "
+            f"FROM indicator_values_latest WHERE indicator_id IN ({marks})) "
+            "WHERE period = newest QUALIFY row_number() OVER (PARTITION BY indicator_id "
+            "ORDER BY value DESC, product_code, partner) <= 6 "
+            "ORDER BY indicator_id, value DESC, product_code, partner"
+        )
+        got = ctx.con.execute(sql, ids).fetchall()
+        out: dict[str, list[tuple[Any, ...]]] = {}
+        for ind, *row in got:
+            out.setdefault(str(ind), []).append(tuple(row))
+        return out
+
+    result: dict[str, list[tuple[Any, ...]]] = ctx.site.once("goal-products-top", compute)
     return result
 
 
