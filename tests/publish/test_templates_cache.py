@@ -30,15 +30,15 @@ def cache_root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path
 def test_a_template_compiled_once_is_loaded_compiled(
     cache_root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    first = _env(tmp_path).get_template("findings.html").render
+    _env(tmp_path).get_template("findings.html")
     assert list((cache_root / "templates").glob("*.cache"))  # written by the first compile
 
     def refuse(*_a: object, **_k: object) -> None:
         raise AssertionError("compiled again")
 
     monkeypatch.setattr(jinja2.Environment, "compile", refuse)
-    again = _env(tmp_path).get_template("findings.html")  # a new environment: from the cache
-    assert again.render is not first and callable(again.render)
+    # a new environment (no template in memory): loaded from the cache, or compile() raises
+    assert _env(tmp_path).get_template("findings.html").name == "findings.html"
 
 
 def test_a_cache_that_cannot_be_written_only_compiles(
